@@ -1,0 +1,23 @@
+"""minigrad: a small deep-learning framework with reverse-mode autodiff on NumPy or CuPy.
+
+    >>> import minigrad
+    >>> x = minigrad.tensor([2.0, -1.0], requires_grad=True)
+    >>> y = (x * x + 3 * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([7., 1.])
+"""
+
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import cuda_available
+from .ops import (
+    abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
+    maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
+    where,
+)
+from .tensor import (
+    Generator, Tensor, arange, bool_, float32, float64, full, full_like, int64, manual_seed, ones,
+    ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
+)
+
+__version__ = "0.1.0"

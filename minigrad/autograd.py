@@ -1,0 +1,228 @@
+"""The autograd engine: Function, the grad-mode switches, and backward.
+
+A Function's `forward` and `backward` work on raw arrays (NumPy or CuPy). Calling a Function
+on Tensors unwraps them, runs `forward`, and, when gradients are wanted, records the inputs on
+the Function and the Function on the output (`out._ctx`). That record is the graph. `backward`
+walks it once in reverse topological order.
+
+Decision: backward builds no graph, so there is no double backward (see docs/autograd.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import backend
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+# ***** grad mode *****
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager (and decorator) that turns graph recording on or off, and restores the
+    previous mode on exit, also when an exception is raised.
+
+    >>> import minigrad
+    >>> x = minigrad.ones(3, requires_grad=True)
+    >>> with minigrad.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev: list[bool] = []  # a stack, so one instance can be re-entered
+
+    def __enter__(self):
+        global _grad_enabled
+        self.prev.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self.prev.pop()
+        return False
+
+
+class no_grad(set_grad_enabled):
+    """Do not record the graph: outputs do not require grad and hold no inputs alive."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph again, e.g. inside a `no_grad()` block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+# ***** Function *****
+
+
+class Function:
+    """Base class of differentiable ops. Subclasses define `forward(*arrays)` and
+    `backward(gy)`, which returns one gradient (or None) per input, each at gy's shape or at
+    the input's shape: the engine sums broadcast gradients back to each input's shape.
+
+    Attributes set for forward/backward: `self.xp` (the array module of the inputs) and
+    `self.needs_input_grad` (one bool per input).
+    """
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        from .tensor import Tensor
+
+        arrays = [t.data for t in inputs]
+        kind = None  # the array type of the first non-scalar input; all must share it
+        for t, a in zip(inputs, arrays):
+            if isinstance(a, np.generic):  # a constant number goes with any device
+                continue
+            if kind is None:
+                kind = type(a)
+            elif type(a) is not kind:
+                raise TypeError(
+                    f"{type(self).__name__}: inputs are on different devices "
+                    f"({', '.join(repr(t.device) for t in inputs)}); move them with .to(device)"
+                )
+        self.xp = backend.get_array_module(*arrays)
+        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        record = _grad_enabled and any(self.needs_input_grad)
+        if anomaly_hook is not None:
+            anomaly_hook.before_forward(self)
+        try:
+            y = self.forward(*arrays)
+        except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
+        out = Tensor(y, requires_grad=record)
+        if record:
+            self.inputs = inputs
+            self.versions = [t._version for t in inputs]  # to detect in-place changes (R2.9)
+            out._ctx = self
+        if anomaly_hook is not None:
+            anomaly_hook.after_forward(self, out.data)
+        return out
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, gy):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+
+# Set by minigrad.debug.detect_anomaly(); None costs one comparison per op.
+anomaly_hook = None
+
+
+# ***** backward *****
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum `grad` back to `shape`: the one place where broadcasting is undone.
+
+    Broadcasting (i) prepends size-1 axes and (ii) stretches size-1 axes; the gradient is
+    summed over both, in that order.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _owner(a):
+    while getattr(a, "base", None) is not None:  # follow views to the array that owns memory
+        a = a.base
+    return id(a)
+
+
+def _toposort(root: Tensor) -> list[Tensor]:
+    """Tensors that lead to `root` (root last), each after all of its inputs.
+
+    An iterative post-order depth-first search: the recursive version hits Python's recursion
+    limit on long graphs (R2.2)."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:  # all of t's inputs are in `order` now
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        ctx = t._ctx
+        if ctx is None:
+            continue
+        if not hasattr(ctx, "inputs"):
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: its saved arrays were freed "
+                "by the first backward(). Pass retain_graph=True to the first call to keep them."
+            )
+        for inp in ctx.inputs:
+            if inp.requires_grad and id(inp) not in visited:
+                stack.append((inp, False))
+    return order
+
+
+def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
+    requires grad. Intermediate gradients live in a local dict and are dropped as used."""
+    from .tensor import Tensor
+
+    grads = {id(root): grad}
+    leaf_owners = {_owner(grad)}  # arrays a leaf's .grad may not share memory with
+    for t in reversed(_toposort(root)):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        ctx = t._ctx
+        if ctx is None:  # a leaf
+            if t.grad is None:
+                if _owner(g) in leaf_owners:  # the same array reached another leaf (R2.5)
+                    g = g.copy()
+                leaf_owners.add(_owner(g))
+                t.grad = Tensor(g)
+            else:
+                t.grad = Tensor(t.grad.data + g)  # never +=: the old grad may be shared
+            continue
+        for inp, v in zip(ctx.inputs, ctx.versions):
+            if inp._version != v:
+                raise RuntimeError(
+                    f"{type(ctx).__name__}: an input of shape {inp.shape} saved for backward was "
+                    f"modified by an in-place operation (version {inp._version}, expected {v})"
+                )
+        in_grads = ctx.backward(g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        if anomaly_hook is not None:
+            anomaly_hook.after_backward(ctx, in_grads)
+        for inp, gi in zip(ctx.inputs, in_grads):
+            if gi is None or not inp.requires_grad:
+                continue
+            gi = unbroadcast(gi, inp.shape)
+            prev = grads.get(id(inp))
+            grads[id(inp)] = gi if prev is None else prev + gi  # fan-out: sum all paths (R2.1)
+        if not retain_graph:
+            ctx.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises

@@ -1,0 +1,3 @@
+"""Layers and the module system, shaped like torch.nn. `import minigrad.nn.functional as F`."""
+
+from .module import Module, ModuleList, Parameter, RemovableHandle, Sequential

@@ -1,0 +1,332 @@
+"""Module, Parameter and the containers (Sequential, ModuleList), shaped like torch.nn."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator
+
+from .. import backend
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as a learnable parameter (requires grad by default).
+
+    >>> from minigrad import nn, zeros
+    >>> p = nn.Parameter(zeros(3))
+    >>> p.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad: bool = True):
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by `register_forward_hook`; `handle.remove()` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+
+class Module:
+    """Base class of layers and models. Assigning a Parameter, a Module or (through
+    `register_buffer`) a buffer Tensor to an attribute registers it.
+
+    Example:
+        >>> from minigrad import nn
+        >>> class TwoLayer(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc1, self.fc2 = nn.Linear(4, 8), nn.Linear(8, 2)
+        ...     def forward(self, x):
+        ...         return self.fc2(self.fc1(x).relu())
+        >>> [name for name, _ in TwoLayer().named_parameters()]
+        ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+    """
+
+    def __init__(self):
+        # object.__setattr__ because our own __setattr__ needs these dicts to exist
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ***** registration *****
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        for d in (self._parameters, self._buffers, self._modules):
+            d.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif name in self.__dict__.get("_buffer_names", ()) and (value is None or isinstance(value, Tensor)):
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+            return
+        self.__dict__.pop(name, None)
+
+    def __getattr__(self, name):  # only called when normal lookup fails
+        for d in ("_parameters", "_buffers", "_modules"):
+            registry = self.__dict__.get(d)
+            if registry is not None and name in registry:
+                return registry[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for d in (self._parameters, self._buffers, self._modules):
+            if name in d:
+                del d[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Register a Tensor that is state but not a parameter (e.g. BatchNorm's running
+        statistics): saved in state_dict, moved by to(), never seen by an optimizer."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        if "_buffer_names" not in self.__dict__:
+            object.__setattr__(self, "_buffer_names", set())
+        self._buffer_names.add(name)
+        setattr(self, name, tensor)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is None:
+            self._parameters[name] = None
+            self.__dict__.pop(name, None)
+        else:
+            setattr(self, name, param)
+
+    # ***** traversal *****
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from ((n, m) for n, m in self._modules.items() if m is not None)
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def _named(self, kind: str):
+        seen = set()
+        for prefix, m in self.named_modules():
+            for name, t in getattr(m, kind).items():
+                if t is None or id(t) in seen:  # shared tensors are listed once
+                    continue
+                seen.add(id(t))
+                yield (f"{prefix}.{name}" if prefix else name), t
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        yield from self._named("_parameters")
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        yield from self._named("_buffers")
+
+    def buffers(self) -> Iterator[Tensor]:
+        for _, b in self.named_buffers():
+            yield b
+
+    # ***** modes and state *****
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and every submodule; returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (BatchNorm uses running statistics, Dropout is off); returns self."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    def to(self, device: str) -> Module:
+        """Move parameters and buffers to `device` in place (the objects an optimizer holds stay
+        valid); returns self."""
+        device = backend.check_device(device)
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.data = backend.to_device(t.data, device)
+            if t.grad is not None:
+                t.grad.data = backend.to_device(t.grad.data, device)
+        return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        return self.to("cuda")
+
+    def state_dict(self) -> OrderedDict:
+        """Parameters and buffers by dotted name, as detached tensors sharing their arrays."""
+        out = OrderedDict()
+        for prefix, m in self.named_modules():
+            for kind in ("_parameters", "_buffers"):
+                for name, t in getattr(m, kind).items():
+                    if t is not None:
+                        out[f"{prefix}.{name}" if prefix else name] = t.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy values from `state_dict` into this module's parameters and buffers.
+
+        Everything is checked before anything is written, so a bad state dict changes nothing.
+        With strict=True, missing and unexpected keys raise; shape mismatches always raise.
+        Returns (missing_keys, unexpected_keys).
+        """
+        own = self.state_dict()
+        targets = {}
+        for prefix, m in self.named_modules():
+            for kind in ("_parameters", "_buffers"):
+                for name, t in getattr(m, kind).items():
+                    if t is not None:
+                        targets[f"{prefix}.{name}" if prefix else name] = t
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        if strict and (missing or unexpected):
+            errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
+        values = {}
+        for k, v in state_dict.items():
+            if k not in targets:
+                continue
+            arr = v.data if isinstance(v, Tensor) else v
+            if tuple(arr.shape) != targets[k].shape:
+                errors.append(f"{k}: shape {tuple(arr.shape)} in the state dict, {targets[k].shape} in the model")
+            else:
+                values[k] = arr
+        if errors:
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+        for k, arr in values.items():
+            t = targets[k]
+            t.data = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
+            t._version += 1
+        return missing, unexpected
+
+    # ***** calling *****
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, inputs, output)` after every forward; a non-None return replaces
+        the output. Returns a handle whose `remove()` unregisters it."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    # ***** printing *****
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+class Sequential(Module):
+    """Modules applied in order.
+
+    >>> from minigrad import nn
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    >>> model[0]
+    Linear(in_features=4, out_features=3, bias=True)
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __getitem__(self, i):
+        mods = list(self._modules.values())
+        return Sequential(*mods[i]) if isinstance(i, slice) else mods[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, m: Module) -> Sequential:
+        setattr(self, str(len(self)), m)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered.
+
+    >>> from minigrad import nn
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(list(layers.parameters()))
+    6
+    """
+
+    def __init__(self, modules=()):
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, m: Module) -> ModuleList:
+        setattr(self, str(len(self)), m)
+        return self
+
+    def __getitem__(self, i):
+        mods = list(self._modules.values())
+        return ModuleList(mods[i]) if isinstance(i, slice) else mods[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())

@@ -1,0 +1,563 @@
+"""Tensor: an array (NumPy or CuPy) plus what autograd needs, and the creation functions.
+
+The class holds no math: every method is one line that calls `ops`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd, backend
+
+# ***** dtypes *****
+
+float32, float64 = np.dtype("float32"), np.dtype("float64")
+int64, bool_ = np.dtype("int64"), np.dtype("bool")
+_default_float = float32
+
+
+def _as_dtype(dtype):
+    if dtype is None:
+        return None
+    name = getattr(dtype, "name", None) if not isinstance(dtype, str) else dtype
+    try:
+        return np.dtype(name if name is not None else dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def _is_float(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Args:
+        data: an array (NumPy, CuPy), a nested list or a number. Python floats become float32;
+            arrays keep their dtype unless `dtype` is given (as `torch.tensor` does).
+        requires_grad: record operations so that `backward()` fills `.grad`.
+
+    Example:
+        >>> import minigrad
+        >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "__weakref__")
+    __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        dtype = _as_dtype(dtype)
+        if isinstance(data, np.generic):  # NumPy scalars (0-d results) keep their dtype
+            data = np.asarray(data)
+        elif not hasattr(data, "dtype"):  # Python numbers and lists: floats become float32
+            data = np.asarray(data)
+            if dtype is None and data.dtype.kind == "f":
+                dtype = _default_float
+        if dtype is not None and data.dtype != dtype:
+            data = data.astype(dtype)
+        if device is not None:
+            data = backend.to_device(data, device)
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"unsupported dtype {data.dtype}: use a float, int or bool dtype")
+        self.data = data
+        self.grad: Tensor | None = None
+        self._ctx = None  # the Function that made this tensor (None for leaves)
+        self._version = 0  # bumped by in-place ops, checked by backward
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ***** properties *****
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def T(self) -> Tensor:
+        return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not _is_float(self.dtype):
+            raise TypeError(
+                f"only floating-point tensors can require grad, got dtype {self.dtype} (R2.8)"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    # ***** conversion *****
+
+    def item(self):
+        """The value of a one-element tensor as a Python number (a device->host sync)."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """A NumPy array with the tensor's values (a copy when the tensor is on the GPU)."""
+        return backend.to_numpy(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def to(self, device=None, dtype=None) -> Tensor:
+        """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
+        changes. `t.to("cuda")`, `t.to(dtype=minigrad.float64)`, `t.to(minigrad.float64)`."""
+        if device is not None and not isinstance(device, str):  # t.to(float64)
+            device, dtype = None, device
+        out = self
+        if dtype is not None and _as_dtype(dtype) != self.dtype:
+            out = ops.cast(out, _as_dtype(dtype))
+        if device is not None and backend.check_device(device) != self.device:
+            out = ops.to_device(out, backend.check_device(device))
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def float(self) -> Tensor:
+        return self.to(dtype=float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtype=float64)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        return Tensor(self.data)
+
+    def clone(self) -> Tensor:
+        return ops.clone(self)
+
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Compute d(self)/d(leaf) for every leaf that requires grad, into `leaf.grad`
+        (accumulating). `grad` defaults to 1 for a one-element tensor."""
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no graph")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implied only for one-element outputs, got shape "
+                    f"{self.shape}; pass grad= of that shape"
+                )
+            g = backend.get_array_module(self.data).ones_like(self.data)
+        else:
+            g = grad.data if isinstance(grad, Tensor) else grad
+            if backend.device_of(g) != self.device:
+                raise TypeError(f"backward(): grad is on {backend.device_of(g)!r}, tensor on {self.device!r}")
+            if g.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {g.shape}, tensor has shape {self.shape}")
+            g = g.astype(self.dtype, copy=False)
+        autograd.backward(self, g, retain_graph=retain_graph)
+
+    # ***** in-place (each bumps the version counter; allowed only where no graph sees it) *****
+
+    def _inplace_check(self, name):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: in-place change of a tensor that requires grad; wrap it in minigrad.no_grad()"
+            )
+        self._version += 1
+
+    def _value(self, other):
+        return other.data if isinstance(other, Tensor) else other
+
+    def add_(self, other, alpha=1.0) -> Tensor:
+        self._inplace_check("add_")
+        self.data += self.dtype.type(alpha) * self._value(other) if alpha != 1 else self._value(other)
+        return self
+
+    def sub_(self, other) -> Tensor:
+        self._inplace_check("sub_")
+        self.data -= self._value(other)
+        return self
+
+    def mul_(self, other) -> Tensor:
+        self._inplace_check("mul_")
+        self.data *= self._value(other)
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._inplace_check("fill_")
+        self.data.fill(value)
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, src) -> Tensor:
+        self._inplace_check("copy_")
+        src = self._value(src)
+        if tuple(src.shape) != self.shape:
+            raise ValueError(f"copy_: source shape {tuple(src.shape)} != destination shape {self.shape}")
+        self.data[...] = src
+        return self
+
+    def __setitem__(self, index, value):
+        self._inplace_check("__setitem__")
+        self.data[ops._index_data(index)] = self._value(value)
+
+    # ***** arithmetic (each a call into ops) *****
+
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):  # other + self
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):  # other - self
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):  # other * self
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):  # other / self
+        return ops.div(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pow__(self, other):
+        return ops.pow(self, other)
+
+    def __rpow__(self, other):  # other ** self
+        return ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):  # other @ self
+        return ops.matmul(other, self)
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    # comparisons give bool tensors without grad; tensors stay hashable by identity
+    def __lt__(self, other):
+        return ops.compare(self, other, "less")
+
+    def __le__(self, other):
+        return ops.compare(self, other, "less_equal")
+
+    def __gt__(self, other):
+        return ops.compare(self, other, "greater")
+
+    def __ge__(self, other):
+        return ops.compare(self, other, "greater_equal")
+
+    def __eq__(self, other):
+        return ops.compare(self, other, "equal")
+
+    def __ne__(self, other):
+        return ops.compare(self, other, "not_equal")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    # ***** unary math *****
+
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return ops.leaky_relu(self, negative_slope)
+
+    def clip(self, min=None, max=None):
+        return ops.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other):
+        return ops.maximum(self, other)
+
+    def minimum(self, other):
+        return ops.minimum(self, other)
+
+    def pow(self, exponent):
+        return ops.pow(self, exponent)
+
+    # ***** reductions *****
+
+    def sum(self, dim=None, keepdim=False, **aliases):
+        return ops.sum(self, dim, keepdim, **aliases)
+
+    def mean(self, dim=None, keepdim=False, **aliases):
+        return ops.mean(self, dim, keepdim, **aliases)
+
+    def max(self, dim=None, keepdim=False, **aliases):
+        return ops.max(self, dim, keepdim, **aliases)
+
+    def min(self, dim=None, keepdim=False, **aliases):
+        return ops.min(self, dim, keepdim, **aliases)
+
+    def var(self, dim=None, keepdim=False, correction=1, **aliases):
+        return ops.var(self, dim, keepdim, correction, **aliases)
+
+    def std(self, dim=None, keepdim=False, correction=1, **aliases):
+        return ops.std(self, dim, keepdim, correction, **aliases)
+
+    def argmax(self, dim=None, keepdim=False):
+        return ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return ops.argmin(self, dim, keepdim)
+
+    def softmax(self, dim=-1):
+        return ops.softmax(self, dim)
+
+    def log_softmax(self, dim=-1):
+        return ops.log_softmax(self, dim)
+
+    def logsumexp(self, dim=None, keepdim=False):
+        return ops.logsumexp(self, dim, keepdim)
+
+    # ***** movement *****
+
+    def reshape(self, *shape):
+        return ops.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return ops.permute(self, *dims)
+
+    def expand(self, *shape):
+        return ops.expand(self, *shape)
+
+    def squeeze(self, dim=None):
+        return ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return ops.unsqueeze(self, dim)
+
+    def __repr__(self):
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extra = []
+        if self.device != "cpu":
+            extra.append(f"device='{self.device}'")
+        if self.dtype not in (float32, int64, bool_):
+            extra.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            extra.append(f"grad_fn={self._ctx!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extra) + ")"
+
+
+# ***** random numbers *****
+
+
+class Generator:
+    """minigrad's own random stream (NumPy's PCG64), drawn on the host so that the same seed
+    gives the same numbers on every device (R4.8)."""
+
+    def __init__(self, seed: int | None = None):
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed: int | None) -> Generator:
+        self.rng = np.random.default_rng(seed)
+        return self
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed minigrad's default generator (used by rand, randn, init, Dropout, DataLoader).
+
+    >>> import minigrad
+    >>> _ = minigrad.manual_seed(0); a = minigrad.randn(3)
+    >>> _ = minigrad.manual_seed(0); b = minigrad.randn(3)
+    >>> bool((a == b).numpy().all())
+    True
+    """
+    return default_generator.manual_seed(seed)
+
+
+# ***** creation *****
+
+
+def _shape(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _make(host: np.ndarray, dtype, device, requires_grad) -> Tensor:
+    data = backend.to_device(host, device) if device not in (None, "cpu") else host
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor from a list, number or array (copied). Same as torch.tensor.
+
+    >>> import minigrad
+    >>> minigrad.tensor([[1, 2], [3, 4]]).dtype
+    dtype('int64')
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = backend.get_array_module(data)
+    data = xp.array(data, copy=True) if hasattr(data, "dtype") else data
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def _filled(shape, value, dtype, device, requires_grad):
+    dtype = _as_dtype(dtype) or _default_float
+    xp = backend.xp_for(device or "cpu")
+    return Tensor(xp.full(_shape(shape), value, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros. `zeros(2, 3)` or `zeros((2, 3))`."""
+    return _filled(shape, 0, dtype, device, requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones. `ones(2, 3)` or `ones((2, 3))`."""
+    return _filled(shape, 1, dtype, device, requires_grad)
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with `fill_value`."""
+    return _filled((shape,) if isinstance(shape, int) else shape, fill_value, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Evenly spaced values in [start, end). Integers unless a bound or `dtype` is a float."""
+    if end is None:
+        start, end = 0, start
+    host = np.arange(start, end, step)
+    if dtype is None and host.dtype.kind == "f":
+        dtype = _default_float
+    return _make(host, dtype, device, requires_grad)
+
+
+def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    dtype = _as_dtype(dtype) or _default_float
+    host = (generator or default_generator).rng.random(_shape(shape), dtype=dtype)
+    return _make(host, dtype, device, requires_grad)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    """Standard normal samples."""
+    dtype = _as_dtype(dtype) or _default_float
+    host = (generator or default_generator).rng.standard_normal(_shape(shape), dtype=dtype)
+    return _make(host, dtype, device, requires_grad)
+
+
+def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
+    return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(zeros, t, dtype, device, requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(ones, t, dtype, device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(full, t, dtype, device, requires_grad, fill_value)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(rand, t, dtype, device, requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(randn, t, dtype, device, requires_grad)
+
+
+from . import ops  # noqa: E402  (ops imports Tensor; imported last to break the cycle)
+
