@@ -1,0 +1,24 @@
+"""Shared fixtures. `device` runs a test on every available device: "cpu" always, "cuda" when
+CuPy finds a GPU (skipped with a reason otherwise)."""
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import backend
+
+DEVICES = ["cpu", "cuda"]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    if request.param == "cuda" and not backend.cuda_available:
+        pytest.skip("CuPy with a GPU is not available")
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Every test starts from the same random state."""
+    minigrad.manual_seed(0)
+    np.random.seed(0)
