@@ -1,0 +1,365 @@
+"""IDX reader, checksummed downloader (against a local HTTP server), MNIST loading and the
+bundled sample."""
+
+import gzip
+import hashlib
+import os
+import socket
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minigrad import datasets
+from minigrad.datasets import (
+    DownloadError, IDXError, MNISTNotFoundError, download_file, load_mnist, load_mnist_or_sample,
+    load_mnist_sample, parse_idx, read_idx,
+)
+
+REAL = os.environ.get("MINIGRAD_DATA") or str(Path(__file__).resolve().parents[2] / "shared/data/mnist")
+HAVE_REAL = all((Path(REAL) / f"{n}.gz").is_file() or (Path(REAL) / n).is_file()
+                for n, _ in datasets.MNIST_FILES.values())
+
+
+# ***** helpers: an IDX writer written independently of the reader *****
+
+_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
+
+
+def idx_bytes(a: np.ndarray) -> bytes:
+    header = struct.pack(">BBBB", 0, 0, _CODES[a.dtype.type], a.ndim)
+    header += struct.pack(f">{a.ndim}I", *a.shape)
+    return header + a.astype(a.dtype.newbyteorder(">")).tobytes()
+
+
+def md5(b: bytes) -> str:
+    return hashlib.md5(b).hexdigest()
+
+
+# ***** IDX reader *****
+
+
+@pytest.mark.parametrize("dtype,shape", [
+    (np.uint8, (5, 28, 28)), (np.uint8, (7,)), (np.int8, (3, 2)), (np.int16, (4, 3)),
+    (np.int32, (2, 2, 2)), (np.float32, (6,)), (np.float64, (2, 3, 1, 2)),
+])
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_round_trip(tmp_path, dtype, shape, compress):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(shape) * 50).astype(dtype)
+    raw = idx_bytes(a)
+    path = tmp_path / ("x.idx.gz" if compress else "x.idx")
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    got = read_idx(path)
+    assert got.dtype == np.dtype(dtype) and got.shape == shape
+    np.testing.assert_array_equal(got, a)
+    got[...] = 0  # the result is a writable copy, native byte order
+    assert got.dtype.isnative
+
+
+_good = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b"", "too short"),
+    (b"\x00\x00", "too short"),
+    (b"\x01\x00\x08\x01" + _good[4:], "magic"),          # first byte must be zero
+    (b"\x00\x00\x07\x03" + _good[4:], "magic"),          # unknown type code
+    (b"\x00\x00\x08\x03\x00\x00", "dimensions"),          # header cut inside the dims
+    (_good[:-1], "truncated"),                            # one value missing
+    (_good + b"\x00", "trailing"),                        # one byte too many
+    (b"\x00\x00\x08\x00", "dimensions"),                  # zero dimensions
+])
+def test_parse_idx_rejects_bad_files(raw, message):
+    with pytest.raises(IDXError, match=message):
+        parse_idx(raw, "f.idx")
+
+
+def test_truncated_gzip_is_a_clear_error(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(_good)[:-10])
+    with pytest.raises(IDXError, match=r"x\.gz.*truncated or corrupted"):
+        read_idx(path)
+
+
+def test_corrupted_gzip_is_a_clear_error(tmp_path):
+    data = bytearray(gzip.compress(idx_bytes(np.arange(1000, dtype=np.int32))))
+    data[len(data) // 2] ^= 0xFF
+    path = tmp_path / "x.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(IDXError, match="truncated or corrupted"):
+        read_idx(path)
+
+
+# ***** a local HTTP server that serves generated files *****
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        cut = self.path in self.server.truncate
+        self.wfile.write(body[: len(body) // 2] if cut else body)  # then HTTP/1.0 closes
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture
+def server():
+    """An HTTP server on 127.0.0.1 in a thread; it stops at teardown, and after 60 s at the
+    latest even if teardown never runs."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.files, httpd.truncate = {}, set()
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    guard = threading.Timer(60, httpd.shutdown)
+    guard.daemon = True
+    guard.start()
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    yield httpd
+    guard.cancel()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+def dead_url() -> str:
+    """A URL on a port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+def serve(server, name, array, prefix="/"):
+    raw = idx_bytes(array)
+    server.files[prefix + name + ".gz"] = gzip.compress(raw)
+    return md5(raw)
+
+
+def leftovers(folder: Path):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# ***** downloader *****
+
+
+def test_download_good_file(server, tmp_path):
+    a = np.arange(60, dtype=np.uint8).reshape(3, 4, 5)
+    checksum = serve(server, "good-idx3-ubyte", a)
+    path = download_file("good-idx3-ubyte", tmp_path / "cache", checksum, mirrors=[server.url],
+                         timeout=5, progress=False)
+    assert path == tmp_path / "cache" / "good-idx3-ubyte.gz"
+    np.testing.assert_array_equal(read_idx(path), a)
+    assert leftovers(tmp_path / "cache") == ["good-idx3-ubyte.gz"]  # no temporary file left
+
+
+def test_download_wrong_checksum_leaves_nothing(server, tmp_path):
+    serve(server, "f-idx1-ubyte", np.arange(10, dtype=np.uint8))
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download_file("f-idx1-ubyte", tmp_path, "0" * 32, mirrors=[server.url], timeout=5, progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_download_truncated_transfer_leaves_nothing(server, tmp_path):
+    checksum = serve(server, "f-idx1-ubyte", np.arange(5000, dtype=np.int32))
+    server.truncate.add("/f-idx1-ubyte.gz")
+    with pytest.raises(DownloadError, match="f-idx1-ubyte"):
+        download_file("f-idx1-ubyte", tmp_path, checksum, mirrors=[server.url], timeout=5, progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_download_server_down(tmp_path):
+    url = dead_url()
+    with pytest.raises(DownloadError) as info:
+        download_file("f-idx1-ubyte", tmp_path, "0" * 32, mirrors=[url], timeout=5, progress=False)
+    assert url + "f-idx1-ubyte.gz" in str(info.value)  # the message names the URL that failed
+    assert leftovers(tmp_path) == []
+
+
+def test_download_tries_mirrors_in_order(server, tmp_path):
+    """A dead mirror, one with a bad copy, one with a cut transfer, then a good one."""
+    a = np.arange(100, dtype=np.uint8)
+    checksum = serve(server, "f-idx1-ubyte", a, prefix="/good/")
+    serve(server, "f-idx1-ubyte", a[::-1].copy(), prefix="/bad/")
+    serve(server, "f-idx1-ubyte", a, prefix="/cut/")
+    server.truncate.add("/cut/f-idx1-ubyte.gz")
+    mirrors = [dead_url(), server.url + "bad/", server.url + "cut/", server.url + "good/"]
+    path = download_file("f-idx1-ubyte", tmp_path, checksum, mirrors=mirrors, timeout=5, progress=False)
+    np.testing.assert_array_equal(read_idx(path), a)
+    assert leftovers(tmp_path) == ["f-idx1-ubyte.gz"]
+
+
+def test_failed_download_keeps_existing_file(server, tmp_path):
+    """A failed re-download never clobbers what the cache already had."""
+    (tmp_path / "f-idx1-ubyte.gz").write_bytes(b"old")
+    serve(server, "f-idx1-ubyte", np.arange(10, dtype=np.uint8))
+    with pytest.raises(DownloadError):
+        download_file("f-idx1-ubyte", tmp_path, "0" * 32, mirrors=[server.url], timeout=5, progress=False)
+    assert (tmp_path / "f-idx1-ubyte.gz").read_bytes() == b"old"
+    assert leftovers(tmp_path) == ["f-idx1-ubyte.gz"]
+
+
+# ***** MNIST loading *****
+
+
+def fake_mnist(n_train=30, n_test=12, seed=0):
+    """Small MNIST-shaped arrays and the FILES table that describes them."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train_images": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train_labels": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "test_labels": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    files = {k: (name, md5(idx_bytes(arrays[k]))) for k, (name, _) in datasets.MNIST_FILES.items()}
+    return arrays, files
+
+
+def write_mnist(folder: Path, arrays, files, compress=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, (name, _) in files.items():
+        raw = idx_bytes(arrays[key])
+        (folder / (name + ".gz" if compress else name)).write_bytes(gzip.compress(raw) if compress else raw)
+
+
+def check_split(m, arrays, n_val):
+    img = arrays["train_images"].astype(np.float32) / 255
+    np.testing.assert_array_equal(m.val_images, img[:n_val])
+    np.testing.assert_array_equal(m.train_images, img[n_val:])
+    np.testing.assert_array_equal(m.val_labels, arrays["train_labels"][:n_val])
+    np.testing.assert_array_equal(m.train_labels, arrays["train_labels"][n_val:])
+    np.testing.assert_array_equal(m.test_labels, arrays["test_labels"])
+    for x, y in [(m.train_images, m.train_labels), (m.val_images, m.val_labels), (m.test_images, m.test_labels)]:
+        assert x.dtype == np.float32 and y.dtype == np.int64
+        assert 0 <= x.min() and x.max() <= 1
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_load_mnist_from_folder_classic_split(tmp_path, compress):
+    arrays, files = fake_mnist()
+    write_mnist(tmp_path, arrays, files, compress)
+    m = load_mnist(tmp_path, download=False, n_val=10, files=files)
+    check_split(m, arrays, n_val=10)
+    assert not m.is_sample and m.source == str(tmp_path)
+
+
+def test_load_mnist_downloads_into_cache_then_works_offline(server, tmp_path):
+    arrays, files = fake_mnist()
+    for key, (name, _) in files.items():
+        serve(server, name, arrays[key])
+    cache = tmp_path / "cache"
+    m = load_mnist(cache, n_val=10, mirrors=[server.url], files=files, progress=False)
+    check_split(m, arrays, n_val=10)
+    assert leftovers(cache) == sorted(name + ".gz" for name, _ in files.values())
+    m2 = load_mnist(cache, n_val=10, mirrors=[dead_url()], files=files)  # now cached: no network
+    np.testing.assert_array_equal(m2.train_images, m.train_images)
+
+
+def test_load_mnist_offline_message_says_what_to_put_where(tmp_path):
+    with pytest.raises(MNISTNotFoundError) as info:
+        load_mnist(tmp_path / "empty", mirrors=[dead_url()])
+    msg = str(info.value)
+    assert str(tmp_path / "empty") in msg and "MINIGRAD_DATA" in msg
+    for name, _ in datasets.MNIST_FILES.values():
+        assert name + ".gz" in msg
+    assert leftovers(tmp_path / "empty") == []
+
+
+def test_load_mnist_no_download(tmp_path):
+    with pytest.raises(MNISTNotFoundError, match="train-images-idx3-ubyte.gz"):
+        load_mnist(tmp_path, download=False)
+
+
+def test_load_mnist_partial_download_failure_is_reported(server, tmp_path):
+    """Three files served, the fourth has a bad copy: an error, and only verified files kept."""
+    arrays, files = fake_mnist()
+    for key, (name, _) in files.items():
+        serve(server, name, arrays[key] if key != "test_labels" else arrays[key][::-1].copy())
+    with pytest.raises(MNISTNotFoundError, match="checksum mismatch"):
+        load_mnist(tmp_path, n_val=10, mirrors=[server.url], files=files, progress=False)
+    assert "t10k-labels-idx1-ubyte.gz" not in leftovers(tmp_path)
+    assert not [f for f in leftovers(tmp_path) if f.endswith(".part")]
+
+
+def test_load_mnist_rejects_wrong_shapes(tmp_path):
+    arrays, files = fake_mnist()
+    arrays["train_labels"] = arrays["train_labels"][:-1]
+    write_mnist(tmp_path, arrays, files)
+    with pytest.raises(IDXError, match="labels"):
+        load_mnist(tmp_path, download=False, n_val=10, files=files)
+    arrays, files = fake_mnist()
+    arrays["test_images"] = arrays["test_images"][:, :27]
+    write_mnist(tmp_path, arrays, files)
+    with pytest.raises(IDXError, match=r"\(N, 28, 28\)"):
+        load_mnist(tmp_path, download=False, n_val=10, files=files)
+
+
+def test_data_folder_order(tmp_path, monkeypatch):
+    """root argument, then MINIGRAD_DATA, then $XDG_CACHE_HOME/minigrad/mnist."""
+    monkeypatch.delenv("MINIGRAD_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert datasets.data_dir() == tmp_path / "xdg" / "minigrad" / "mnist"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert datasets.data_dir() == tmp_path / "home" / ".cache" / "minigrad" / "mnist"
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path / "env"))
+    assert datasets.data_dir() == tmp_path / "env"
+    assert datasets.data_dir(tmp_path / "arg") == tmp_path / "arg"
+
+
+def test_load_mnist_reads_env_folder(tmp_path, monkeypatch):
+    arrays, files = fake_mnist(seed=3)
+    write_mnist(tmp_path / "env", arrays, files)
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path / "env"))
+    check_split(load_mnist(download=False, n_val=10, files=files), arrays, n_val=10)
+
+
+# ***** the bundled sample and the real data *****
+
+
+def test_sample_is_the_real_mnist_test_set():
+    """The bundled files are byte-identical (decompressed) to the published MNIST test set."""
+    for key in ("test_images", "test_labels"):
+        name, checksum = datasets.MNIST_FILES[key]
+        assert md5(gzip.decompress((datasets.SAMPLE_DIR / (name + ".gz")).read_bytes())) == checksum
+    assert (datasets.SAMPLE_DIR / "README.md").is_file()
+
+
+def test_sample_split():
+    m = load_mnist_sample()
+    assert m.is_sample and "sample" in m.source
+    assert (len(m.train_labels), len(m.val_labels), len(m.test_labels)) == (7000, 1000, 2000)
+    full = read_idx(datasets.SAMPLE_DIR / "t10k-images-idx3-ubyte.gz").astype(np.float32) / 255
+    np.testing.assert_array_equal(np.concatenate([m.val_images, m.train_images, m.test_images]), full)
+    assert m.train_images.dtype == np.float32 and m.train_labels.dtype == np.int64
+
+
+def test_fallback_to_sample_says_so(tmp_path, capsys):
+    m = load_mnist_or_sample(tmp_path, download=False)
+    assert m.is_sample
+    err = capsys.readouterr().err
+    assert "bundled MNIST sample" in err and str(tmp_path) in err
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="real MNIST not found (set MINIGRAD_DATA)")
+def test_real_mnist_classic_split():
+    """Sizes, label counts and mean pixel from the data folder's README."""
+    m = load_mnist(REAL, download=False)
+    assert m.train_images.shape == (55000, 28, 28) and m.val_images.shape == (5000, 28, 28)
+    assert m.test_images.shape == (10000, 28, 28)
+    counts = np.bincount(np.concatenate([m.val_labels, m.train_labels]), minlength=10)
+    assert counts.tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(m.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    mean = np.concatenate([m.val_images, m.train_images]).mean(dtype=np.float64) * 255
+    assert abs(mean - 33.318) < 1e-3
