@@ -40,6 +40,16 @@ from . import backend
 
 _SCALARS = (int, float, bool, complex, np.generic)
 
+# Device->host transfers so far (each one a synchronisation on CuPy). Tests read it to check
+# that a training step makes none and that `.item()`/`.numpy()` are the only ones (issue 6).
+host_transfers = 0
+
+
+def _to_host(a: np.ndarray) -> np.ndarray:
+    global host_transfers
+    host_transfers += 1
+    return a
+
 
 def _host_array_error(what) -> TypeError:
     return TypeError(
@@ -125,10 +135,11 @@ def _inplace(op):
 
 
 _PROPERTIES = {"shape", "dtype", "ndim", "size", "strides", "itemsize", "nbytes", "flags"}
-_METHODS = {
+_TRANSFERS = {"item", "tolist"}  # methods that hand values to the host
+_METHODS = _TRANSFERS | {
     "sum", "mean", "max", "min", "argmax", "argmin", "prod", "var", "std", "all", "any", "cumsum",
     "astype", "copy", "reshape", "transpose", "swapaxes", "ravel", "flatten", "squeeze", "fill",
-    "item", "tolist", "clip", "nonzero", "take", "repeat", "dot", "round", "view", "argsort", "sort",
+    "clip", "nonzero", "take", "repeat", "dot", "round", "view", "argsort", "sort",
 }
 
 
@@ -158,7 +169,7 @@ class StrictArray:
         if name in _PROPERTIES:
             return getattr(self._a, name)
         if name in _METHODS:
-            method = getattr(self._a, name)
+            method = getattr(_to_host(self._a) if name in _TRANSFERS else self._a, name)
             return lambda *args, **kwargs: _wrap(method(*_unwrap(args), **_unwrap(kwargs)), (self,))
         # NOTE: no fallback: NumPy probes `__array_interface__` etc., which must not exist here
         raise AttributeError(f"'StrictArray' object has no attribute {name!r}")
@@ -191,16 +202,16 @@ class StrictArray:
     # ***** conversion to Python (explicit, and a sync on CuPy) *****
 
     def __bool__(self):
-        return bool(self._a)
+        return bool(_to_host(self._a))
 
     def __float__(self):
-        return float(self._a)
+        return float(_to_host(self._a))
 
     def __int__(self):
-        return int(self._a)
+        return int(_to_host(self._a))
 
     def __repr__(self):
-        return "strict_" + repr(self._a)
+        return "strict_" + repr(_to_host(self._a))
 
     # ***** operators *****
 
@@ -302,7 +313,7 @@ def array(a, dtype=None, copy=True):
 def asnumpy(a) -> np.ndarray:
     """A strict array -> a new NumPy array (the explicit device->host transfer)."""
     if isinstance(a, StrictArray):
-        return a._a.copy()
+        return _to_host(a._a).copy()
     return np.asarray(a)
 
 
