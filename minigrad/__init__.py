@@ -19,5 +19,7 @@ from .tensor import (
     Generator, Tensor, arange, bool_, float32, float64, full, full_like, int64, manual_seed, ones,
     ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
 )
+from . import nn, optim  # noqa: E402  (after Tensor: nn builds on it)
+from .serialization import load, save
 
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Iterator
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, _as_dtype
 
 
 class Parameter(Tensor):
@@ -174,15 +174,57 @@ class Module:
             else:
                 p.grad.data[...] = 0
 
-    def to(self, device: str) -> Module:
-        """Move parameters and buffers to `device` in place (the objects an optimizer holds stay
-        valid); returns self."""
-        device = backend.check_device(device)
+    def to(self, device=None, dtype=None) -> Module:
+        """Move parameters and buffers to `device` and/or cast the floating ones to `dtype`, in
+        place (the Tensor objects an optimizer holds stay valid); returns self.
+        `model.to("cuda")`, `model.to(dtype=minigrad.float64)`, `model.to(minigrad.float64)`."""
+        if device is not None and not isinstance(device, str):  # model.to(float64)
+            device, dtype = None, device
+        device = backend.check_device(device) if device is not None else None
+        dtype = _as_dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = backend.to_device(t.data, device)
-            if t.grad is not None:
-                t.grad.data = backend.to_device(t.grad.data, device)
+            cast = dtype is not None and t.dtype.kind == "f" and t.dtype != dtype
+            if cast and getattr(t, "_keep_float32", False) and dtype.itemsize < 4:
+                cast = False
+            for holder in (t, t.grad):
+                if holder is None:
+                    continue
+                if device is not None:
+                    holder.data = backend.to_device(holder.data, device)
+                if cast:
+                    holder.data = holder.data.astype(dtype)
+            if cast or device is not None:
+                t._version += 1
         return self
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64; returns self."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32; returns self."""
+        return self.to(dtype="float32")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn) -> Module:
+        """Call fn(m) on every submodule (children first) and on self; returns self.
+        E.g. `model.apply(init_weights)`."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        if module is None:
+            self._modules[name] = None
+        else:
+            setattr(self, name, module)
 
     def cpu(self) -> Module:
         return self.to("cpu")
