@@ -107,6 +107,7 @@ class Function:
         except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
+        record = record and y.dtype.kind == "f"  # integer/bool outputs have no gradient (R2.8)
         out = Tensor(y, requires_grad=record)
         if record:
             self.inputs = inputs
@@ -126,7 +127,8 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-# Set by minigrad.debug.detect_anomaly(); None costs one comparison per op.
+# Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.
+# Protocol: before_forward(fn), after_forward(fn, out_array), after_backward(fn, gy, in_grads).
 anomaly_hook = None
 
 
@@ -200,7 +202,9 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
         ctx = t._ctx
         if ctx is None:  # a leaf
             if t.grad is None:
-                if _owner(g) in leaf_owners:  # the same array reached another leaf (R2.5)
+                # copy if the same array reached another leaf (R2.5), or if g is a read-only
+                # broadcast view (Sum's backward): .grad must be a plain array users may update
+                if _owner(g) in leaf_owners or not g.flags.c_contiguous:
                     g = g.copy()
                 leaf_owners.add(_owner(g))
                 t.grad = Tensor(g)
@@ -210,14 +214,14 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
         for inp, v in zip(ctx.inputs, ctx.versions):
             if inp._version != v:
                 raise RuntimeError(
-                    f"{type(ctx).__name__}: an input of shape {inp.shape} saved for backward was "
-                    f"modified by an in-place operation (version {inp._version}, expected {v})"
+                    f"{type(ctx).__name__}: its input of shape {inp.shape} was modified by an "
+                    f"in-place operation after use (version {inp._version}, expected {v})"
                 )
         in_grads = ctx.backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         if anomaly_hook is not None:
-            anomaly_hook.after_backward(ctx, in_grads)
+            anomaly_hook.after_backward(ctx, g, in_grads)  # g: the grad of ctx's output
         for inp, gi in zip(ctx.inputs, in_grads):
             if gi is None or not inp.requires_grad:
                 continue

@@ -61,13 +61,13 @@ def get_array_module(*arrays):
 
 def device_of(array) -> str:
     """'cpu', 'cuda', or the name of a registered device."""
+    for name, mod in _extra.items():  # first: a registered array type may subclass np.ndarray
+        if isinstance(array, mod.ndarray):
+            return name
     if isinstance(array, np.ndarray) or np.isscalar(array):
         return "cpu"
     if cp is not None and isinstance(array, cp.ndarray):
         return "cuda"
-    for name, mod in _extra.items():
-        if isinstance(array, mod.ndarray):
-            return name
     raise TypeError(f"unsupported array type {type(array).__name__}")
 
 
@@ -98,10 +98,9 @@ def xp_for(device: str):
 
 
 def to_numpy(array) -> np.ndarray:
-    """Copy an array to the host (a no-op for NumPy arrays)."""
-    if isinstance(array, np.ndarray):
-        return array
-    return get_array_module(array).asnumpy(array)
+    """Copy an array to the host (a no-op for NumPy arrays; numbers and lists become arrays)."""
+    xp = get_array_module(array)
+    return np.asarray(array) if xp is np else xp.asnumpy(array)
 
 
 def to_device(array, device: str):

@@ -34,7 +34,7 @@ def _const(value) -> Tensor:
 def _scalar_dtype(value, ref_dtype):
     """PyTorch's rule: a Python/NumPy number or 0-d array takes the tensor's dtype, unless the
     tensor holds integers and the number is a float (then the default float dtype)."""
-    kind = np.asarray(value).dtype.kind
+    kind = (value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype).kind
     if ref_dtype.kind in "iub" and kind == "f":
         return _default_float
     if ref_dtype.kind == "b" and kind in "iu":
@@ -45,11 +45,13 @@ def _scalar_dtype(value, ref_dtype):
 def _to_tensor(value, ref: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    if hasattr(value, "ndim") and value.ndim > 0:  # a whole array: its own dtype and device
+    if getattr(value, "ndim", 0) > 0:  # a whole array: its own dtype and device
         return Tensor(value)
     # NOTE: NumPy 2 (NEP 50) would promote float32 * np.float64(0.5) to float64; casting the
-    # number to the tensor's dtype first keeps float32 float32 (R2.7).
-    return _const(_scalar_dtype(value, ref.dtype).type(value))
+    # number to the tensor's dtype first keeps float32 float32 (R2.7). A 0-d array is cast where
+    # it lives (a CuPy one would need a device->host sync to become a NumPy scalar).
+    dtype = _scalar_dtype(value, ref.dtype)
+    return _const(value.astype(dtype)[()] if hasattr(value, "astype") else dtype.type(value))
 
 
 def _promote(a: Tensor, b: Tensor):
@@ -889,11 +891,9 @@ class MatMul(Function):
         # treat 1-d operands as matrices: a (n,) -> (1, n), b (n,) -> (n, 1)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = gy
+        g2 = gy[..., None] if b.ndim == 1 else gy  # give gy back the axes 1-d operands lost
         if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
+            g2 = g2[..., None, :]
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = g2 @ xp.swapaxes(b2, -1, -2)  # dL/da = gy b^T
@@ -1016,6 +1016,6 @@ def compare(a, b, op: str) -> Tensor:
     """Elementwise comparison (`less`, `equal`, ...) giving a bool tensor without grad."""
     a, b = _operands(a, b)
     xp = backend.get_array_module(a.data, b.data)
-    if backend.device_of(a.data) != backend.device_of(b.data) and np.ndim(a.data) and np.ndim(b.data):
+    if backend.device_of(a.data) != backend.device_of(b.data) and a.ndim and b.ndim:
         raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
     return Tensor(getattr(xp, op)(a.data, b.data))
