@@ -11,7 +11,8 @@ import pytest
 
 import minigrad
 import minigrad.nn.functional as F
-from minigrad import backend, nn
+from minigrad import backend, nn, optim
+from minigrad.datasets import DataLoader
 from minigrad import strict as S
 from minigrad.nn.conv import Conv2d, MaxPool2d
 
@@ -300,6 +301,72 @@ def test_losses_match_cpu(device, name, loss):
         np.testing.assert_allclose(got, want, **TOL)
 
 
+OPTIMIZERS = [
+    ("SGD", lambda ps: optim.SGD(ps, lr=0.1)),
+    ("SGD-momentum-nesterov-wd", lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2)),
+    ("SGD-dampening", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.5, dampening=0.3)),
+    ("Adam", lambda ps: optim.Adam(ps, lr=1e-2)),
+    ("Adam-amsgrad-wd", lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=1e-2, amsgrad=True)),
+    ("AdamW", lambda ps: optim.AdamW(ps, lr=1e-2, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("name, make", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_optimizers_match_cpu(device, name, make):
+    """R4.8/R4.9: five training steps of a small model give the CPU's parameters on every device,
+    and the optimizer state stays on the device (and float32)."""
+    results = {}
+    for d in ("cpu", device):
+        minigrad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3)).to(d)
+        opt = make(model.parameters())
+        x = minigrad.tensor(host((6, 4)), device=d)
+        target = minigrad.tensor([0, 1, 2, 0, 1, 2], device=d)
+        for _ in range(5):
+            opt.zero_grad()
+            F.cross_entropy(model(x), target).backward()
+            opt.step()
+        for state in opt.state.values():
+            for v in state.values():
+                if hasattr(v, "shape"):
+                    assert backend.device_of(v.data if isinstance(v, minigrad.Tensor) else v) == d
+        for p in model.parameters():
+            assert p.device == d and p.dtype == np.float32
+        results[d] = [p.numpy() for p in model.parameters()]
+    for got, want in zip(results[device], results["cpu"]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_dataloader_batches_on_device_in_the_cpu_order(device):
+    """The DataLoader puts batches on its device; the shuffle is drawn on the host, so the order
+    is the same on every device for the same generator seed (R4.8)."""
+    x, y = host((10, 3)), np.arange(10)
+    batches = {}
+    for d in ("cpu", device):
+        loader = DataLoader((x, y), batch_size=4, shuffle=True, generator=minigrad.Generator(5), device=d)
+        batches[d] = [(xb, yb) for xb, yb in loader]
+        assert all(xb.device == d and yb.device == d for xb, yb in batches[d])
+    for (xc, yc), (xd, yd) in zip(batches["cpu"], batches[device]):
+        np.testing.assert_array_equal(xd.numpy(), xc.numpy())
+        np.testing.assert_array_equal(yd.numpy(), yc.numpy())
+
+
+def test_state_dict_round_trip_across_devices(device, tmp_path):
+    """A model trained on `device` saves host arrays and loads into a CPU model (and back)."""
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).to(device)
+    model(minigrad.randn(5, 3, device=device))  # updates the running stats
+    minigrad.save(model.state_dict(), tmp_path / "m.npz")
+    cpu_model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    cpu_model.load_state_dict(minigrad.load(tmp_path / "m.npz"))
+    back = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).to(device)
+    back.load_state_dict(cpu_model.state_dict())
+    for (k, a), b, c in zip(model.state_dict().items(), cpu_model.state_dict().values(), back.state_dict().values()):
+        assert minigrad.tensor(c).device == device, k
+        np.testing.assert_array_equal(minigrad.tensor(b).numpy(), minigrad.tensor(a).numpy(), err_msg=k)
+        np.testing.assert_array_equal(minigrad.tensor(c).numpy(), minigrad.tensor(a).numpy(), err_msg=k)
+
+
 # ***** host transfers: only .item() and .numpy() (issue 6) *****
 
 
@@ -310,14 +377,14 @@ def test_training_step_makes_no_host_transfer():
     model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3)).to("strict")
     x = minigrad.tensor(host((10, 6)), device="strict")
     target = minigrad.tensor(np.arange(10) % 3, device="strict")
+    opts = [optim.SGD(model.parameters(), lr=0.1, momentum=0.9), optim.Adam(model.parameters(), lr=1e-3)]
     before = S.host_transfers
-    for _ in range(2):
-        loss = F.cross_entropy(model(x), target)
-        model.zero_grad()
-        loss.backward()
-        with minigrad.no_grad():
-            for p in model.parameters():
-                p.data -= np.float32(0.1) * p.grad.data
+    for opt in opts:
+        for _ in range(2):
+            loss = F.cross_entropy(model(x), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     assert S.host_transfers == before, "something synchronised inside the training step"
     loss.item()
     model[0].weight.numpy()
