@@ -1,6 +1,9 @@
 """The strict stand-in device (minigrad/strict.py): it must refuse what CuPy refuses (R4.1, R4.2),
 accept what CuPy accepts, and so make a stray `np.*` call on tensor data fail in CPU-only CI."""
 
+import ast
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -234,3 +237,35 @@ def test_transfers_are_counted():
     xp.asnumpy(b)
     float(b[0])
     assert S.host_transfers == before + 3
+
+
+# ***** static companion: code paths the tests do not reach (R4.1) *****
+
+# NumPy names allowed in array code because they act on Python values (shapes, axis lists),
+# never on tensor data; np.errstate only quiets NumPy and is a no-op for CuPy.
+_HOST_ONLY = {"argsort", "cumsum", "prod", "dtype", "errstate", "result_type", "promote_types"}
+
+
+def _array_code(tree):
+    """forward/backward of every class, and every function that takes an `xp` argument."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            yield from (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name in ("forward", "backward"))
+        elif isinstance(node, ast.FunctionDef) and "xp" in [a.arg for a in node.args.args]:
+            yield node
+
+
+def test_R4_1_array_code_uses_xp_not_numpy():
+    """R4.1 (lint): inside ops' forward/backward and xp-taking helpers, NumPy may only touch
+    Python values. The strict device catches the same mistakes at run time, where tests reach."""
+    package = pathlib.Path(minigrad.__file__).parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "strict.py":
+            continue
+        for fn in _array_code(ast.parse(path.read_text())):
+            for node in ast.walk(fn):
+                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                        and node.value.id in ("np", "numpy") and node.attr not in _HOST_ONLY):
+                    found.append(f"{path.relative_to(package)}:{node.lineno} {fn.name}: np.{node.attr}")
+    assert not found, "use self.xp / xp instead of NumPy in array code:\n" + "\n".join(found)
