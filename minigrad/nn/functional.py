@@ -140,9 +140,16 @@ class BatchNorm(Function):
         if self.has_gamma:
             self.gamma_dtype, gamma = gamma.dtype, gamma.astype(dt, copy=False)
         if self.training:
+            # Two passes: centre first, never E[x^2] - E[x]^2 (R1.8). NOTE: with a large mean
+            # (1e4 in float32) the computed mean is itself off by ~1e-3, so we measure that
+            # residue d = mean(xc) and take it out (the corrected two-pass algorithm of Chan,
+            # Golub and LeVeque): var = mean(xc^2) - d^2 exactly, and xc -= d.
             mean = x.mean(axis=axes)
             xc = x - mean.reshape(pshape)
-            var = (xc * xc).mean(axis=axes)  # two-pass: centred first, never E[x^2] - E[x]^2 (R1.8)
+            d = xc.mean(axis=axes)
+            var = xp.maximum((xc * xc).mean(axis=axes) - d * d, 0)
+            xc -= d.reshape(pshape)
+            mean += d
             inv_std = 1 / xp.sqrt(var + self.eps)  # eps inside the square root (R1.7)
             self.xhat = xc * inv_std.reshape(pshape)
             if self.running_mean is not None:  # update in place, whatever the grad mode (R1.2)

@@ -278,16 +278,17 @@ class _BatchNorm(Module):
         # track_running_stats is read on every call, so switching it off later is honoured
         # (batch statistics in both modes, buffers untouched) (R1.12)
         track = self.track_running_stats and self.running_mean is not None
-        momentum = self.momentum
-        if training and track:
-            with no_grad():
-                self.num_batches_tracked.add_(1)
-            if momentum is None:  # cumulative average: the k-th batch gets weight 1/k (R1.13)
-                momentum = 1.0 / int(self.num_batches_tracked.item())
         if not track:  # batch statistics in train and eval alike
             return F.batch_norm(x, None, None, self.weight, self.bias, training=True, eps=self.eps)
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=training, momentum=momentum or 0.0, eps=self.eps)
+        momentum = self.momentum
+        if training and momentum is None:  # cumulative average: batch k gets weight 1/k (R1.13)
+            momentum = 1.0 / (int(self.num_batches_tracked.item()) + 1)
+        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         training=training, momentum=momentum or 0.0, eps=self.eps)
+        if training:  # counted after F.batch_norm, which leaves everything as it was if it raises
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+        return y
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
