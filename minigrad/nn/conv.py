@@ -1,0 +1,599 @@
+"""2-D convolution and pooling: the Functions, their functional wrappers and the Modules.
+
+How the convolution works (im2col):
+
+1. The input is zero-padded once and viewed through a strided *window view* of shape
+   (N, C, OH, OW, kh, kw): `win[n, c, i, j, p, q] = x[n, c, i*sh + p*dh, j*sw + q*dw]`. The view
+   copies nothing and is read-only (R3.8).
+2. One reshape turns the view into the column matrix `col` of shape (C*kh*kw, N*OH*OW): each
+   column holds one receptive field. This is the only large buffer, allocated once per call.
+3. One matrix product with the weight, viewed as (C_out, C*kh*kw), gives every output pixel of
+   the whole batch at once: BLAS does the work (R3.9).
+
+The backward pass is the same three steps run backwards: `gW = gy @ col.T`,
+`gcol = W.T @ gy`, and col2im adds each column entry back onto the input pixel it was copied
+from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`, R3.7).
+
+NOTE on memory layout: the product `W @ col` comes out channel-major, (C_out, N, OH, OW) in
+memory. We return it as an (N, C_out, OH, OW) *view* instead of copying it back to NCHW, and
+allocate our own buffers (padded inputs, input gradients) channel-major too. Elementwise NumPy
+ops keep that layout, BatchNorm's per-channel sums then read contiguous memory, and the next
+convolution's im2col and backward reshape find the data where they want it. Shapes and values
+are the same as in PyTorch; only `.strides` differ.
+
+Cross-correlation, as in PyTorch: the kernel is not flipped (R3.10).
+
+The differentiable ops are named after the math (Convolution2d, MaxPooling2d, AvgPooling2d,
+AdaptiveAvgPooling2d) so that the layer classes can keep PyTorch's names (Conv2d, MaxPool2d, ...).
+
+Sections: argument helpers | window views | convolution | pooling | functional API | modules
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..autograd import Function
+from ..tensor import Tensor, zeros
+from . import init
+from .module import Module, Parameter
+
+# ***** argument helpers *****
+
+
+def _pair(value, name: str, op: str) -> tuple:
+    """3 -> (3, 3); (3, 5) -> (3, 5)."""
+    if isinstance(value, int):
+        value = (value, value)
+    try:
+        value = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}") from None
+    if len(value) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return value
+
+
+def _positive(pair: tuple, name: str, op: str) -> tuple:
+    if min(pair) < 1:
+        raise ValueError(f"{op}: {name} must be positive, got {pair}")
+    return pair
+
+
+def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
+    """Padding as ((top, bottom), (left, right)). 'same' may be asymmetric: the extra row or
+    column goes to the bottom/right, as in PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    ph, pw = _pair(padding, "padding", op)
+    if min(ph, pw) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {(ph, pw)}")
+    return ((ph, ph), (pw, pw))
+
+
+def _out_size(size: int, pad: tuple, k: int, s: int, d: int) -> int:
+    """floor((size + pad - d*(k-1) - 1) / s) + 1, per axis (R3.1)."""
+    return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
+
+
+def _out_shape(op: str, hw: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    out = tuple(_out_size(n, p, k, s, d) for n, p, k, s, d in zip(hw, pads, kernel, stride, dilation))
+    if min(out) < 1:
+        raise ValueError(
+            f"{op}: output size would be {out} (not positive): input (H, W) = {hw}, padding "
+            f"(top, bottom), (left, right) = {pads}, kernel {kernel}, stride {stride}, dilation "
+            f"{dilation}. The kernel (dilated: {tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))}) "
+            "must fit in the padded input."
+        )
+    return out
+
+
+def _check_input(x: Tensor, op: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched (C, H, W), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+
+
+# ***** window views and the buffers around them *****
+
+
+def _channel_major(xp, shape: tuple, dtype, fill=0.0):
+    """A new (N, C, H, W) array stored channel-major (C, N, H, W) in memory; see the module
+    docstring for why."""
+    n, c, h, w = shape
+    buf = xp.zeros((c, n, h, w), dtype) if fill == 0 else xp.full((c, n, h, w), fill, dtype)
+    return buf.transpose(1, 0, 2, 3)
+
+
+def _pad(xp, x, pads: tuple, fill=0.0):
+    """x padded with `fill` on H and W (a new channel-major array), or x itself if no padding."""
+    (pt, pb), (pl, pr) = pads
+    if pt == pb == pl == pr == 0:
+        return x
+    n, c, h, w = x.shape
+    out = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype, fill)
+    out[:, :, pt : pt + h, pl : pl + w] = x
+    return out
+
+
+def _windows(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+    """A read-only view win (N, C, OH, OW, kh, kw) with win[n, c, i, j, p, q] =
+    x[n, c, i*sh + p*dh, j*sw + q*dw]. Built from x's real strides, so any layout works (R3.8)."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    tricks = xp.lib.stride_tricks
+    if hasattr(tricks, "sliding_window_view"):  # NumPy >= 1.20, CuPy >= 13: safe, read-only
+        span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+        win = tricks.sliding_window_view(x, span, axis=(2, 3))
+        return win[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, ::dh, ::dw]
+    sn, sc, sy, sx = x.strides
+    shape, strides = (*x.shape[:2], oh, ow, kh, kw), (sn, sc, sy * sh, sx * sw, sy * dh, sx * dw)
+    try:  # NOTE: overlapping windows share memory, so the view must never be written to
+        return tricks.as_strided(x, shape, strides, writeable=False)
+    except TypeError:  # CuPy's as_strided has no `writeable`
+        return tricks.as_strided(x, shape, strides)
+
+
+def _offsets(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+    """For each kernel offset (p, q): its index p*kw + q and the slices of the (padded) input
+    that the offset touches, one pixel per output position."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    for p in range(kh):
+        for q in range(kw):
+            rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
+            cols = slice(q * dw, q * dw + sw * (ow - 1) + 1, sw)
+            yield p * kw + q, (slice(None), slice(None), rows, cols)
+
+
+def _crop(gxpad, pads: tuple, hw: tuple):
+    """The part of a padded gradient that belongs to the unpadded input (shape = x's shape)."""
+    (pt, _), (pl, _) = pads
+    return gxpad[:, :, pt : pt + hw[0], pl : pl + hw[1]]
+
+
+def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple):
+    """The adjoint of im2col: add every entry of gcol (C, kh, kw, N, OH, OW) back onto the input
+    pixel it was read from, and return an array of shape x_shape = (N, C, H, W).
+
+    Within one kernel offset (p, q) distinct output positions read distinct pixels, so a strided
+    slice `+=` is exact; pixels shared by overlapping windows accumulate over the offsets (R3.7).
+    Pixels no window reads (when the stride does not tile the input) get 0 (R3.2).
+    `col2im(im2col(x)) = x * (number of windows that cover each pixel)`.
+    """
+    n, c, h, w = x_shape
+    (pt, pb), (pl, pr) = pads
+    gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype)
+    for k, where in _offsets(kernel, stride, dilation, gcol.shape[4:]):
+        gxpad[where] += gcol[:, k // kernel[1], k % kernel[1]].transpose(1, 0, 2, 3)
+    return _crop(gxpad, pads, (h, w))
+
+
+def im2col(xp, x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple):
+    """The column matrix of x (N, C, H, W) as an array (C, kh, kw, N, OH, OW): one copy of the
+    padded input's window view, rows ordered like the weight's (c, p, q)."""
+    xpad = _pad(xp, x, pads)
+    out_hw = _out_shape("im2col", x.shape[2:], pads, kernel, stride, dilation)
+    win = _windows(xp, xpad, kernel, stride, dilation, out_hw)
+    return xp.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3))
+
+
+# ***** convolution *****
+
+
+class Convolution2d(Function):
+    """y[n, o, i, j] = b[o] + sum_{c,p,q} W[o, c, p, q] * xpad[n, g(o)*C_g + c, i*sh + p*dh, j*sw + q*dw]
+    (cross-correlation; g(o) is the group of output channel o)"""
+
+    def __init__(self, stride: tuple, pads: tuple, dilation: tuple, groups: int):
+        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def forward(self, x, W, b=None):
+        n, c, h, w = x.shape
+        c_out, _, kh, kw = W.shape
+        g = self.groups
+        self.x_shape, self.kernel = x.shape, (kh, kw)
+        # 1-2: im2col, rows (c, p, q) split per group, columns (n, i, j): the batch folds in.
+        col6 = im2col(self.xp, x, self.pads, self.kernel, self.stride, self.dilation)
+        oh, ow = col6.shape[4:]
+        col = col6.reshape(g, -1, n * oh * ow)
+        # 3: one (batched over groups) matrix product: (g, C_out/g, K) @ (g, K, M)
+        y = W.reshape(g, c_out // g, -1) @ col
+        y = y.reshape(c_out, n, oh, ow)
+        if b is not None:
+            y += b[:, None, None, None]
+        # save only what backward needs: col for gW, W for gx
+        self.col = col if self.needs_input_grad[1] else None
+        self.W = W if self.needs_input_grad[0] else None
+        return y.transpose(1, 0, 2, 3)  # (N, C_out, OH, OW), channel-major in memory
+
+    def backward(self, gy):
+        g = self.groups
+        n, c_out, oh, ow = gy.shape
+        # (N, C_out, OH, OW) -> (g, C_out/g, N*OH*OW): free when gy is channel-major
+        gy_m = gy.transpose(1, 0, 2, 3).reshape(g, c_out // g, n * oh * ow)
+        gx = gW = gb = None
+        if self.needs_input_grad[0]:
+            W = self.W
+            gcol = W.reshape(g, c_out // g, -1).transpose(0, 2, 1) @ gy_m  # dL/dcol = W^T gy
+            gcol = gcol.reshape(self.x_shape[1], *self.kernel, n, oh, ow)
+            gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation)
+        if self.needs_input_grad[1]:
+            gW = (gy_m @ self.col.transpose(0, 2, 1)).reshape(c_out, -1, *self.kernel)  # gy col^T
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            gb = gy.sum(axis=(0, 2, 3))  # each b[o] is added to every output pixel of channel o
+        return gx, gW, gb
+
+
+# ***** pooling *****
+# All three loop over the kh*kw kernel offsets, each a strided view of the padded input with one
+# pixel per output position; backward adds into the same views, so overlapping windows
+# accumulate (R3.4).
+
+
+class MaxPooling2d(Function):
+    """y[n, c, i, j] = max_{p,q} xpad[n, c, i*sh + p, j*sw + q], with xpad padded by -inf"""
+
+    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
+        self.kernel, self.stride, self.pads = kernel, stride, pads
+
+    def forward(self, x):
+        xp = self.xp
+        xpad = _pad(xp, x, self.pads, fill=-math.inf)
+        out_hw = _out_shape("max_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
+        # idx: which offset won each window (uint8 is enough for kernels up to 16x16)
+        idx_type = xp.uint8 if self.kernel[0] * self.kernel[1] <= 256 else xp.int32
+        y = idx = None
+        for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
+            # NOTE: a compact copy of the strided view first: the four passes below then run
+            # several times faster than on the view itself
+            v = xpad[where].copy(order="K")
+            if y is None:
+                y, idx = v, xp.zeros(v.shape, idx_type)
+                continue
+            # strict '>' keeps the first maximum, so a tie sends the whole gradient to one
+            # element, as in PyTorch; 'v != v' lets a NaN win, as it propagates in PyTorch
+            better = (v > y) | (v != v)
+            xp.maximum(idx, better * idx_type(k), out=idx)  # k grows: the latest winner is kept
+            xp.maximum(y, v, out=y)
+        self.idx, self.x_shape, self.out_hw = idx, x.shape, out_hw
+        return y
+
+    def backward(self, gy):
+        xp, (pt, pb), (pl, pr) = self.xp, *self.pads
+        n, c, h, w = self.x_shape
+        gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
+        overlap = self.stride[0] < self.kernel[0] or self.stride[1] < self.kernel[1]
+        for k, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
+            # each window's winner gets gy. NOTE: gy * mask, not where(): several times faster;
+            # the difference shows only for an infinite gy (inf * 0 = nan)
+            if overlap:
+                gxpad[where] += gy * (self.idx == k)
+            else:  # each pixel is in at most one window: write, don't add
+                xp.multiply(gy, self.idx == k, out=gxpad[where])
+        return _crop(gxpad, self.pads, (h, w))
+
+
+class AvgPooling2d(Function):
+    """y[n, c, i, j] = mean_{p,q} xpad[n, c, i*sh + p, j*sw + q], padding counted as zeros
+    (PyTorch's count_include_pad=True)"""
+
+    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
+        self.kernel, self.stride, self.pads = kernel, stride, pads
+
+    def forward(self, x):
+        xp = self.xp
+        xpad = _pad(xp, x, self.pads)
+        out_hw = _out_shape("avg_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
+        y = _channel_major(xp, (*x.shape[:2], *out_hw), x.dtype)
+        for _, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
+            y += xpad[where]
+        y *= 1.0 / (self.kernel[0] * self.kernel[1])  # a Python float keeps float32 float32
+        self.x_shape, self.out_hw = x.shape, out_hw
+        return y
+
+    def backward(self, gy):
+        (pt, pb), (pl, pr) = self.pads
+        n, c, h, w = self.x_shape
+        gxpad = _channel_major(self.xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
+        g = gy * (1.0 / (self.kernel[0] * self.kernel[1]))  # every pixel of a window gets gy/k
+        for _, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
+            gxpad[where] += g
+        return _crop(gxpad, self.pads, (h, w))
+
+
+def _adaptive_bins(size: int, out: int) -> list:
+    """PyTorch's bins: output i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+class AdaptiveAvgPooling2d(Function):
+    """y[n, c, i, j] = mean of x[n, c] over bin (i, j); the bins split H and W into OH x OW
+    nearly equal (possibly overlapping) ranges"""
+
+    def __init__(self, out_hw: tuple):
+        self.out_hw = out_hw
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        rows, cols = (_adaptive_bins(n, o) for n, o in zip(x.shape[2:], self.out_hw))
+        self.bins = [(i, j, r, c) for i, r in enumerate(rows) for j, c in enumerate(cols)]
+        y = _channel_major(self.xp, (*x.shape[:2], *self.out_hw), x.dtype)
+        for i, j, (r0, r1), (c0, c1) in self.bins:
+            y[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+        return y
+
+    def backward(self, gy):
+        gx = _channel_major(self.xp, self.x_shape, gy.dtype)
+        for i, j, (r0, r1), (c0, c1) in self.bins:  # += because bins may overlap
+            gx[:, :, r0:r1, c0:c1] += gy[:, :, i, j, None, None] * (1.0 / ((r1 - r0) * (c1 - c0)))
+        return gx
+
+
+# ***** functional API *****
+
+
+def _unbatched(fn):
+    """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do."""
+
+    def wrapper(x, *args, **kwargs):
+        if isinstance(x, Tensor) and x.ndim == 3:
+            return fn(x.unsqueeze(0), *args, **kwargs).squeeze(0)
+        return fn(x, *args, **kwargs)
+
+    wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+@_unbatched
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D cross-correlation, same arguments as torch.nn.functional.conv2d.
+
+    Args:
+        x: (N, C_in, H, W), or (C_in, H, W) unbatched.
+        weight: (C_out, C_in / groups, kh, kw).
+        bias: (C_out,) or None.
+        stride, dilation: an int or a pair (sh, sw).
+        padding: an int, a pair, 'valid' (no padding) or 'same' (output size = input size;
+            stride 1 only).
+        groups: split the channels into this many independent convolutions.
+
+    Returns (N, C_out, OH, OW) with OH = floor((H + 2*ph - dh*(kh-1) - 1) / sh) + 1.
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> x = minigrad.ones(1, 1, 4, 4)
+        >>> w = minigrad.ones(1, 1, 3, 3)
+        >>> F.conv2d(x, w, padding=1)[0, 0]
+        tensor([[4., 6., 6., 4.],
+                [6., 9., 9., 6.],
+                [6., 9., 9., 6.],
+                [4., 6., 6., 4.]])
+    """
+    op = "conv2d"
+    _check_input(x, op)
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be a 4-d Tensor (C_out, C_in/groups, kh, kw), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    groups = int(groups)
+    c_out, c_per_group, kh, kw = weight.shape
+    if groups < 1 or c_out % groups:
+        raise ValueError(f"{op}: groups={groups} must be positive and divide the {c_out} output channels")
+    if x.shape[1] != c_per_group * groups:
+        raise ValueError(
+            f"{op}: expected input with {c_per_group * groups} channels (weight {weight.shape}, "
+            f"groups={groups}), got input of shape {x.shape} with {x.shape[1]} channels"
+        )
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with .to(dtype=...)")
+    stride = _positive(_pair(stride, "stride", op), "stride", op)
+    dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+    pads = _padding(padding, (kh, kw), stride, dilation, op)
+    _out_shape(op, x.shape[2:], pads, (kh, kw), stride, dilation)  # raises on a non-positive size
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return Convolution2d(stride, pads, dilation, groups)(*inputs)
+
+
+def _pool_args(op: str, kernel_size, stride, padding) -> tuple:
+    kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _positive(_pair(stride, "stride", op), "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    if ph < 0 or pw < 0 or 2 * ph > kernel[0] or 2 * pw > kernel[1]:
+        raise ValueError(f"{op}: padding {(ph, pw)} must be between 0 and half the kernel size {kernel}")
+    return kernel, stride, ((ph, ph), (pw, pw))
+
+
+@_unbatched
+def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+    """Max over kernel_size windows, same arguments as torch.nn.functional.max_pool2d
+    (stride defaults to kernel_size; padding counts as -inf; no dilation or ceil_mode).
+    When several elements tie for the maximum, the first one (row-major) gets the gradient.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2)[0, 0]
+    tensor([[ 5.,  7.],
+            [13., 15.]])
+    """
+    _check_input(x, "max_pool2d")
+    kernel, stride, pads = _pool_args("max_pool2d", kernel_size, stride, padding)
+    _out_shape("max_pool2d", x.shape[2:], pads, kernel, stride, (1, 1))
+    return MaxPooling2d(kernel, stride, pads)(x)
+
+
+@_unbatched
+def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+    """Mean over kernel_size windows, same arguments as torch.nn.functional.avg_pool2d
+    (padding zeros count in the mean, as with PyTorch's default count_include_pad=True).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2)[0, 0]
+    tensor([[ 2.5000,  4.5000],
+            [10.5000, 12.5000]])
+    """
+    _check_input(x, "avg_pool2d")
+    kernel, stride, pads = _pool_args("avg_pool2d", kernel_size, stride, padding)
+    _out_shape("avg_pool2d", x.shape[2:], pads, kernel, stride, (1, 1))
+    return AvgPooling2d(kernel, stride, pads)(x)
+
+
+@_unbatched
+def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
+    """Average over OH x OW nearly equal bins, whatever the input size (same bins as
+    torch.nn.functional.adaptive_avg_pool2d). `output_size=1` is global average pooling.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.adaptive_avg_pool2d(minigrad.ones(2, 3, 5, 7), 1).shape
+    (2, 3, 1, 1)
+    """
+    _check_input(x, "adaptive_avg_pool2d")
+    if isinstance(output_size, (tuple, list)):  # None keeps that input size, as in PyTorch
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
+    out_hw = _positive(_pair(output_size, "output_size", "adaptive_avg_pool2d"), "output_size",
+                       "adaptive_avg_pool2d")
+    return AdaptiveAvgPooling2d(out_hw)(x)
+
+
+# ***** modules *****
+
+
+class Conv2d(Module):
+    """2-D convolution layer; same arguments, parameters and default init as torch.nn.Conv2d
+    (padding_mode 'zeros' only).
+
+    Shape: (N, C_in, H, W) -> (N, C_out, OH, OW); weight (C_out, C_in/groups, kh, kw), bias (C_out,).
+    Init: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C_in/groups * kh * kw
+    (PyTorch's kaiming_uniform_ with a=sqrt(5)).
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> conv = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+        >>> conv(minigrad.randn(2, 1, 28, 28)).shape
+        (2, 8, 28, 28)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        op = "Conv2d"
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+        self.stride = _positive(_pair(stride, "stride", op), "stride", op)
+        self.dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+        _padding(padding, self.kernel_size, self.stride, self.dilation, op)  # validate now
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", op)
+        w_shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(zeros(*w_shape, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default: kaiming_uniform_(a=sqrt(5)) gives bound 1/sqrt(fan_in)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            init.uniform_(self.bias, -1.0 / math.sqrt(fan_in), 1.0 / math.sqrt(fan_in))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in ((0, 0), "valid"):
+            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool2d(Module):
+    """Max pooling; same arguments as torch.nn.MaxPool2d (no dilation, ceil_mode or
+    return_indices). stride defaults to kernel_size.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MaxPool2d(2)(minigrad.randn(1, 3, 28, 28)).shape
+    (1, 3, 14, 14)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
+        _pool_args("MaxPool2d", kernel_size, stride, padding)  # validate now
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """Average pooling; same arguments as torch.nn.AvgPool2d (count_include_pad=True only).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AvgPool2d(3, stride=2, padding=1)(minigrad.randn(1, 3, 28, 28)).shape
+    (1, 3, 14, 14)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
+        _pool_args("AvgPool2d", kernel_size, stride, padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size; same as torch.nn.AdaptiveAvgPool2d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveAvgPool2d((1, 1))(minigrad.randn(4, 16, 7, 7)).shape
+    (4, 16, 1, 1)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
