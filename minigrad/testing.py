@@ -108,3 +108,239 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
             GradcheckWarning, stacklevel=2,
         )
     return True
+
+
+# ***** check_layer: one-call conformance check for a new layer *****
+
+
+class LayerCheckError(AssertionError):
+    """`check_layer` found a problem; the message says what it is and what to fix."""
+
+
+def _float_inputs(inputs, dtype, requires_grad):
+    """Copies of the inputs: float ones cast to `dtype` (as new leaves), others unchanged."""
+    return [Tensor(backend.to_numpy(x.data).astype(dtype), requires_grad=requires_grad)
+            if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs]
+
+
+def _layer_state(layer):
+    """(kind, dotted name, tensor) for every parameter and buffer, including None-free ones only."""
+    return [("parameter", n, t) for n, t in layer.named_parameters()] + \
+           [("buffer", n, t) for n, t in layer.named_buffers()]
+
+
+def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: float = 1e-4, seed: int = 0) -> bool:
+    """Check that a layer (an `nn.Module`) behaves like a well-made minigrad layer, in one call.
+
+    It works on copies (`copy.deepcopy`), so `layer` and its running statistics are unchanged.
+    Checks, in order, each failing with a `LayerCheckError` that names the problem and the fix:
+
+    1. every Tensor the layer holds is a Parameter or a registered buffer;
+    2. float32 in gives float32 out, float32 gradients and float32 parameters;
+    3. eval mode changes no buffer and is deterministic;
+    4. state_dict -> `minigrad.save`/`minigrad.load` (.npz) -> load_state_dict into a copy gives
+       identical eval outputs;
+    5. gradcheck (float64 central differences, random upstream gradient) of every float input
+       and every parameter, in train mode and in eval mode;
+    6. on the "strict" device (a CPU stand-in for CuPy, see minigrad/strict.py) and on "cuda"
+       when available: forward and backward run and match the CPU.
+
+    Random numbers (Dropout) come from a fixed seed for every forward, so stochastic layers are
+    checked too; your global random state is restored afterwards. Keep inputs small: gradcheck
+    runs two forwards per input and parameter element. Returns True.
+
+    Args:
+        grad_inputs: indices of the inputs to gradcheck; default every float input. Pass e.g.
+            (0,) for a loss whose target is a constant.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> from minigrad.testing import check_layer
+        >>> check_layer(nn.Linear(3, 2), minigrad.randn(4, 3))
+        True
+    """
+    import copy
+
+    from .autograd import no_grad
+    from .nn.module import Module, Parameter
+
+    name = type(layer).__name__
+    if not isinstance(layer, Module):
+        raise TypeError(f"check_layer: expected an nn.Module, got {name}")
+    if not inputs or not all(isinstance(x, Tensor) for x in inputs):
+        raise TypeError("check_layer: pass one or more example input Tensors after the layer")
+
+    def fail(msg):
+        raise LayerCheckError(f"check_layer({name}): {msg}")
+
+    from .tensor import default_generator as gen
+
+    saved_rng = gen.rng
+
+    def run(m, xs):  # every forward sees the same random numbers (Dropout masks)
+        gen.rng = np.random.default_rng(seed)
+        out = m(*xs)
+        if not isinstance(out, Tensor):
+            fail(f"forward returned {type(out).__name__}; check_layer handles layers that return one Tensor")
+        return out
+
+    def upstream(out, dtype):
+        return np.random.default_rng(seed + 1).standard_normal(out.shape).astype(dtype)
+
+    try:
+        # 1. registration: a plain Tensor attribute is not saved by state_dict nor moved by .to()
+        for prefix, m in layer.named_modules():
+            for attr, v in vars(m).items():
+                if isinstance(v, (Tensor, np.ndarray)) and not isinstance(v, Parameter):
+                    where = f"{prefix}.{attr}" if prefix else attr
+                    fail(f"attribute {where!r} holds a {type(v).__name__} that is neither a Parameter nor a "
+                         f"registered buffer, so state_dict() does not save it and .to(device) does not move "
+                         f"it; use self.register_buffer({attr!r}, ...) (or nn.Parameter if it is learned)")
+
+        # 2. float32 stays float32
+        for kind, n, t in _layer_state(layer):
+            if t.dtype.kind == "f" and t.dtype != np.float32:
+                fail(f"{kind} {n!r} is {t.dtype}; create it as float32, minigrad's default (e.g. with "
+                     f"minigrad.zeros/randn, which make float32), so float32 models stay float32")
+        l32 = copy.deepcopy(layer).train()
+        x32 = _float_inputs(inputs, np.float32, True)
+        try:
+            out32 = run(l32, x32)
+            out32.backward(Tensor(upstream(out32, out32.dtype)))
+        except LayerCheckError:
+            raise
+        except Exception as e:
+            fail(f"float32 forward/backward in train mode raised {type(e).__name__}: {e}")
+        if out32.dtype != np.float32:
+            fail(f"float32 input gave a {out32.dtype} output: something in forward promotes. Usual causes: "
+                 "a NumPy float64 array or np.float64 scalar mixed into the math; cast constants with "
+                 "x.dtype.type(c) and create arrays with dtype=x.dtype")
+        grads = [(f"input {i}", x) for i, x in enumerate(x32) if isinstance(x, Tensor) and x.requires_grad]
+        grads += [(f"parameter {n!r}", p) for n, p in l32.named_parameters() if p.requires_grad]
+        for what, t in grads:
+            if t.grad is not None and (t.grad.dtype != np.float32 or t.grad.shape != t.shape):
+                fail(f"the gradient of {what} is {t.grad.dtype} of shape {t.grad.shape}, expected float32 of "
+                     f"shape {t.shape}: backward must return gradients in the input's dtype (and shape, "
+                     "or a shape that broadcasts to it)")
+        for kind, n, t in _layer_state(l32):
+            if t.dtype.kind == "f" and t.dtype != np.float32:
+                fail(f"{kind} {n!r} became {t.dtype} after a float32 training step; update buffers in place "
+                     "in their own dtype (e.g. buf.data[...] = new) rather than rebinding to a float64 result")
+
+        # 3. eval: no state change, deterministic
+        l_eval = copy.deepcopy(layer).eval()
+        before = {n: backend.to_numpy(t.data).copy() for _, n, t in _layer_state(l_eval)}
+        with no_grad():
+            xe = _float_inputs(inputs, np.float32, False)
+            a, b = l_eval(*xe), l_eval(*xe)
+        for _, n, t in _layer_state(l_eval):
+            if not np.array_equal(before[n], backend.to_numpy(t.data)):
+                fail(f"in eval mode the forward changed {n!r}; eval must not update state "
+                     "(guard the update with `if self.training:`)")
+        if not np.array_equal(a.numpy(), b.numpy()):
+            fail("in eval mode two calls on the same input gave different outputs; randomness "
+                 "(e.g. dropout) must apply only when self.training is True")
+
+        # 4. state_dict round trip through a .npz file
+        src = copy.deepcopy(layer).train()
+        with no_grad():
+            run(src, _float_inputs(inputs, np.float32, False))  # one training step of state (BN stats)
+        src.eval()
+        state = src.state_dict()
+        expected = [n for _, n, _ in _layer_state(src)]
+        if sorted(state) != sorted(expected):
+            fail(f"state_dict() keys {sorted(state)} differ from the parameters and buffers {sorted(expected)}")
+        from . import serialization
+        import os
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "layer.npz")
+            serialization.save(state, path)
+            loaded = serialization.load(path)
+        dst = copy.deepcopy(layer)
+        with no_grad():
+            for _, _, t in _layer_state(dst):  # make sure loading has to overwrite every value
+                t.data = t.data + 1
+        dst.load_state_dict(loaded)
+        dst.eval()
+        with no_grad():
+            xe = _float_inputs(inputs, np.float32, False)
+            ya, yb = run(src, xe).numpy(), run(dst, xe).numpy()
+        if not np.array_equal(ya, yb):
+            diff = np.abs(ya.astype(np.float64) - yb).max() if ya.shape == yb.shape else f"shapes {ya.shape} vs {yb.shape}"
+            fail(f"state does not round-trip: after save/load_state_dict into a copy, eval outputs differ "
+                 f"(max |diff| {diff}). Keep all state the forward uses in Parameters or buffers "
+                 "(register_buffer), not in plain attributes, so state_dict() carries it")
+
+        # 5. gradcheck in float64, train and eval modes
+        l64 = copy.deepcopy(layer)
+        for _, _, t in _layer_state(l64):
+            if t.dtype.kind == "f":
+                t.data = t.data.astype(np.float64)
+        buffers = [(t, t.data.copy()) for t in l64.buffers()]
+
+        def run64(xs):  # from the same buffers every time (train mode updates running stats)
+            for t, value in buffers:
+                t.data = value.copy()
+            return run(l64, xs)
+
+        for mode in ("train", "eval"):
+            l64.train(mode == "train")
+            x64 = _float_inputs(inputs, np.float64, True)
+            checked = [(f"input {i}", x) for i, x in enumerate(x64) if isinstance(x, Tensor) and x.requires_grad
+                       and (grad_inputs is None or i in grad_inputs)]
+            checked += [(f"parameter {n!r}", p) for n, p in l64.named_parameters() if p.requires_grad]
+            vacuous = []
+            for what, t in checked:
+                try:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", GradcheckWarning)
+                        gradcheck(lambda _t: run64(x64), t, atol=atol, rtol=rtol, seed=seed)
+                except AssertionError as e:
+                    fail(f"in {mode} mode the gradient of {what} is wrong: {e}. The backward of an op this "
+                         "layer uses does not match its forward: gradcheck each op alone "
+                         "(minigrad.testing.gradcheck) to find it")
+                vacuous += [what for w in caught if issubclass(w.category, GradcheckWarning)]
+            if checked and len(vacuous) == len(checked):  # one zero gradient is fine (bias before BN)
+                warnings.warn(f"check_layer({name}): in {mode} mode every gradient is ~0, so the gradient "
+                              "check proves nothing; try other inputs", GradcheckWarning, stacklevel=2)
+
+        # 6. other devices: same numbers as the CPU float32 run
+        devices = ["cuda"] if backend.cuda_available else []
+        try:
+            from . import strict  # noqa: F401  (registers the "strict" device)
+
+            devices.insert(0, "strict")
+        except ImportError:
+            pass
+        for dev in devices:
+            ld = copy.deepcopy(layer).train().to(dev)
+            xd = [Tensor(backend.to_device(x.data, dev), requires_grad=x.requires_grad)
+                  if isinstance(x, Tensor) and x.dtype.kind == "f" else
+                  (Tensor(backend.to_device(x.data, dev)) if isinstance(x, Tensor) else x)
+                  for x in x32]
+            try:
+                outd = run(ld, xd)
+                outd.backward(Tensor(backend.to_device(upstream(outd, outd.dtype), dev)))
+            except Exception as e:
+                fail(f"on the {dev!r} device forward/backward raised {type(e).__name__}: {e}. "
+                     "Use self.xp (or minigrad ops) on tensor data, never np.* functions, and build "
+                     "arrays on the input's device")
+            if outd.device != dev:
+                fail(f"on the {dev!r} device the output is on {outd.device!r}; outputs must live where inputs live")
+            pairs = [("the output", out32, outd)]
+            pairs += [(f"the gradient of input {i}", a.grad, b.grad) for i, (a, b) in enumerate(zip(x32, xd))
+                      if isinstance(a, Tensor) and a.requires_grad]
+            pairs += [(f"the gradient of parameter {n!r}", p.grad, q.grad)
+                      for (n, p), (_, q) in zip(l32.named_parameters(), ld.named_parameters())]
+            for what, a, b in pairs:
+                if (a is None) != (b is None):
+                    fail(f"on the {dev!r} device {what} is {'missing' if b is None else 'present'} but not on cpu")
+                if a is not None and not np.allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5):
+                    fail(f"on the {dev!r} device {what} differs from the CPU result "
+                         f"(max |diff| {np.abs(a.numpy() - b.numpy()).max():.3g})")
+    finally:
+        gen.rng = saved_rng
+    return True

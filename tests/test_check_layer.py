@@ -1,0 +1,225 @@
+"""minigrad.testing.check_layer: passes on every built-in layer, and fails, naming the problem,
+on layers with planted bugs (issue 8)."""
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import nn
+from minigrad.autograd import Function
+from minigrad.testing import LayerCheckError, check_layer
+
+r = minigrad.randn
+
+
+def _builtin_cases():
+    """(layer, inputs) for every layer in minigrad.nn, with small inputs."""
+    cases = [
+        (nn.Linear(3, 2), (r(4, 3),)),
+        (nn.Linear(3, 2, bias=False), (r(4, 3),)),
+        (nn.ReLU(), (r(4, 3),)),
+        (nn.LeakyReLU(0.1), (r(4, 3),)),
+        (nn.Tanh(), (r(4, 3),)),
+        (nn.Sigmoid(), (r(4, 3),)),
+        (nn.Softmax(dim=1), (r(4, 3),)),
+        (nn.LogSoftmax(dim=1), (r(4, 3),)),
+        (nn.Identity(), (r(4, 3),)),
+        (nn.BatchNorm1d(3), (r(5, 3),)),
+        (nn.BatchNorm1d(3, affine=False), (r(5, 3),)),
+        (nn.BatchNorm1d(3, track_running_stats=False), (r(5, 3),)),
+        (nn.BatchNorm2d(2), (r(3, 2, 3, 3),)),
+        (nn.Dropout(0.3), (r(4, 3),)),
+        (nn.Flatten(), (r(2, 3, 2),)),
+        (nn.CrossEntropyLoss(), (r(4, 3), minigrad.tensor([0, 2, 1, 1]))),
+        (nn.NLLLoss(), (r(4, 3).log_softmax(dim=1), minigrad.tensor([0, 2, 1, 1]))),
+        (nn.MSELoss(), (r(4, 3), r(4, 3))),
+        # NOTE: minigrad's BCE losses treat the target as a constant (torch differentiates it),
+        # so only the input is gradchecked here
+        (nn.BCELoss(), (minigrad.rand(4) * 0.8 + 0.1, minigrad.rand(4)), (0,)),
+        (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4)), (0,)),
+        (nn.Conv2d(2, 3, 3, padding=1), (r(2, 2, 4, 4),)),
+        (nn.Conv2d(2, 2, 2, stride=2, bias=False), (r(1, 2, 5, 5),)),
+        (nn.MaxPool2d(2), (r(2, 2, 4, 4),)),
+        (nn.AvgPool2d(2), (r(2, 2, 4, 4),)),
+        (nn.AdaptiveAvgPool2d(1), (r(2, 2, 4, 4),)),
+        (nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)), (r(5, 3),)),
+    ]
+    for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
+        if hasattr(nn, extra):
+            layer = nn.GELU() if extra == "GELU" else nn.LayerNorm(3)
+            cases.append((layer, (r(4, 3),)))
+    return [c if len(c) == 3 else (*c, None) for c in cases]
+
+
+def _exported_layers():
+    return {name for name in dir(nn) if isinstance(getattr(nn, name), type)
+            and issubclass(getattr(nn, name), nn.Module)
+            and name not in ("Module", "Sequential", "ModuleList")}
+
+
+def test_every_builtin_layer_is_covered():
+    """A new layer exported from minigrad.nn must be added to the table below."""
+    covered = {type(layer).__name__ for layer, _, _ in _builtin_cases()}
+    assert _exported_layers() - covered == set()
+
+
+@pytest.mark.parametrize("layer, inputs, grad_inputs", _builtin_cases(),
+                         ids=lambda c: type(c).__name__ if isinstance(c, nn.Module) else "")
+def test_builtin_layer_passes(layer, inputs, grad_inputs):
+    assert check_layer(layer, *inputs, grad_inputs=grad_inputs) is True
+
+
+def test_layer_and_random_state_are_left_alone():
+    bn = nn.BatchNorm1d(3)
+    check_layer(bn, r(5, 3))
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(3))  # the check used copies
+    assert int(bn.num_batches_tracked.item()) == 0
+    x = r(4, 3)
+    minigrad.manual_seed(5)
+    check_layer(nn.Dropout(0.5), x)
+    after = r(3).numpy()
+    minigrad.manual_seed(5)
+    np.testing.assert_array_equal(after, r(3).numpy())
+
+
+# ***** planted bugs *****
+
+
+class _SquareWrongBackward(Function):
+    """y = x^2, with the factor 2 forgotten in backward"""
+
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, gy):
+        return gy * self.x  # wrong: should be 2 x gy
+
+
+class _ScaleWrongWeightGrad(Function):
+    """y = x * w (w of shape (C,)), with x forgotten in w's gradient"""
+
+    def forward(self, x, w):
+        self.x, self.w = x, w
+        return x * w
+
+    def backward(self, gy):
+        return gy * self.w, gy  # wrong: dy/dw = x, so gw = gy * x
+
+
+class _CastToFloat64(Function):
+    def forward(self, x):
+        return x
+
+    def backward(self, gy):
+        return gy.astype(self.xp.float64)  # wrong: the gradient changes dtype
+
+
+class BadSquare(nn.Module):
+    def forward(self, x):
+        return _SquareWrongBackward()(x)
+
+
+class BadScale(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(minigrad.randn(3))
+
+    def forward(self, x):
+        return _ScaleWrongWeightGrad()(x, self.weight)
+
+
+class Float64Output(nn.Module):
+    def forward(self, x):
+        return x * minigrad.Tensor(np.full(x.shape, 0.5))  # a float64 array mixed into the math
+
+
+class Float64Grad(nn.Module):
+    def forward(self, x):
+        return _CastToFloat64()(x)
+
+
+class Float64Parameter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones(3))  # NumPy's default dtype: float64
+
+    def forward(self, x):
+        return x * self.weight
+
+
+class CountsInPlainAttribute(nn.Module):
+    """Keeps a running mean in a Python float, which state_dict does not see."""
+
+    def __init__(self):
+        super().__init__()
+        self.mean = 0.0
+
+    def forward(self, x):
+        if self.training:
+            self.mean = 0.9 * self.mean + 0.1 * float(x.mean().item())
+        return x - self.mean
+
+
+class UnregisteredTensor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shift = minigrad.zeros(3)  # a Tensor, but not a buffer
+
+    def forward(self, x):
+        return x + self.shift
+
+
+class UpdatesInEval(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("running", minigrad.zeros(3))
+
+    def forward(self, x):
+        with minigrad.no_grad():  # forgot `if self.training:`
+            self.running.data[...] = 0.9 * self.running.data + 0.1 * x.data.mean(axis=0)
+        return x - self.running
+
+
+class DropoutAlways(nn.Module):
+    def forward(self, x):
+        return nn.functional.dropout(x, 0.5, training=True)  # ignores self.training
+
+
+class _NumPyExp(Function):
+    def forward(self, x):
+        self.y = np.exp(x)  # wrong: np.* on device data (fails on CuPy); use self.xp.exp
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class HostNumPyCall(nn.Module):
+    def forward(self, x):
+        return _NumPyExp()(x)
+
+
+@pytest.mark.parametrize("layer, inputs, expected", [
+    (BadSquare(), (r(4, 3),), r"gradient of input 0 is wrong"),
+    (BadScale(), (r(4, 3),), r"gradient of parameter 'weight' is wrong"),
+    (Float64Output(), (r(4, 3),), r"float32 input gave a float64 output"),
+    (Float64Grad(), (r(4, 3),), r"gradient of input 0 is float64"),
+    (Float64Parameter(), (r(4, 3),), r"parameter 'weight' is float64"),
+    (CountsInPlainAttribute(), (r(4, 3),), r"state does not round-trip"),
+    (UnregisteredTensor(), (r(4, 3),), r"'shift' holds a Tensor that is neither a Parameter nor a registered buffer"),
+    (UpdatesInEval(), (r(4, 3),), r"in eval mode the forward changed 'running'"),
+    (DropoutAlways(), (r(4, 3),), r"in eval mode two calls .* gave different outputs"),
+    (HostNumPyCall(), (r(4, 3),), r"on the 'strict' device forward/backward raised TypeError"),
+], ids=lambda c: type(c).__name__ if isinstance(c, nn.Module) else "")
+def test_planted_bug_is_named(layer, inputs, expected):
+    with pytest.raises(LayerCheckError, match=expected) as info:
+        check_layer(layer, *inputs)
+    assert type(layer).__name__ in str(info.value)
+
+
+def test_bad_arguments_raise_type_error():
+    with pytest.raises(TypeError, match="nn.Module"):
+        check_layer(lambda x: x, r(2))
+    with pytest.raises(TypeError, match="example input"):
+        check_layer(nn.ReLU())
