@@ -93,7 +93,7 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
             t.data = original
         err = np.abs(ga - gn) - (atol + rtol * np.abs(gn))
         if np.isnan(err).any() or (err > 0).any():
-            k = np.unravel_index(int(np.nanargmax(np.where(np.isnan(err), np.inf, err))), t.shape)
+            k = tuple(int(j) for j in np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), t.shape))
             raise AssertionError(
                 f"gradcheck failed for input {i} of shape {t.shape}: worst element {k}: "
                 f"backward gives {ga[k]:.8g}, finite differences give {gn[k]:.8g} "
