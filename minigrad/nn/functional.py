@@ -453,7 +453,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     _check_reduction(reduction)
     target = _check_pair("binary_cross_entropy", input, target)
     p = input.data
-    if p.size and bool(((p < 0) | (p > 1)).any()):
+    # NOTE: checked on the CPU only, like the labels above (a host sync on a GPU)
+    if p.size and input.device == "cpu" and bool(((p < 0) | (p > 1)).any()):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for logits")
     return _reduce(BinaryCrossEntropy(target.data)(input), reduction)

@@ -1,0 +1,190 @@
+"""Losses: torch parity for every loss and reduction, fused cross-entropy == composed, the
+stability cases of R2.10, gradchecks, float32, and errors for bad targets."""
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn
+from minigrad.testing import gradcheck
+
+
+def rnd(*shape, scale=1.0, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape) * scale
+
+
+def T(a, device="cpu", requires_grad=False):
+    return minigrad.tensor(a, device=device, requires_grad=requires_grad)
+
+
+N, C = 6, 5
+LABELS = np.array([0, 4, 2, 2, 1, 3])
+PROBS = 1 / (1 + np.exp(-rnd(N, C, seed=3)))
+TARGET01 = (rnd(N, C, seed=4) > 0).astype(np.float64)
+SOFT = np.random.default_rng(5).random((N, C))
+
+# (name, our loss fn, torch loss fn (torch, x, target, reduction), input maker, target)
+LOSSES = [
+    ("cross_entropy", F.cross_entropy, lambda t, x, y, r: t.nn.functional.cross_entropy(x, y, reduction=r),
+     lambda: rnd(N, C, scale=3), LABELS),
+    ("nll_loss", F.nll_loss, lambda t, x, y, r: t.nn.functional.nll_loss(x, y, reduction=r),
+     lambda: rnd(N, C) - 3, LABELS),
+    ("mse_loss", F.mse_loss, lambda t, x, y, r: t.nn.functional.mse_loss(x, y, reduction=r),
+     lambda: rnd(N, C), rnd(N, C, seed=6)),
+    ("binary_cross_entropy", F.binary_cross_entropy,
+     lambda t, x, y, r: t.nn.functional.binary_cross_entropy(x, y, reduction=r), lambda: PROBS, SOFT),
+    ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+     lambda t, x, y, r: t.nn.functional.binary_cross_entropy_with_logits(x, y, reduction=r),
+     lambda: rnd(N, C, scale=4), TARGET01),
+]
+IDS = [loss[0] for loss in LOSSES]
+MODULES = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "mse_loss": nn.MSELoss,
+           "binary_cross_entropy": nn.BCELoss, "binary_cross_entropy_with_logits": nn.BCEWithLogitsLoss}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name,fn,tfn,make,target", LOSSES, ids=IDS)
+def test_torch_parity(name, fn, tfn, make, target, reduction):
+    torch = pytest.importorskip("torch")
+    x = make()
+    xo, xt = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    lo = fn(xo, T(target), reduction=reduction)
+    lt = tfn(torch, xt, torch.tensor(target), reduction)
+    G = rnd(*lo.shape, seed=8)
+    lo.backward(T(G))
+    lt.backward(torch.tensor(G))
+    np.testing.assert_allclose(lo.numpy(), lt.detach().numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-10)
+    # the module version is the same function
+    lm = MODULES[name](reduction=reduction)(T(x), T(target))
+    np.testing.assert_allclose(lm.numpy(), lo.numpy(), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name,fn,tfn,make,target", LOSSES, ids=IDS)
+def test_gradcheck(name, fn, tfn, make, target, reduction):
+    gradcheck(lambda x: fn(x, T(target), reduction=reduction), T(make(), requires_grad=True))
+
+
+@pytest.mark.parametrize("name,fn,tfn,make,target", LOSSES, ids=IDS)
+def test_float32_stays_float32(device, name, fn, tfn, make, target):
+    tgt = T(target if target.dtype.kind == "i" else target.astype(np.float32), device)
+    x = T(make().astype(np.float32), device, requires_grad=True)
+    loss = fn(x, tgt)
+    loss.backward()
+    assert loss.dtype == x.grad.dtype == np.float32 and loss.shape == () and loss.device == device
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_fused_equals_composed(reduction):
+    G = rnd(*(() if reduction != "none" else (N,)), seed=2)
+    out = []
+    for fn in (F.cross_entropy, F.cross_entropy_simple):
+        x = T(rnd(N, C, scale=3), requires_grad=True)
+        loss = fn(x, T(LABELS), reduction=reduction)
+        loss.backward(T(G))
+        out.append((loss.numpy(), x.grad.numpy()))
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_grad_is_softmax_minus_onehot_over_n():
+    x = rnd(N, C)
+    xo = T(x, requires_grad=True)
+    F.cross_entropy(xo, T(LABELS)).backward()
+    p = np.exp(x - x.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_allclose(xo.grad.numpy(), (p - np.eye(C)[LABELS]) / N, rtol=1e-12, atol=1e-15)
+    assert isinstance(F.cross_entropy(xo, T(LABELS))._ctx, F.SoftmaxCrossEntropy)
+
+
+# ***** R2.10 stability, all under errstate(all="raise") *****
+
+
+def test_R2_10_shift_invariant_float32():
+    x = rnd(N, C, scale=3).astype(np.float32)
+    with np.errstate(all="raise"):
+        a = F.cross_entropy(T(x), T(LABELS)).item()
+        b = F.cross_entropy(T(x + np.float32(1e4)), T(LABELS)).item()
+    assert abs(a - b) < 1e-3
+
+
+def test_R2_10_huge_equal_logits_give_log_c():
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(minigrad.full((3, 10), 1e8), T(np.array([0, 5, 9])))
+    assert loss.item() == pytest.approx(np.log(10), rel=1e-6)
+
+
+def test_R2_10_large_gap_is_exact_not_nan():
+    with np.errstate(all="raise"):
+        x = T(np.array([[1000.0, 0.0]], dtype=np.float32), requires_grad=True)
+        loss = F.cross_entropy(x, T(np.array([1])))
+        loss.backward()
+    assert loss.item() == pytest.approx(1000.0)
+    np.testing.assert_allclose(x.grad.numpy(), [[1.0, -1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_R2_10_minus_inf_on_other_classes(dtype):
+    x = np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, -np.inf]], dtype=dtype)
+    with np.errstate(all="raise"):
+        xo = T(x, requires_grad=True)
+        loss = F.cross_entropy(xo, T(np.array([0, 1])))
+        loss.backward()
+    assert np.isfinite(loss.item())
+    g = xo.grad.numpy()
+    assert np.isfinite(g).all() and g[0, 1] == 0 and g[1, 0] == 0 and g[1, 2] == 0
+    assert loss.item() == pytest.approx((np.log(1 + np.exp(2.0)) + 0.0) / 2, rel=1e-6)
+
+
+def test_R2_11_bce_with_logits_saturates_without_overflow():
+    with np.errstate(all="raise"):
+        x = T(np.array([1000.0, -1000.0, 1000.0, -1000.0], dtype=np.float32), requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(x, T(np.array([1.0, 0.0, 0.0, 1.0], dtype=np.float32)),
+                                                  reduction="none")
+        loss.backward(minigrad.ones(4))
+    np.testing.assert_allclose(loss.numpy(), [0, 0, 1000, 1000])
+    np.testing.assert_allclose(x.grad.numpy(), [0, 0, 1, -1])
+
+
+def test_bce_clamps_log_at_minus_100_like_torch():
+    loss = F.binary_cross_entropy(T(np.array([0.0, 1.0])), T(np.array([1.0, 0.0])), reduction="none")
+    np.testing.assert_array_equal(loss.numpy(), [100.0, 100.0])
+
+
+def test_label_targets_never_get_a_grad():
+    t = T(LABELS)
+    F.cross_entropy(T(rnd(N, C), requires_grad=True), t).backward()
+    assert t.grad is None and not t.requires_grad
+
+
+# ***** errors at the boundary *****
+
+
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("target,exc,match", [
+    (np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0]), TypeError, "integer class indices, got dtype float64"),
+    (np.array([0, 1, 2]), ValueError, r"target has shape \(3,\), expected \(6,\)"),
+    (np.zeros((6, 5), dtype=np.int64), ValueError, r"target has shape \(6, 5\)"),
+    (np.array([0, 1, 5, 0, 1, 2]), IndexError, r"\[5\] are out of range for 5 classes"),
+    (np.array([0, -1, 2, 0, 1, 2]), IndexError, r"\[-1\] are out of range"),
+])
+def test_bad_labels_raise_clearly(fn, target, exc, match):
+    with pytest.raises(exc, match=match):
+        fn(T(rnd(N, C)), T(target))
+
+
+def test_other_errors():
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        F.cross_entropy(T(rnd(N, C)), T(LABELS), reduction="avg")
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="batchmean")
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, C\)"):
+        F.cross_entropy(T(rnd(C)), T(np.array([1])))
+    with pytest.raises(ValueError, match=r"input shape \(6, 5\) and target shape \(6,\) differ"):
+        F.mse_loss(T(rnd(N, C)), T(rnd(N)))
+    with pytest.raises(ValueError, match="probabilities in"):
+        F.binary_cross_entropy(T(rnd(N, C)), T(SOFT))
+    with pytest.raises(TypeError, match="floating point"):
+        F.mse_loss(T(rnd(N)), T(LABELS))
