@@ -445,6 +445,8 @@ def where(cond, a, b) -> Tensor:
 
 def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype` (differentiable between float dtypes)."""
+    if isinstance(x.data, np.generic):  # a constant number stays a number (it fits any device)
+        return _const(np.dtype(dtype).type(x.data))
     return Cast(np.dtype(dtype))(x)
 
 
