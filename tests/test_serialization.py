@@ -1,0 +1,165 @@
+"""save / load: a trained 10-layer BN network round-trips bit-identically; bad files raise
+clearly and leave the model untouched; saving has no side effect; files are device-neutral."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn, optim
+
+
+def deep_bn_net(device="cpu"):
+    layers, width = [], 12
+    for i in range(10):
+        layers += [nn.Linear(8 if i == 0 else width, width, bias=False), nn.BatchNorm1d(width), nn.Tanh()]
+    return nn.Sequential(*layers, nn.Linear(width, 3)).to(device)
+
+
+def trained(device="cpu", steps=20):
+    model = deep_bn_net(device)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    rng = np.random.default_rng(0)
+    for _ in range(steps):
+        x = minigrad.tensor(rng.standard_normal((16, 8)).astype(np.float32), device=device)
+        y = minigrad.tensor(rng.integers(0, 3, 16), device=device)
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return model
+
+
+def snapshot(model):
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def assert_same(a: dict, b: dict):
+    assert list(a) == list(b)
+    for k in a:
+        assert a[k].dtype == b[k].dtype, k
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+X = np.random.default_rng(1).standard_normal((7, 8)).astype(np.float32)
+
+
+def test_trained_deep_bn_net_round_trips_bit_identically(tmp_path, device):
+    model = trained(device)
+    path = tmp_path / "m.npz"
+    before = snapshot(model)
+    minigrad.save(model.state_dict(), path)
+    assert_same(before, snapshot(model))  # saving changed nothing
+    assert model.training  # ... not even the mode
+    fresh = deep_bn_net(device)
+    fresh.load_state_dict(minigrad.load(path))
+    assert_same(before, snapshot(fresh))
+    model.eval(), fresh.eval()
+    x = minigrad.tensor(X, device=device)
+    np.testing.assert_array_equal(model(x).numpy(), fresh(x).numpy())
+    # the running statistics really moved: eval output differs from an untrained-stats model
+    assert not np.allclose(before["1.running_mean"], 0)
+
+
+def test_file_is_device_neutral(tmp_path):
+    """Saved from another device ("strict" stands in for the GPU), loaded on the CPU."""
+    model = trained("strict", steps=3)
+    minigrad.save(model.state_dict(), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
+        assert set(z.files) == set(model.state_dict())
+    cpu = deep_bn_net("cpu")
+    cpu.load_state_dict(minigrad.load(tmp_path / "m.npz"))
+    assert all(t.device == "cpu" for t in cpu.state_dict().values())
+    np.testing.assert_array_equal(cpu.eval()(minigrad.tensor(X)).numpy(),
+                                  model.eval()(minigrad.tensor(X, device="strict")).numpy())
+
+
+def test_load_returns_cpu_tensors_in_order_with_dtypes(tmp_path):
+    sd = {"b": minigrad.ones(2), "a": minigrad.tensor([1, 2]), "c": np.float64(3.5)}
+    minigrad.save(sd, tmp_path / "x.npz")
+    out = minigrad.load(tmp_path / "x.npz")
+    assert list(out) == ["b", "a", "c"]
+    assert [v.dtype for v in out.values()] == [np.float32, np.int64, np.float64]
+
+
+def test_other_extension_is_kept_and_no_temp_file_left(tmp_path):
+    minigrad.save(nn.Linear(2, 2).state_dict(), tmp_path / "weights.bin")
+    assert sorted(os.listdir(tmp_path)) == ["weights.bin"]
+    assert set(minigrad.load(tmp_path / "weights.bin")) == {"weight", "bias"}
+
+
+def _bad_file(tmp_path, kind):
+    src = deep_bn_net()
+    sd = src.state_dict()
+    path = tmp_path / f"{kind}.npz"
+    if kind == "missing_key":
+        del sd["4.running_var"]
+        minigrad.save(sd, path)
+        return path, RuntimeError, r"missing keys \['4.running_var'\]"
+    if kind == "wrong_shape":
+        sd["0.weight"] = minigrad.zeros(12, 9)
+        minigrad.save(sd, path)
+        return path, RuntimeError, r"0.weight: shape \(12, 9\) in the state dict, \(12, 8\) in the model"
+    if kind == "unexpected_key":
+        sd["extra"] = minigrad.zeros(1)
+        minigrad.save(sd, path)
+        return path, RuntimeError, r"unexpected keys \['extra'\]"
+    minigrad.save(sd, path)
+    data = path.read_bytes()
+    if kind == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif kind == "corrupt":  # flip bytes in the middle of the first array's data
+        mid = len(data) // 4
+        path.write_bytes(data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 64]) + data[mid + 64:])
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "not_npz":
+        path.write_bytes(b"hello, this is not a zip file" * 10)
+    elif kind == "pickled":
+        np.savez(path, obj=np.array([{"a": 1}], dtype=object))
+    return path, ValueError, "not a readable minigrad state dict"
+
+
+@pytest.mark.parametrize("kind", ["missing_key", "wrong_shape", "unexpected_key", "truncated", "corrupt",
+                                  "empty", "not_npz", "pickled"])
+def test_bad_file_raises_clearly_and_changes_nothing(tmp_path, kind):
+    path, exc, match = _bad_file(tmp_path, kind)
+    model = trained(steps=2)
+    before = snapshot(model)
+    with pytest.raises(exc, match=match):
+        model.load_state_dict(minigrad.load(path))
+    assert_same(before, snapshot(model))
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        minigrad.load(tmp_path / "nope.npz")
+
+
+def test_save_rejects_what_it_cannot_store(tmp_path):
+    with pytest.raises(TypeError, match="expected a Tensor, array or number"):
+        minigrad.save({"w": [1, 2, 3], "o": object()}, tmp_path / "x.npz")
+    assert not os.listdir(tmp_path)
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    minigrad.save({"w": minigrad.ones(3)}, path)
+    old = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", boom)
+    with pytest.raises(OSError, match="disk full"):
+        minigrad.save({"w": minigrad.zeros(3)}, path)
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_saved_file_is_a_plain_npz(tmp_path):
+    minigrad.save(nn.BatchNorm1d(3).state_dict(), tmp_path / "bn.npz")
+    with zipfile.ZipFile(tmp_path / "bn.npz") as z:
+        assert sorted(z.namelist()) == ["bias.npy", "num_batches_tracked.npy", "running_mean.npy",
+                                        "running_var.npy", "weight.npy"]
