@@ -10,6 +10,8 @@ Sections: activations | linear | batch norm | losses | dropout and shape.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend, ops
@@ -535,3 +537,150 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one. Same as torch.flatten."""
     return ops.flatten(x, start_dim, end_dim)
 from .conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402,F401  (conv.py holds them)
+
+
+# ***** GELU and layer norm (added by the extending guide, docs/extending.md) *****
+
+_SQRT_2, _SQRT_2_PI, _SQRT_PI = math.sqrt(2.0), math.sqrt(2.0 / math.pi), math.sqrt(math.pi)
+
+
+def _erf(xp, x):
+    """erf(x) with error < 1e-13 from exp and arithmetic only (NumPy has no erf; CuPy's lives in
+    cupyx). |x| < 2.5: the series erf(x) = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)),
+    whose terms are all positive (no cancellation); |x| >= 2.5: Laplace's continued fraction
+    erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))).
+    Python-float constants keep float32 input float32."""
+    a = xp.abs(x)
+    s = xp.minimum(a, 2.5)  # each branch sees only the values it is accurate for
+    term, total, s2 = s, s, 2 * s * s
+    for n in range(1, 36):
+        term = term * s2 / (2 * n + 1)
+        total = total + term
+    series = (2 / _SQRT_PI) * xp.exp(-s * s) * total
+    b = xp.maximum(a, 2.5)
+    f = b
+    for k in range(24, 0, -1):
+        f = b + (k / 2) / f
+    tail = 1 - xp.exp(-b * b) / (_SQRT_PI * f)
+    return xp.sign(x) * xp.where(a < 2.5, series, tail)
+
+
+class GELU(Function):
+    """y = x * Phi(x), Phi the standard normal CDF: x/2 * (1 + erf(x / sqrt(2))); with
+    approximate="tanh": x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))"""
+
+    def __init__(self, approximate: str = "none"):
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = self.xp
+        self.x = x
+        if self.approximate == "tanh":
+            self.t = xp.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + _erf(xp, x / _SQRT_2))
+        return x * self.cdf
+
+    def backward(self, gy):
+        x = self.x
+        if self.approximate == "tanh":  # product rule, then d tanh(u) = (1 - t^2) du
+            du = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+            return gy * (0.5 * (1 + self.t) + 0.5 * x * (1 - self.t * self.t) * du)
+        pdf = self.xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return gy * (self.cdf + x * pdf)  # dy/dx = Phi(x) + x phi(x)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian Error Linear Unit. Same as torch.nn.functional.gelu, including
+    approximate="tanh" (faster: one tanh instead of a 60-step erf).
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> F.gelu(minigrad.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.15865526,  0.        ,  0.8413447 ])
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU(approximate)(x)
+
+
+class LayerNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var over the last
+    dims (`axes`) of each sample"""
+
+    def __init__(self, axes: tuple, eps: float):
+        self.axes, self.eps = axes, eps
+
+    def forward(self, x, weight=None, bias=None):
+        mean = x.mean(axis=self.axes, keepdims=True)
+        xc = x - mean  # centre first: never E[x^2] - E[x]^2 (R1.8)
+        var = (xc * xc).mean(axis=self.axes, keepdims=True)
+        self.inv_std = 1 / self.xp.sqrt(var + self.eps)
+        self.xhat = xc * self.inv_std
+        self.weight = weight
+        if weight is None:
+            return self.xhat.copy()  # a new array: the output must not alias saved state
+        return self.xhat * weight + bias
+
+    def backward(self, gy):
+        xhat, axes = self.xhat, self.axes
+        g = gy if self.weight is None else gy * self.weight  # dL/dxhat
+        # mean and var depend on x too: dL/dx = (g - mean(g) - xhat * mean(g * xhat)) / sigma
+        gx = self.inv_std * (g - g.mean(axis=axes, keepdims=True)
+                             - xhat * (g * xhat).mean(axis=axes, keepdims=True))
+        if self.weight is None:
+            return gx
+        # gy * xhat and gy have x's shape; the engine sums them over the batch dims (unbroadcast)
+        return gx, gy * xhat, gy
+
+
+def _check_layer_norm(x: Tensor, shape: tuple, weight, bias):
+    if tuple(x.shape[x.ndim - len(shape):]) != shape or x.ndim < len(shape):
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the last dims of the "
+                         f"input of shape {x.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != shape:
+            raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected normalized_shape {shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"layer_norm: expected a floating-point input, got {x.dtype}")
+
+
+def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last `len(normalized_shape)` dims, then scale and shift.
+    Same as torch.nn.functional.layer_norm (biased variance, eps inside the square root).
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> F.layer_norm(minigrad.tensor([[1.0, 3.0], [0.0, 10.0]]), (2,), eps=0.0)
+        tensor([[-1.,  1.],
+                [-1.,  1.]])
+    """
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_layer_norm(x, shape, weight, bias)
+    fn = LayerNorm(tuple(range(x.ndim - len(shape), x.ndim)), float(eps))
+    if weight is None and bias is None:
+        return fn(x)
+    xp = backend.get_array_module(x.data)
+    if weight is None:
+        weight = ops._const(xp.ones(shape, dtype=bias.dtype))
+    if bias is None:
+        bias = ops._const(xp.zeros(shape, dtype=weight.dtype))
+    return fn(x, weight, bias)
+
+
+def layer_norm_simple(x: Tensor, normalized_shape, weight: Tensor | None = None,
+                      bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """`layer_norm` composed from primitive ops: the test oracle for the fused `LayerNorm`."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_layer_norm(x, shape, weight, bias)
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    xc = x - x.mean(dim=dims, keepdim=True)
+    y = xc / ((xc * xc).mean(dim=dims, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y

@@ -463,3 +463,71 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+
+# ***** GELU and layer norm (added by the extending guide, docs/extending.md) *****
+
+
+class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF. Same as torch.nn.GELU (approximate="none" or
+    "tanh").
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.GELU(approximate="tanh")
+        GELU(approximate='tanh')
+        >>> nn.GELU()(minigrad.zeros(2))
+        tensor([0., 0.])
+    """
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dims (`normalized_shape`), then scale by `weight`
+    (init 1) and shift by `bias` (init 0), both of shape `normalized_shape`. Same as
+    torch.nn.LayerNorm. Unlike BatchNorm it has no running statistics, so train and eval agree.
+
+    Shape: input (*, *normalized_shape) -> output of the same shape.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> ln = nn.LayerNorm(4)
+        >>> ln
+        LayerNorm((4,), eps=1e-05, elementwise_affine=True)
+        >>> ln(minigrad.randn(2, 3, 4)).shape
+        (2, 3, 4)
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        dtype = _float_dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(ones(*shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(zeros(*shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
