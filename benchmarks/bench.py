@@ -1,0 +1,245 @@
+"""minigrad benchmark suite: prints a table, writes JSON, and checks ratios against targets.
+
+    python benchmarks/bench.py                 # everything (a few minutes)
+    python benchmarks/bench.py --only mlp      # just the MLP steps
+    python benchmarks/bench.py --check         # exit 1 if a ratio misses its target
+
+Every contender runs in this one process and the contenders are interleaved (A B C A B C ...)
+so that machine noise hits them alike; we report medians over repeats. Targets are ratios to a
+reference measured in the same run, never absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import minigrad  # noqa: E402
+import minigrad.nn.functional as F  # noqa: E402
+from minigrad import nn, optim  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the suite runs without torch; its columns are then empty
+    torch = None
+
+SIZES = [784] + [100] * 9 + [10]
+BATCH, LR = 60, 0.01
+
+
+# ***** the 10-layer MLP in three implementations *****
+
+
+def _weights(seed=0):
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((o, i)) * 0.1).astype(np.float32) for i, o in zip(SIZES[:-1], SIZES[1:])]
+
+
+def _batch(seed=1, n=BATCH):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def numpy_mlp(bn: bool):
+    """The floor: a hand-written NumPy forward/backward of the same network and SGD step."""
+    Ws = _weights()
+    bs = [np.zeros(W.shape[0], np.float32) for W in Ws]
+    gammas = [np.ones(W.shape[0], np.float32) for W in Ws]
+    betas = [np.zeros(W.shape[0], np.float32) for W in Ws]
+    rmeans = [np.zeros(W.shape[0], np.float32) for W in Ws]
+    rvars = [np.ones(W.shape[0], np.float32) for W in Ws]
+    x, y = _batch()
+    n, L, lr, eps, m = len(x), len(Ws), np.float32(LR), np.float32(1e-5), np.float32(0.1)
+    rows = np.arange(n)
+
+    def step():
+        hs, cache = [x], []
+        h = x
+        for i in range(L):
+            z = h @ Ws[i].T
+            if bn:
+                mu = z.mean(0)
+                d = z - mu
+                var = (d * d).mean(0)
+                inv = 1 / np.sqrt(var + eps)
+                xhat = d * inv
+                cache.append((xhat, inv))
+                rmeans[i] *= 1 - m
+                rmeans[i] += m * mu
+                rvars[i] *= 1 - m
+                rvars[i] += m * var * np.float32(n / (n - 1))
+                z = xhat * gammas[i] + betas[i]
+            else:
+                z += bs[i]
+            h = np.tanh(z) if i < L - 1 else z
+            hs.append(h)
+        e = np.exp(h - h.max(1, keepdims=True))
+        g = e / e.sum(1, keepdims=True)
+        g[rows, y] -= 1
+        g /= n
+        for i in range(L - 1, -1, -1):
+            if i < L - 1:
+                g = g * (1 - hs[i + 1] * hs[i + 1])
+            if bn:
+                xhat, inv = cache[i]
+                ggamma, gbeta = (g * xhat).sum(0), g.sum(0)
+                gx = g * gammas[i]
+                g = inv * (gx - gx.mean(0) - xhat * (gx * xhat).mean(0))
+                gammas[i] -= lr * ggamma
+                betas[i] -= lr * gbeta
+            else:
+                bs[i] -= lr * g.sum(0)
+            gW = g.T @ hs[i]
+            if i > 0:
+                g = g @ Ws[i]
+            Ws[i] -= lr * gW
+
+    return step
+
+
+def build_minigrad_mlp(bn: bool, device="cpu"):
+    layers = []
+    for i, (fi, fo) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers.append(nn.Linear(fi, fo, bias=not bn))
+        if bn:
+            layers.append(nn.BatchNorm1d(fo))
+        if i < len(SIZES) - 2:
+            layers.append(nn.Tanh())
+    model = nn.Sequential(*layers)
+    for lin, W in zip([m for m in model if isinstance(m, nn.Linear)], _weights()):
+        lin.weight.data[...] = W
+        if lin.bias is not None:
+            lin.bias.data[...] = 0
+    return model.to(device)
+
+
+def minigrad_mlp(bn: bool, device="cpu"):
+    model = build_minigrad_mlp(bn, device)
+    opt = optim.SGD(model.parameters(), lr=LR)
+    xa, ya = _batch()
+    x, y = minigrad.tensor(xa, device=device), minigrad.tensor(ya, device=device)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_mlp(bn: bool):
+    layers = []
+    for i, (fi, fo) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers.append(torch.nn.Linear(fi, fo, bias=not bn))
+        if bn:
+            layers.append(torch.nn.BatchNorm1d(fo))
+        if i < len(SIZES) - 2:
+            layers.append(torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for lin, W in zip([m for m in model if isinstance(m, torch.nn.Linear)], _weights()):
+            lin.weight.copy_(torch.from_numpy(W))
+            if lin.bias is not None:
+                lin.bias.zero_()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xa, ya = _batch()
+    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+# ***** timing *****
+
+
+def interleaved(contenders: dict, steps: int, repeats: int, warmup: int = 20) -> dict:
+    """Median ms per call of each contender; contenders alternate within every repeat."""
+    for fn in contenders.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            times[name].append((time.perf_counter() - t0) / steps * 1e3)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def bench_mlp(repeats):
+    rows = []
+    for bn in (False, True):
+        contenders = {"numpy": numpy_mlp(bn), "minigrad": minigrad_mlp(bn)}
+        if torch is not None:
+            contenders["torch"] = torch_mlp(bn)
+        ms = interleaved(contenders, steps=50, repeats=repeats)
+        name = "MLP step, BN" if bn else "MLP step, vanilla"
+        rows.append(dict(name=name, ms=ms, ratio_floor=ms["minigrad"] / ms["numpy"],
+                         ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None))
+    return rows
+
+
+TARGETS = {  # name -> (ratio key, upper bound)
+    "MLP step, vanilla": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
+    "MLP step, BN": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
+    "CNN step": [("ratio_torch", 2.0)],
+}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=["mlp", "cnn", "epoch", "memory"], action="append")
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--json", default="benchmarks/results.json")
+    ap.add_argument("--check", action="store_true", help="exit 1 if a ratio misses its target")
+    args = ap.parse_args(argv)
+    only = set(args.only or ["mlp", "cnn", "epoch", "memory"])
+
+    threads = os.environ.get("OMP_NUM_THREADS")
+    if torch is not None:
+        torch.set_num_threads(int(threads) if threads else 1)
+    rows = []
+    if "mlp" in only:
+        rows += bench_mlp(args.repeats)
+
+    print(f"\nminigrad {minigrad.__version__}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else '-'} ({torch.get_num_threads() if torch else '-'} threads), "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
+    print(f"| {'benchmark':<22} | {'minigrad ms':>11} | {'numpy ms':>9} | {'torch ms':>9} | {'vs numpy':>8} | {'vs torch':>8} |")
+    print(f"|{'-' * 24}|{'-' * 13}|{'-' * 11}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
+    failed = []
+    for r in rows:
+        ms = r["ms"]
+        f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
+        print(f"| {r['name']:<22} | {f(ms.get('minigrad')):>11} | {f(ms.get('numpy')):>9} | {f(ms.get('torch')):>9} "
+              f"| {f(r.get('ratio_floor'), 2):>8} | {f(r.get('ratio_torch'), 2):>8} |")
+        for key, bound in TARGETS.get(r["name"], []):
+            if r.get(key) is not None and r[key] > bound:
+                failed.append(f"{r['name']}: {key} {r[key]:.2f} > {bound}")
+    with open(args.json, "w") as fh:
+        json.dump(dict(rows=rows, numpy=np.__version__, torch=torch.__version__ if torch else None), fh, indent=2)
+    for msg in failed:
+        print("MISSED TARGET:", msg)
+    if args.check and failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
