@@ -27,7 +27,7 @@ def _const(value) -> Tensor:
     """A constant operand that does not require grad. NumPy scalars (np.float32(2.0)) mix with
     arrays of any device, so constants never need a host->device copy."""
     t = Tensor.__new__(Tensor)
-    t.data, t.grad, t._ctx, t._version, t.requires_grad = value, None, None, 0, False
+    t.data, t.grad, t._ctx, t._versions, t.requires_grad = value, None, None, [0], False
     return t
 
 

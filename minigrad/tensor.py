@@ -46,7 +46,7 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_versions", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
@@ -68,7 +68,7 @@ class Tensor:
         self.data = data
         self.grad: Tensor | None = None
         self._ctx = None  # the Function that made this tensor (None for leaves)
-        self._version = 0  # bumped by in-place ops, checked by backward
+        self._versions = [0]  # in-place change counter; a list so that detach() can share it
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -90,6 +90,16 @@ class Tensor:
     @property
     def device(self) -> str:
         return backend.device_of(self.data)
+
+    @property
+    def _version(self) -> int:
+        """Bumped by every in-place change; backward compares it with the value seen in forward
+        (R2.9). Shared with `detach()`ed tensors, which share the data."""
+        return self._versions[0]
+
+    @_version.setter
+    def _version(self, value: int):
+        self._versions[0] = value
 
     @property
     def is_leaf(self) -> bool:
@@ -165,8 +175,10 @@ class Tensor:
         return self.to(dtype=float64)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this one's data (and in-place counter), cut from the graph."""
+        out = Tensor(self.data)
+        out._versions = self._versions
+        return out
 
     def clone(self) -> Tensor:
         return ops.clone(self)

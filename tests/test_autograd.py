@@ -350,6 +350,16 @@ def test_R2_9_constant_changed_in_place_makes_backward_raise():
         z.sum().backward()
 
 
+def test_R2_9_change_through_a_detached_tensor_is_detected():
+    """detach() shares the data, so it shares the in-place counter too (as in PyTorch)."""
+    x = leaf([1.0, 2.0])
+    y = x.exp()
+    z = y * x  # Mul saved y
+    y.detach().mul_(10.0)  # allowed: the detached tensor does not require grad
+    with pytest.raises(RuntimeError, match="in-place"):
+        z.sum().backward()
+
+
 def test_R2_9_optimizer_update_after_backward_is_fine():
     x = mg.tensor([1.0, -2.0], dtype=mg.float64)
     w = leaf([0.5, 0.25])
