@@ -1,0 +1,152 @@
+"""Docs are code (R5.4): every fenced ```python block in README.md and docs/*.md runs, the
+blocks of one file in order and in one namespace; every name in docs/api.md exists and every
+public name is listed there; every link to a source line points at the thing it names.
+
+A block opts out with ```python no-run (only for what cannot run here, e.g. needs a GPU)."""
+
+import importlib
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DOCS = sorted([ROOT / "README.md"] + list((ROOT / "docs").glob("*.md")))
+DOCS = [p for p in DOCS if p.exists()]
+
+_FENCE = re.compile(r"^```(\S*)(.*)$")
+
+
+def python_blocks(path: pathlib.Path):
+    """(first line number, source, runs) of each ```python block, in order."""
+    blocks, lines = [], path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if m and m.group(1):  # an opening fence with an info string
+            lang, rest = m.group(1), m.group(2)
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("```"):
+                j += 1
+            if lang == "python":
+                blocks.append((i + 2, "\n".join(lines[i + 1:j]), "no-run" not in rest))
+            i = j + 1
+        else:
+            i += 1
+    return blocks
+
+
+def _rel(path):
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", DOCS, ids=_rel)
+def test_python_blocks_run(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # blocks that write files write them here
+    namespace = {"__name__": f"docs:{_rel(path)}"}
+    for first_line, source, runs in python_blocks(path):
+        if not runs:
+            continue
+        # compiled under the .md file's own name and line numbers: a traceback (or an anomaly
+        # report) points at the line in the doc
+        code = compile("\n" * (first_line - 1) + source, str(path), "exec")
+        try:
+            exec(code, namespace)
+        except Exception as e:
+            raise AssertionError(f"{_rel(path)}: the python block at line {first_line} raised "
+                                 f"{type(e).__name__}: {e}") from e
+
+
+def test_the_runner_finds_and_skips_blocks(tmp_path):
+    doc = tmp_path / "x.md"
+    doc.write_text("text\n```python\na = 1\n```\n```\nnot python\n```\n```python no-run\nboom\n```\n"
+                   "```bash\nls\n```\n```python\nb = a + 1\n```\n")
+    assert python_blocks(doc) == [(3, "a = 1", True), (9, "boom", False), (15, "b = a + 1", True)]
+
+
+# ***** docs/api.md *****
+
+API = ROOT / "docs" / "api.md"
+_QUALIFIED = re.compile(r"`(minigrad(?:\.\w+)+)`")
+
+
+def _resolve(dotted: str):
+    parts = dotted.split(".")
+    for k in range(len(parts), 0, -1):  # the longest importable module prefix, then attributes
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        for attr in parts[k:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(dotted)
+
+
+def _listed():
+    return set(_QUALIFIED.findall(API.read_text(encoding="utf-8")))
+
+
+@pytest.mark.skipif(not API.exists(), reason="docs/api.md not written yet")
+def test_every_name_in_api_md_exists():
+    missing = []
+    for name in sorted(_listed()):
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    assert not missing, f"docs/api.md lists names that do not exist: {missing}"
+
+
+def _public(module_name, kinds=None):
+    mod = importlib.import_module(module_name)
+    out = []
+    for n in dir(mod):
+        obj = getattr(mod, n)
+        if n.startswith("_") or type(obj).__name__ == "module" or n in ("annotations", "Tensor", "Function"):
+            continue
+        if getattr(obj, "__module__", module_name).split(".")[0] != "minigrad" and callable(obj):
+            continue  # re-exported from elsewhere (dataclass, Path)
+        out.append(f"{module_name}.{n}")
+    return out
+
+
+@pytest.mark.skipif(not API.exists(), reason="docs/api.md not written yet")
+@pytest.mark.parametrize("module", ["minigrad", "minigrad.nn", "minigrad.nn.functional", "minigrad.optim",
+                                    "minigrad.testing", "minigrad.debug"])
+def test_every_public_name_is_in_api_md(module):
+    listed = _listed()
+    mod = importlib.import_module(module)
+    names = getattr(mod, "__all__", None)
+    candidates = [f"{module}.{n}" for n in names] if names else _public(module)
+    # Function classes (CamelCase in F) are internals; the lowercase functions are the API
+    if module == "minigrad.nn.functional":
+        candidates = [c for c in candidates if not c.rsplit(".", 1)[1][0].isupper()
+                      and c.rsplit(".", 1)[1] != "default_generator"]
+    missing = [c for c in candidates if c not in listed]
+    assert not missing, f"public names missing from docs/api.md: {missing}"
+
+
+# ***** links into the source *****
+
+_LINE_LINK = re.compile(r"\[`?([^\]`]+?)`?\]\((\.\./[^)#\s]+)#L(\d+)\)")
+_FILE_LINK = re.compile(r"\]\((\.\./[^)#\s]+|[\w-]+\.md)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("path", [p for p in DOCS if p.parent.name == "docs"], ids=_rel)
+def test_source_links_point_at_what_they_name(path):
+    """[`backward`](../minigrad/autograd.py#L191): line 191 of that file must mention `backward`.
+    When code moves, the message says the line to link to now."""
+    text = path.read_text(encoding="utf-8")
+    for target in _FILE_LINK.findall(text):
+        assert (path.parent / target).exists(), f"{_rel(path)} links to missing file {target}"
+    for label, target, line in _LINE_LINK.findall(text):
+        lines = (path.parent / target).read_text(encoding="utf-8").splitlines()
+        word = re.findall(r"\w+", label.split("(")[0])[-1]  # `Function.__call__` -> __call__
+        n = int(line)
+        ok = 1 <= n <= len(lines) and re.search(rf"\b{re.escape(word)}\b", lines[n - 1])
+        if not ok:
+            now = [i + 1 for i, s in enumerate(lines) if re.search(rf"(def|class) {re.escape(word)}\b", s)] or \
+                  [i + 1 for i, s in enumerate(lines) if re.search(rf"\b{re.escape(word)}\b", s)][:5]
+            raise AssertionError(f"{_rel(path)}: link [{label}]({target}#L{line}) — line {line} does not "
+                                 f"mention {word!r}; it is defined at line(s) {now} now")
