@@ -531,3 +531,12 @@ def test_torch_parity(shape, kw):
     ours.eval()
     theirs.eval()
     compare(5)
+
+
+def test_R1_14_half_model_keeps_float32_buffers():
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3)).to(np.float16)
+    assert model[0].weight.dtype == model[1].weight.dtype == np.float16
+    assert model[1].running_var.dtype == np.float32
+    y = model(minigrad.tensor(rnd(8, 4, scale=50, shift=300).astype(np.float16)))
+    assert y.dtype == np.float16 and np.isfinite(y.numpy()).all()
+    assert np.isfinite(model[1].running_var.numpy()).all()

@@ -146,10 +146,11 @@ class BatchNorm(Function):
             # (1e4 in float32) the computed mean is itself off by ~1e-3, so we measure that
             # residue d = mean(xc) and take it out (the corrected two-pass algorithm of Chan,
             # Golub and LeVeque): var = mean(xc^2) - d^2 exactly, and xc -= d.
-            mean = x.mean(axis=axes)
+            inv_n = 1.0 / n  # sum * (1/n): NumPy's mean() costs more Python than the math here
+            mean = x.sum(axis=axes) * inv_n
             xc = x - mean.reshape(pshape)
-            d = xc.mean(axis=axes)
-            var = xp.maximum((xc * xc).mean(axis=axes) - d * d, 0)
+            d = xc.sum(axis=axes) * inv_n
+            var = xp.maximum((xc * xc).sum(axis=axes) * inv_n - d * d, 0)
             xc -= d.reshape(pshape)
             mean += d
             inv_std = 1 / xp.sqrt(var + self.eps)  # eps inside the square root (R1.7)
@@ -174,11 +175,12 @@ class BatchNorm(Function):
         self.gamma = gamma
         if beta is not None:
             y += beta.astype(dt, copy=False).reshape(pshape)
-        return y.astype(self.x_dtype, copy=False)
+        return y if dt == self.x_dtype else y.astype(self.x_dtype)
 
     def backward(self, gy):
         dt, pshape, axes = _stat_dtype(self.x_dtype), self.pshape, self.axes
-        gy = gy.astype(dt, copy=False)
+        if gy.dtype != dt:
+            gy = gy.astype(dt)
         xhat = self.xhat if self.training else (self.x - self.mean.reshape(pshape)) * self.inv_std.reshape(pshape)
         gbeta = gy.sum(axis=axes)  # dL/dbeta = sum gy
         ggamma = (gy * xhat).sum(axis=axes)  # dL/dgamma = sum gy * xhat
@@ -186,11 +188,15 @@ class BatchNorm(Function):
         if self.training:
             # the batch mean and var depend on x too:
             # dL/dx = gamma / sigma * (gy - mean(gy) - xhat * mean(gy * xhat))
-            n = self.n
-            gx = (scale / n).reshape(pshape) * (n * gy - gbeta.reshape(pshape) - xhat * ggamma.reshape(pshape))
+            inv_n = 1.0 / self.n
+            gx = xhat * (ggamma * inv_n).reshape(pshape)
+            gx += (gbeta * inv_n).reshape(pshape)
+            gx = gy - gx
+            gx *= scale.reshape(pshape)
         else:
             gx = gy * scale.reshape(pshape)  # the running statistics are constants
-        gx = gx.astype(self.x_dtype, copy=False)
+        if gx.dtype != self.x_dtype:
+            gx = gx.astype(self.x_dtype)
         if not self.has_gamma:
             return (gx,) if len(self.needs_input_grad) == 1 else (gx, None, gbeta)
         g = self.gamma_dtype

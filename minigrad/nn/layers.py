@@ -286,8 +286,7 @@ class _BatchNorm(Module):
         y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                          training=training, momentum=momentum or 0.0, eps=self.eps)
         if training:  # counted after F.batch_norm, which leaves everything as it was if it raises
-            with no_grad():
-                self.num_batches_tracked.add_(1)
+            self.num_batches_tracked.add_(1)  # a buffer: never requires grad, no no_grad() needed
         return y
 
     def extra_repr(self) -> str:

@@ -182,10 +182,11 @@ class Module:
             device, dtype = None, device
         device = backend.check_device(device) if device is not None else None
         dtype = _as_dtype(dtype)
+        buffers = {id(b) for b in self.buffers()}
         for t in list(self.parameters()) + list(self.buffers()):
             cast = dtype is not None and t.dtype.kind == "f" and t.dtype != dtype
-            if cast and getattr(t, "_keep_float32", False) and dtype.itemsize < 4:
-                cast = False
+            if cast and id(t) in buffers and dtype.itemsize < 4:
+                cast = False  # statistics (BatchNorm's running var) would overflow float16 (R1.14)
             for holder in (t, t.grad):
                 if holder is None:
                     continue
