@@ -1,0 +1,127 @@
+"""A small CNN on MNIST: 99% test accuracy in 3 epochs on a CPU.
+
+    conv(1->32, 3x3, pad 1, no bias) - BatchNorm2d - ReLU - maxpool 2   28x28 -> 14x14
+    conv(32->64, 3x3, pad 1, no bias) - BatchNorm2d - ReLU - maxpool 2  14x14 -> 7x7
+    flatten - linear(3136 -> 10)
+
+SGD with momentum 0.9, batches of 64, the learning rate divided by 5 after each epoch.
+The convolutions have no bias: the BatchNorm after them subtracts the mean, which would cancel it.
+
+Usage:
+    python examples/mnist_cnn.py                      # 3 epochs, CPU
+    python examples/mnist_cnn.py --device cuda --epochs 5
+    python examples/mnist_cnn.py --data ~/data/mnist  # a folder with the four IDX files
+    python examples/mnist_cnn.py --steps 20           # a smoke run: 20 steps, then test
+
+Without the full data set (and no network), it trains on the bundled 10,000-image sample and
+says so; the accuracies are then lower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn, optim
+from minigrad.datasets import DataLoader, load_mnist_or_sample
+
+
+def make_cnn() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 10),
+    )
+
+
+def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, device: str, chunk: int = 1000) -> float:
+    """Test accuracy in eval mode (BatchNorm uses its running statistics), without a graph."""
+    model.eval()
+    correct = 0
+    with minigrad.no_grad():
+        for i in range(0, len(labels), chunk):
+            x = minigrad.tensor(images[i : i + chunk, None], device=device)
+            correct += int((model(x).argmax(dim=1).numpy() == labels[i : i + chunk]).sum())
+    model.train()
+    return correct / len(labels)
+
+
+def progress(total: int, desc: str):
+    try:
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, file=sys.stderr, dynamic_ncols=True, leave=False)
+    except ImportError:  # no tqdm: a bare counter on stderr
+        class Bar:
+            n = 0
+
+            def update(self, k=1):
+                self.n += k
+                if self.n % 100 == 0 or self.n == total:
+                    print(f"\r{desc}: {self.n}/{total}", end="", file=sys.stderr, flush=True)
+
+            def set_postfix(self, **kw):
+                pass
+
+            def close(self):
+                print(file=sys.stderr)
+
+        return Bar()
+
+
+def main(argv=None) -> float:
+    ap = argparse.ArgumentParser(description="Train a small CNN on MNIST.")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--data", default=None, help="folder with the MNIST IDX files (default: see minigrad.datasets)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=None, help="stop after this many steps in all (a smoke run)")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    data = load_mnist_or_sample(args.data)
+    print(f"data: {data}")
+    minigrad.manual_seed(args.seed)
+    model = make_cnn().to(args.device)
+    opt = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    sched = optim.StepLR(opt, step_size=1, gamma=0.2)
+    loader = DataLoader((data.train_images[:, None], data.train_labels), batch_size=args.batch_size,
+                        shuffle=True, drop_last=True, generator=minigrad.Generator(args.seed), device=args.device)
+    steps_left = args.steps if args.steps is not None else float("inf")
+    for epoch in range(1, args.epochs + 1):
+        bar = progress(min(len(loader), steps_left), f"epoch {epoch}/{args.epochs}")
+        start, seen, loss_sum = time.perf_counter(), 0, 0.0
+        for x, y in loader:
+            if seen == steps_left:
+                break
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen += 1
+            if seen % 50 == 0:  # .item() waits for the device: not on every step
+                loss_sum = loss.item()
+                bar.set_postfix(loss=f"{loss_sum:.4f}")
+            bar.update(1)
+        bar.close()
+        seconds = time.perf_counter() - start
+        val = accuracy(model, data.val_images, data.val_labels, args.device)
+        print(f"epoch {epoch}: {seconds:.1f} s ({1000 * seconds / max(seen, 1):.1f} ms/step, {seen} steps), "
+              f"lr {sched.get_last_lr()[0]:g}, validation accuracy {val:.4f}")
+        sched.step()
+        steps_left -= seen
+        if steps_left <= 0:
+            break
+    test = accuracy(model, data.test_images, data.test_labels, args.device)
+    print(f"test accuracy {test:.4f}" + (" (bundled sample)" if data.is_sample else ""))
+    return test
+
+
+if __name__ == "__main__":
+    main()
