@@ -445,8 +445,8 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     >>> import minigrad.nn.functional as F
     >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
     >>> F.avg_pool2d(x, 2)[0, 0]
-    tensor([[ 2.5000,  4.5000],
-            [10.5000, 12.5000]])
+    tensor([[ 2.5,  4.5],
+            [10.5, 12.5]])
     """
     _check_input(x, "avg_pool2d")
     kernel, stride, pads = _pool_args("avg_pool2d", kernel_size, stride, padding)
