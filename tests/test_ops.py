@@ -230,13 +230,12 @@ def test_torch_parity_float64(case):
 
 def test_table_covers_every_public_op():
     """The table names every differentiable op of the issue: a new op must get a line here."""
-    used = " ".join(IDS)
     for op in ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "maximum",
                "minimum", "clip", "where", "tanh", "sigmoid", "relu", "leaky_relu", "sum", "mean",
                "max", "min", "var", "std", "reshape", "flatten", "transpose", "permute", "expand",
                "squeeze", "unsqueeze", "getitem", "cat", "stack", "pad", "matmul", "softmax",
                "log_softmax", "logsumexp"]:
-        assert op in used, op
+        assert any(i == op or i.startswith(op + "_") for i in IDS), f"no case for {op}"
 
 
 # ***** ops without gradient *****
