@@ -105,7 +105,8 @@ def _nonfinite(a) -> str | None:
     if bool(xp.isfinite(a).all()):  # the common case: one reduction on the device
         return None
     h = np.asarray(backend.to_numpy(a))
-    kinds = [k for k, m in (("nan", np.isnan(h)), ("inf", np.isposinf(h)), ("-inf", np.isneginf(h))) if m.any()]
+    masks = (("nan", np.isnan(h)), ("inf", np.isposinf(h)), ("-inf", np.isneginf(h)))
+    kinds = [k for k, m in masks if m.any()]
     bad = int((~np.isfinite(h)).sum())
     return f"{'/'.join(kinds)} in {bad} of {h.size} elements"
 
@@ -133,7 +134,9 @@ def _describe_stack(frames) -> tuple[str | None, str]:
     for filename, lineno, name in reversed(frames[:6]):  # outermost first, like a traceback
         src = linecache.getline(filename, lineno).strip()
         mark = "  <-- here" if (filename, lineno, name) == user else ""
-        lines.append(f'    File "{filename}", line {lineno}, in {name}{mark}' + (f"\n      {src}" if src else ""))
+        lines.append(f'    File "{filename}", line {lineno}, in {name}{mark}')
+        if src:
+            lines.append(f"      {src}")
     return where, "  created at (most recent call last):\n" + "\n".join(lines)
 
 
@@ -164,7 +167,7 @@ class _Anomaly:
             op = type(fn).__name__
             shape = tuple(fn.inputs[i].shape) if hasattr(fn, "inputs") else "?"
             upstream = _nonfinite(gy)
-            cause = (f"; the gradient it received already held {upstream} (did you pass a NaN grad to backward()?)"
+            cause = (f"; the gradient it received already held {upstream} (a NaN grad passed to backward()?)"
                      if upstream else "; the gradient it received was finite")
             where, trace = _describe_stack(getattr(fn, "_anomaly_stack", ()))
             raise AnomalyError(
@@ -188,7 +191,7 @@ class detect_anomaly(_HookContext):
         ...     y.backward(minigrad.ones(2))  # d sqrt(x)/dx at 0 = 1/(2*0) = inf
         Traceback (most recent call last):
         ...
-        minigrad.debug.AnomalyError: Sqrt (backward) produced inf in 1 of 2 elements in the gradient of its input 0...
+        minigrad.debug.AnomalyError: Sqrt (backward) produced inf in 1 of 2 elements in the gradient of ...
     """
 
     def _make(self):

@@ -129,7 +129,8 @@ def _layer_state(layer):
            [("buffer", n, t) for n, t in layer.named_buffers()]
 
 
-def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: float = 1e-4, seed: int = 0) -> bool:
+def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: float = 1e-4,
+                seed: int = 0) -> bool:
     """Check that a layer (an `nn.Module`) behaves like a well-made minigrad layer, in one call.
 
     It works on copies (`copy.deepcopy`), so `layer` and its running statistics are unchanged.
@@ -226,7 +227,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         for kind, n, t in _layer_state(l32):
             if t.dtype.kind == "f" and t.dtype != np.float32:
                 fail(f"{kind} {n!r} became {t.dtype} after a float32 training step; update buffers in place "
-                     "in their own dtype (e.g. buf.data[...] = new) rather than rebinding to a float64 result")
+                     "in their own dtype (buf.data[...] = new) rather than rebinding to a float64 result")
 
         # 3. eval: no state change, deterministic
         l_eval = copy.deepcopy(layer).eval()
@@ -250,7 +251,8 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         state = src.state_dict()
         expected = [n for _, n, _ in _layer_state(src)]
         if sorted(state) != sorted(expected):
-            fail(f"state_dict() keys {sorted(state)} differ from the parameters and buffers {sorted(expected)}")
+            fail(f"state_dict() keys {sorted(state)} differ from the parameters and buffers "
+                 f"{sorted(expected)}")
         from . import serialization
         import os
         import tempfile
@@ -269,7 +271,8 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
             xe = _float_inputs(inputs, np.float32, False)
             ya, yb = run(src, xe).numpy(), run(dst, xe).numpy()
         if not np.array_equal(ya, yb):
-            diff = np.abs(ya.astype(np.float64) - yb).max() if ya.shape == yb.shape else f"shapes {ya.shape} vs {yb.shape}"
+            same = ya.shape == yb.shape
+            diff = np.abs(ya.astype(np.float64) - yb).max() if same else f"shapes {ya.shape} vs {yb.shape}"
             fail(f"state does not round-trip: after save/load_state_dict into a copy, eval outputs differ "
                  f"(max |diff| {diff}). Keep all state the forward uses in Parameters or buffers "
                  "(register_buffer), not in plain attributes, so state_dict() carries it")
@@ -289,8 +292,9 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         for mode in ("train", "eval"):
             l64.train(mode == "train")
             x64 = _float_inputs(inputs, np.float64, True)
-            checked = [(f"input {i}", x) for i, x in enumerate(x64) if isinstance(x, Tensor) and x.requires_grad
-                       and (grad_inputs is None or i in grad_inputs)]
+            wanted = range(len(x64)) if grad_inputs is None else grad_inputs
+            checked = [(f"input {i}", x) for i, x in enumerate(x64)
+                       if isinstance(x, Tensor) and x.requires_grad and i in wanted]
             checked += [(f"parameter {n!r}", p) for n, p in l64.named_parameters() if p.requires_grad]
             vacuous = []
             for what, t in checked:
@@ -329,7 +333,8 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
                      "Use self.xp (or minigrad ops) on tensor data, never np.* functions, and build "
                      "arrays on the input's device")
             if outd.device != dev:
-                fail(f"on the {dev!r} device the output is on {outd.device!r}; outputs must live where inputs live")
+                fail(f"on the {dev!r} device the output is on {outd.device!r}; outputs must live where "
+                     "inputs live")
             pairs = [("the output", out32, outd)]
             pairs += [(f"the gradient of input {i}", a.grad, b.grad) for i, (a, b) in enumerate(zip(x32, xd))
                       if isinstance(a, Tensor) and a.requires_grad]
@@ -337,7 +342,8 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
                       for (n, p), (_, q) in zip(l32.named_parameters(), ld.named_parameters())]
             for what, a, b in pairs:
                 if (a is None) != (b is None):
-                    fail(f"on the {dev!r} device {what} is {'missing' if b is None else 'present'} but not on cpu")
+                    which = "missing" if b is None else "present"
+                    fail(f"on the {dev!r} device {what} is {which}, unlike on the CPU")
                 if a is not None and not np.allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5):
                     fail(f"on the {dev!r} device {what} differs from the CPU result "
                          f"(max |diff| {np.abs(a.numpy() - b.numpy()).max():.3g})")

@@ -51,7 +51,7 @@ def test_anomaly_log_of_zero_points_at_the_users_line():
             line = _line_after()
             z = y.log()  # noqa: F841
     assert info.value.op == "Log"
-    assert info.value.where == f"{__file__}:{line} in {test_anomaly_log_of_zero_points_at_the_users_line.__name__}"
+    assert info.value.where == f"{__file__}:{line} in test_anomaly_log_of_zero_points_at_the_users_line"
     assert "z = y.log()" in str(info.value)  # the source line is quoted
 
 

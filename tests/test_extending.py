@@ -69,7 +69,8 @@ def test_gelu_bad_argument():
 # ***** LayerNorm *****
 
 
-@pytest.mark.parametrize("shape, normalized", [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 4), 4), ((5,), (5,))])
+@pytest.mark.parametrize("shape, normalized",
+                         [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 4), 4), ((5,), (5,))])
 @pytest.mark.parametrize("affine", [True, False])
 def test_layer_norm_gradcheck(shape, normalized, affine, device):
     x = _x(shape, device)
@@ -153,8 +154,10 @@ def test_layer_norm_output_does_not_alias_saved_state():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: F.layer_norm(minigrad.ones(2, 3), (4,)), r"normalized_shape \(4,\) does not match .* shape \(2, 3\)"),
-    (lambda: F.layer_norm(minigrad.ones(2, 3), (3,), weight=minigrad.ones(2)), r"weight has shape \(2,\), expected"),
+    (lambda: F.layer_norm(minigrad.ones(2, 3), (4,)),
+     r"normalized_shape \(4,\) does not match .* shape \(2, 3\)"),
+    (lambda: F.layer_norm(minigrad.ones(2, 3), (3,), weight=minigrad.ones(2)),
+     r"weight has shape \(2,\), expected"),
     (lambda: F.layer_norm(minigrad.ones(3), (2, 3)), r"normalized_shape \(2, 3\) does not match"),
 ])
 def test_layer_norm_bad_shapes_raise(call, message):
@@ -162,6 +165,7 @@ def test_layer_norm_bad_shapes_raise(call, message):
         call()
 
 
-@pytest.mark.parametrize("layer", [nn.GELU(), nn.GELU("tanh"), nn.LayerNorm(3), nn.LayerNorm(3, elementwise_affine=False)])
+@pytest.mark.parametrize("layer", [nn.GELU(), nn.GELU("tanh"), nn.LayerNorm(3),
+                                   nn.LayerNorm(3, elementwise_affine=False)])
 def test_new_layers_pass_check_layer(layer):
     assert check_layer(layer, minigrad.randn(4, 3))
