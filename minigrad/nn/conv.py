@@ -222,8 +222,7 @@ class Convolution2d(Function):
         gy_m = gy.transpose(1, 0, 2, 3).reshape(g, c_out // g, n * oh * ow)
         gx = gW = gb = None
         if self.needs_input_grad[0]:
-            W = self.W
-            gcol = W.reshape(g, c_out // g, -1).transpose(0, 2, 1) @ gy_m  # dL/dcol = W^T gy
+            gcol = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1) @ gy_m  # dL/dcol = W^T gy
             gcol = gcol.reshape(self.x_shape[1], *self.kernel, n, oh, ow)
             gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation)
         if self.needs_input_grad[1]:
