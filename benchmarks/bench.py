@@ -20,7 +20,12 @@ import sys
 import time
 import tracemalloc
 
-import numpy as np
+# One BLAS thread for every contender (set before NumPy loads): these matrices are small, and
+# OpenBLAS's threads only add contention. Override with OMP_NUM_THREADS=N.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, os.environ.get("OMP_NUM_THREADS", "1"))
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 

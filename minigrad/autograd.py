@@ -73,6 +73,32 @@ class enable_grad(set_grad_enabled):
 # ***** Function *****
 
 
+def _array_module(fn, inputs, arrays):
+    """The array module of the inputs; all non-scalar inputs must live on one device."""
+    kind = None  # the array type of the first non-scalar input
+    for a in arrays:
+        if isinstance(a, np.generic):  # a constant number goes with any device
+            continue
+        if kind is None:
+            kind = type(a)
+        elif type(a) is not kind:
+            raise TypeError(
+                f"{type(fn).__name__}: inputs are on different devices "
+                f"({', '.join(repr(t.device) for t in inputs)}); move them with .to(device)"
+            )
+    return backend.get_array_module(*arrays)
+
+
+def _new_tensor(data, requires_grad: bool) -> Tensor:
+    """Wrap an op's output without Tensor.__init__'s input checks (this runs for every op)."""
+    t = _Tensor.__new__(_Tensor)
+    t.data, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
+    return t
+
+
+_Tensor = None  # minigrad.tensor.Tensor, set by tensor.py (it imports this module first)
+
+
 class Function:
     """Base class of differentiable ops. Subclasses define `forward(*arrays)` and
     `backward(gy)`, which returns one gradient (or None) per input, each at gy's shape or at
@@ -83,38 +109,32 @@ class Function:
     """
 
     def __call__(self, *inputs: Tensor) -> Tensor:
-        from .tensor import Tensor
-
         arrays = [t.data for t in inputs]
-        kind = None  # the array type of the first non-scalar input; all must share it
-        for t, a in zip(inputs, arrays):
-            if isinstance(a, np.generic):  # a constant number goes with any device
-                continue
-            if kind is None:
-                kind = type(a)
-            elif type(a) is not kind:
-                raise TypeError(
-                    f"{type(self).__name__}: inputs are on different devices "
-                    f"({', '.join(repr(t.device) for t in inputs)}); move them with .to(device)"
-                )
-        self.xp = backend.get_array_module(*arrays)
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        record = _grad_enabled and any(self.needs_input_grad)
-        if anomaly_hook is not None:
-            anomaly_hook.before_forward(self)
+        # NOTE: this runs for every op, so the common case (all NumPy) is checked first
+        xp = np
+        for a in arrays:
+            if type(a) is not np.ndarray and not isinstance(a, np.generic):
+                xp = _array_module(self, inputs, arrays)
+                break
+        self.xp = xp
+        self.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        hook = anomaly_hook
+        if hook is not None:
+            hook.before_forward(self)
         try:
             y = self.forward(*arrays)
         except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
-        record = record and y.dtype.kind == "f"  # integer/bool outputs have no gradient (R2.8)
-        out = Tensor(y, requires_grad=record)
+        # integer/bool outputs have no gradient (R2.8)
+        record = _grad_enabled and True in needs and y.dtype.kind == "f"
+        out = _new_tensor(y, record)
         if record:
             self.inputs = inputs
-            self.versions = [t._version for t in inputs]  # to detect in-place changes (R2.9)
+            self.versions = [t._versions[0] for t in inputs]  # to detect in-place changes (R2.9)
             out._ctx = self
-        if anomaly_hook is not None:
-            anomaly_hook.after_forward(self, out.data)
+        if hook is not None:
+            hook.after_forward(self, y)
         return out
 
     def forward(self, *arrays):
@@ -191,8 +211,6 @@ def _toposort(root: Tensor) -> list[Tensor]:
 def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
     requires grad. Intermediate gradients live in a local dict and are dropped as used."""
-    from .tensor import Tensor
-
     grads = {id(root): grad}
     leaf_owners = {_owner(grad)}  # arrays a leaf's .grad may not share memory with
     for t in reversed(_toposort(root)):
@@ -207,26 +225,29 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
                 if _owner(g) in leaf_owners or not g.flags.c_contiguous:
                     g = g.copy()
                 leaf_owners.add(_owner(g))
-                t.grad = Tensor(g)
+                t.grad = _new_tensor(g, False)
             else:
-                t.grad = Tensor(t.grad.data + g)  # never +=: the old grad may be shared
+                t.grad = _new_tensor(t.grad.data + g, False)  # never +=: the old grad may be shared
             continue
-        for inp, v in zip(ctx.inputs, ctx.versions):
-            if inp._version != v:
+        inputs = ctx.inputs
+        for inp, v in zip(inputs, ctx.versions):
+            if inp._versions[0] != v:
                 raise RuntimeError(
                     f"{type(ctx).__name__}: its input of shape {inp.shape} was modified by an "
-                    f"in-place operation after use (version {inp._version}, expected {v})"
+                    f"in-place operation after use (version {inp._versions[0]}, expected {v})"
                 )
         in_grads = ctx.backward(g)
-        if not isinstance(in_grads, tuple):
+        if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if anomaly_hook is not None:
             anomaly_hook.after_backward(ctx, g, in_grads)  # g: the grad of ctx's output
-        for inp, gi in zip(ctx.inputs, in_grads):
+        for inp, gi in zip(inputs, in_grads):
             if gi is None or not inp.requires_grad:
                 continue
-            gi = unbroadcast(gi, inp.shape)
-            prev = grads.get(id(inp))
-            grads[id(inp)] = gi if prev is None else prev + gi  # fan-out: sum all paths (R2.1)
+            if gi.shape != inp.data.shape:
+                gi = unbroadcast(gi, inp.data.shape)
+            key = id(inp)
+            prev = grads.get(key)
+            grads[key] = gi if prev is None else prev + gi  # fan-out: sum all paths (R2.1)
         if not retain_graph:
             ctx.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises

@@ -17,7 +17,7 @@ import contextlib
 import numpy as np
 
 from . import backend
-from .autograd import Function
+from .autograd import Function, _new_tensor
 from .tensor import Tensor, _default_float
 
 # ***** helpers: turning Python numbers into tensors, dtype promotion *****
@@ -26,9 +26,7 @@ from .tensor import Tensor, _default_float
 def _const(value) -> Tensor:
     """A constant operand that does not require grad. NumPy scalars (np.float32(2.0)) mix with
     arrays of any device, so constants never need a host->device copy."""
-    t = Tensor.__new__(Tensor)
-    t.data, t.grad, t._ctx, t._versions, t.requires_grad = value, None, None, [0], False
-    return t
+    return _new_tensor(value, False)
 
 
 def _scalar_dtype(value, ref_dtype):

@@ -571,5 +571,7 @@ def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _like(randn, t, dtype, device, requires_grad)
 
 
+autograd._Tensor = Tensor  # the engine wraps op outputs in Tensors without importing this module
+
 from . import ops  # noqa: E402  (ops imports Tensor; imported last to break the cycle)
 
