@@ -222,7 +222,8 @@ OPS = [
     ("movement", lambda a, b: a.reshape(2, 6).T.permute(1, 0).flatten() * b.flatten()),
     ("index", lambda a, b: a[[0, 2, 2], 1:] * b[:, :3]),
     ("index-tensor", lambda a, b: a[minigrad.tensor([1, 1, 0], device=a.device)]),
-    ("cat-stack-pad", lambda a, b: minigrad.pad(minigrad.cat([a, b], 1), (1, 0)) + minigrad.stack([a, b]).sum(0)[:, :1]),
+    ("cat-stack-pad",
+     lambda a, b: minigrad.pad(minigrad.cat([a, b], 1), (1, 0)) + minigrad.stack([a, b]).sum(0)[:, :1]),
     ("matmul", lambda a, b: a @ b.T),
     ("softmax", lambda a, b: a.softmax(1) * b.log_softmax(0)),
     ("logsumexp", lambda a, b: a.logsumexp(1)),
@@ -257,18 +258,20 @@ LAYERS = [
     ("BatchNorm2d-eval", lambda: nn.BatchNorm2d(2).eval(), (3, 2, 4, 4)),
     ("LayerNorm", lambda: nn.LayerNorm(4), (3, 4)),
     ("Conv2d", lambda: nn.Conv2d(2, 3, 3, padding=1, stride=2), (2, 2, 5, 5)),
-    ("Conv2d-dilation-groups", lambda: nn.Conv2d(4, 6, 3, padding=2, dilation=2, groups=2, bias=False), (2, 4, 6, 5)),
+    ("Conv2d-dilation-groups",
+     lambda: nn.Conv2d(4, 6, 3, padding=2, dilation=2, groups=2, bias=False), (2, 4, 6, 5)),
     ("Conv2d-1x1", lambda: nn.Conv2d(3, 2, 1), (2, 3, 4, 4)),
     ("MaxPool2d", lambda: nn.MaxPool2d(2), (2, 2, 4, 4)),
     ("MaxPool2d-overlapping", lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 2, 7, 7)),
     ("AvgPool2d", lambda: nn.AvgPool2d(2, stride=1, padding=1), (2, 2, 5, 5)),
     ("AdaptiveAvgPool2d", lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 2, 5, 7)),
     ("Dropout", lambda: nn.Dropout(0.3), (4, 5)),
-    ("activations", lambda: nn.Sequential(nn.LeakyReLU(0.2), nn.GELU(), nn.Identity(), nn.Softmax(1)), (3, 4)),
+    ("activations",
+     lambda: nn.Sequential(nn.LeakyReLU(0.2), nn.GELU(), nn.Identity(), nn.Softmax(1)), (3, 4)),
     ("LogSoftmax", lambda: nn.LogSoftmax(dim=0), (3, 4)),
     ("MLP", lambda: nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2), nn.Sigmoid()), (3, 4)),
-    ("CNN", lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2),
-                                  nn.Flatten(), nn.Linear(8, 3)), (2, 1, 4, 4)),
+    ("CNN", lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3)), (2, 1, 4, 4)),
 ]
 
 
@@ -321,7 +324,7 @@ def test_losses_match_cpu(device, name, loss):
 
 OPTIMIZERS = [
     ("SGD", lambda ps: optim.SGD(ps, lr=0.1)),
-    ("SGD-momentum-nesterov-wd", lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2)),
+    ("SGD-nesterov-wd", lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2)),
     ("SGD-dampening", lambda ps: optim.SGD(ps, lr=0.05, momentum=0.5, dampening=0.3)),
     ("Adam", lambda ps: optim.Adam(ps, lr=1e-2)),
     ("Adam-amsgrad-wd", lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=1e-2, amsgrad=True)),
@@ -379,7 +382,8 @@ def test_state_dict_round_trip_across_devices(device, tmp_path):
     cpu_model.load_state_dict(minigrad.load(tmp_path / "m.npz"))
     back = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).to(device)
     back.load_state_dict(cpu_model.state_dict())
-    for (k, a), b, c in zip(model.state_dict().items(), cpu_model.state_dict().values(), back.state_dict().values()):
+    states = zip(model.state_dict().items(), cpu_model.state_dict().values(), back.state_dict().values())
+    for (k, a), b, c in states:
         assert minigrad.tensor(c).device == device, k
         np.testing.assert_array_equal(minigrad.tensor(b).numpy(), minigrad.tensor(a).numpy(), err_msg=k)
         np.testing.assert_array_equal(minigrad.tensor(c).numpy(), minigrad.tensor(a).numpy(), err_msg=k)

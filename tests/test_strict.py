@@ -250,7 +250,8 @@ def _array_code(tree):
     """forward/backward of every class, and every function that takes an `xp` argument."""
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
-            yield from (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name in ("forward", "backward"))
+            yield from (f for f in node.body
+                        if isinstance(f, ast.FunctionDef) and f.name in ("forward", "backward"))
         elif isinstance(node, ast.FunctionDef) and "xp" in [a.arg for a in node.args.args]:
             yield node
 
