@@ -222,9 +222,11 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
             if t.grad is None:
                 # copy if the same array reached another leaf (R2.5), or if g is a read-only
                 # broadcast view (Sum's backward): .grad must be a plain array users may update
-                if _owner(g) in leaf_owners or not g.flags.c_contiguous:
+                owner = _owner(g)
+                if owner in leaf_owners or not g.flags.c_contiguous:
                     g = g.copy()
-                leaf_owners.add(_owner(g))
+                    owner = id(g)
+                leaf_owners.add(owner)
                 t.grad = _new_tensor(g, False)
             else:
                 t.grad = _new_tensor(t.grad.data + g, False)  # never +=: the old grad may be shared

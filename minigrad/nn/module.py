@@ -77,10 +77,9 @@ class Module:
             self._modules[name] = value
         elif name in self.__dict__.get("_buffer_names", ()) and (value is None or isinstance(value, Tensor)):
             self._buffers[name] = value
-        else:
-            object.__setattr__(self, name, value)
-            return
-        self.__dict__.pop(name, None)
+        # NOTE: also kept in __dict__, so that reading `self.weight` in forward is a plain
+        # attribute lookup (__getattr__ would run on every access otherwise)
+        object.__setattr__(self, name, value)
 
     def __getattr__(self, name):  # only called when normal lookup fails
         for d in ("_parameters", "_buffers", "_modules"):
@@ -91,9 +90,7 @@ class Module:
 
     def __delattr__(self, name):
         for d in (self._parameters, self._buffers, self._modules):
-            if name in d:
-                del d[name]
-                return
+            d.pop(name, None)
         object.__delattr__(self, name)
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
@@ -109,7 +106,7 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is None:
             self._parameters[name] = None
-            self.__dict__.pop(name, None)
+            object.__setattr__(self, name, None)
         else:
             setattr(self, name, param)
 
@@ -224,6 +221,7 @@ class Module:
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
         if module is None:
             self._modules[name] = None
+            object.__setattr__(self, name, None)
         else:
             setattr(self, name, module)
 
@@ -286,6 +284,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
+        if not self._forward_hooks:
+            return out
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
