@@ -193,6 +193,8 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         # 1. registration: a plain Tensor attribute is not saved by state_dict nor moved by .to()
         for prefix, m in layer.named_modules():
             for attr, v in vars(m).items():
+                if attr in m._parameters or attr in m._buffers:  # registered (and mirrored in __dict__)
+                    continue
                 if isinstance(v, (Tensor, np.ndarray)) and not isinstance(v, Parameter):
                     where = f"{prefix}.{attr}" if prefix else attr
                     fail(f"attribute {where!r} holds a {type(v).__name__} that is neither a Parameter nor a "

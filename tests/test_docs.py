@@ -146,7 +146,9 @@ def test_source_links_point_at_what_they_name(path):
         n = int(line)
         ok = 1 <= n <= len(lines) and re.search(rf"\b{re.escape(word)}\b", lines[n - 1])
         if not ok:
+            exact = [i + 1 for i, s in enumerate(lines) if label.strip("`") in s]
             defs = [i + 1 for i, s in enumerate(lines) if re.search(rf"(def|class) {re.escape(word)}\b", s)]
-            now = defs or [i + 1 for i, s in enumerate(lines) if re.search(rf"\b{re.escape(word)}\b", s)][:5]
+            uses = [i + 1 for i, s in enumerate(lines) if re.search(rf"\b{re.escape(word)}\b", s)][:5]
+            now = exact or defs or uses
             raise AssertionError(f"{_rel(path)}: link [{label}]({target}#L{line}) — line {line} does not "
                                  f"mention {word!r}; it is defined at line(s) {now} now")
