@@ -1,7 +1,7 @@
 """Training-step time of the MNIST CNN: minigrad vs PyTorch CPU, measured in one process.
 
     python benchmarks/bench_cnn.py                 # batch 64, float32, 30 repeats
-    python benchmarks/bench_cnn.py --repeats 50 --threads 2
+    python benchmarks/bench_cnn.py --repeats 50 --threads 1   # both libraries on one thread
 
 The model is the one in examples/mnist_cnn.py:
 conv(1->32, 3x3, pad 1, no bias)-BN2d-ReLU-maxpool2 -> conv(32->64, 3x3, pad 1, no bias)-BN2d-ReLU-
@@ -19,7 +19,22 @@ import statistics
 import sys
 import time
 
-import numpy as np
+
+def _threads_from_argv(argv) -> int | None:
+    """--threads N, read before NumPy is imported: OpenBLAS fixes its thread count at import."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+    return None
+
+
+if __name__ == "__main__" and _threads_from_argv(sys.argv) is not None:
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = str(_threads_from_argv(sys.argv))
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -82,7 +97,8 @@ def main(argv=None) -> float | None:
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=None,
-                    help="torch threads (default: os.cpu_count(), which is what NumPy's BLAS uses)")
+                    help="threads for NumPy's BLAS and for torch (default: $OPENBLAS_NUM_THREADS, else "
+                         "the number of CPUs, which is what OpenBLAS uses)")
     args = ap.parse_args(argv)
 
     rng = np.random.default_rng(0)
@@ -99,7 +115,7 @@ def main(argv=None) -> float | None:
     except ImportError:
         torch = None
         print("torch is not installed: timing minigrad only")
-    threads = args.threads or os.cpu_count()
+    threads = args.threads or int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count()))
     if torch is not None:
         torch.set_num_threads(threads)
         tmodel = torch_cnn(torch, model)
@@ -116,11 +132,13 @@ def main(argv=None) -> float | None:
 
     print(f"CNN training step, batch {args.batch}, float32, medians of {args.repeats} "
           f"(numpy {np.__version__}, {os.cpu_count()} cpus" +
+          f", BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}" +
           (f", torch {torch.__version__} with {torch.get_num_threads()} threads)" if torch else ")"))
     print(f"{'':10s} {'step ms':>9s} {'fwd ms':>8s} {'bwd ms':>8s} {'optim ms':>9s}")
     med = {}
     for name, rows in times.items():
-        cols = [statistics.median(sum(r) for r in rows)] + [statistics.median(r[k] for r in rows) for k in range(3)]
+        cols = [statistics.median(sum(r) for r in rows)]
+        cols += [statistics.median(r[k] for r in rows) for k in range(3)]
         med[name] = cols[0]
         print(f"{name:10s} " + " ".join(f"{1e3 * c:{w}.2f}" for c, w in zip(cols, (9, 8, 8, 9))))
     if "torch" not in med:

@@ -39,7 +39,7 @@ def make_cnn() -> nn.Sequential:
     )
 
 
-def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, device: str, chunk: int = 1000) -> float:
+def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, device: str, chunk: int = 1000):
     """Test accuracy in eval mode (BatchNorm uses its running statistics), without a graph."""
     model.eval()
     correct = 0
@@ -77,7 +77,7 @@ def progress(total: int, desc: str):
 def main(argv=None) -> float:
     ap = argparse.ArgumentParser(description="Train a small CNN on MNIST.")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
-    ap.add_argument("--data", default=None, help="folder with the MNIST IDX files (default: see minigrad.datasets)")
+    ap.add_argument("--data", default=None, help="folder with the MNIST IDX files")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None, help="stop after this many steps in all (a smoke run)")
     ap.add_argument("--batch-size", type=int, default=64)
@@ -92,7 +92,8 @@ def main(argv=None) -> float:
     opt = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     sched = optim.StepLR(opt, step_size=1, gamma=0.2)
     loader = DataLoader((data.train_images[:, None], data.train_labels), batch_size=args.batch_size,
-                        shuffle=True, drop_last=True, generator=minigrad.Generator(args.seed), device=args.device)
+                        shuffle=True, drop_last=True, generator=minigrad.Generator(args.seed),
+                        device=args.device)
     steps_left = args.steps if args.steps is not None else float("inf")
     for epoch in range(1, args.epochs + 1):
         bar = progress(min(len(loader), steps_left), f"epoch {epoch}/{args.epochs}")

@@ -99,7 +99,9 @@ def _check_input(x: Tensor, op: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched (C, H, W), got shape {x.shape}")
+        raise ValueError(
+            f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched (C, H, W), got shape {x.shape}"
+        )
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
 
@@ -398,7 +400,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
         raise ValueError(f"{op}: bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with .to(dtype=...)")
+            raise TypeError(
+                f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with .to(dtype=...)"
+            )
     stride = _positive(_pair(stride, "stride", op), "stride", op)
     dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
     pads = _padding(padding, (kh, kw), stride, dilation, op)
@@ -409,7 +413,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
 
 def _pool_args(op: str, kernel_size, stride, padding) -> tuple:
     kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
-    stride = kernel if stride is None or stride == () else _positive(_pair(stride, "stride", op), "stride", op)
+    if stride is None or stride == ():  # PyTorch's default: the kernel size
+        stride = kernel
+    stride = _positive(_pair(stride, "stride", op), "stride", op)
     ph, pw = _pair(padding, "padding", op)
     if ph < 0 or pw < 0 or 2 * ph > kernel[0] or 2 * pw > kernel[1]:
         raise ValueError(f"{op}: padding {(ph, pw)} must be between 0 and half the kernel size {kernel}")
@@ -527,7 +533,7 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0, 0), "valid"):
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+            s += f", padding={self.padding!r}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -547,7 +553,8 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
         _pool_args("MaxPool2d", kernel_size, stride, padding)  # validate now
 
     def forward(self, x: Tensor) -> Tensor:
@@ -568,7 +575,8 @@ class AvgPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
         _pool_args("AvgPool2d", kernel_size, stride, padding)
 
     def forward(self, x: Tensor) -> Tensor:
