@@ -11,7 +11,7 @@ Usage:
     python examples/mnist_cnn.py                      # 3 epochs, CPU
     python examples/mnist_cnn.py --device cuda --epochs 5
     python examples/mnist_cnn.py --data ~/data/mnist  # a folder with the four IDX files
-    python examples/mnist_cnn.py --steps 20           # a smoke run: 20 steps, then test
+    python examples/mnist_cnn.py --sample --steps 20  # a smoke run on the bundled sample
 
 Without the full data set (and no network), it trains on the bundled 10,000-image sample and
 says so; the accuracies are then lower.
@@ -28,7 +28,7 @@ import numpy as np
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.datasets import DataLoader, load_mnist_or_sample
+from minigrad.datasets import DataLoader, load_mnist_or_sample, load_mnist_sample
 
 
 def make_cnn() -> nn.Sequential:
@@ -78,6 +78,7 @@ def main(argv=None) -> float:
     ap = argparse.ArgumentParser(description="Train a small CNN on MNIST.")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--data", default=None, help="folder with the MNIST IDX files")
+    ap.add_argument("--sample", action="store_true", help="use the bundled 10,000-image sample")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None, help="stop after this many steps in all (a smoke run)")
     ap.add_argument("--batch-size", type=int, default=64)
@@ -85,7 +86,7 @@ def main(argv=None) -> float:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    data = load_mnist_or_sample(args.data)
+    data = load_mnist_sample() if args.sample else load_mnist_or_sample(args.data)
     print(f"data: {data}")
     minigrad.manual_seed(args.seed)
     model = make_cnn().to(args.device)

@@ -522,3 +522,18 @@ def test_cnn_five_sgd_steps_match_torch():
     for name, value in model.state_dict().items():
         np.testing.assert_allclose(value.numpy(), theirs[name].numpy(), rtol=1e-6, atol=1e-6, err_msg=name)
     assert any("running_var" in k for k in theirs)  # BN statistics were compared too
+
+
+def test_mnist_cnn_example_smoke(capsys):
+    """examples/mnist_cnn.py: 40 steps on the bundled sample already beat chance (10%) by far."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "mnist_cnn.py"
+    spec = importlib.util.spec_from_file_location("example_mnist_cnn", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    acc = example.main(["--sample", "--steps", "40", "--epochs", "1"])
+    out = capsys.readouterr().out
+    assert "ms/step, 40 steps" in out and "test accuracy" in out and "(bundled sample)" in out
+    assert acc > 0.5
