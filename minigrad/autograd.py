@@ -96,6 +96,7 @@ def _new_tensor(data, requires_grad: bool) -> Tensor:
     return t
 
 
+_ndarray, _generic = np.ndarray, np.generic
 _Tensor = None  # minigrad.tensor.Tensor, set by tensor.py (it imports this module first)
 
 
@@ -113,7 +114,7 @@ class Function:
         # NOTE: this runs for every op, so the common case (all NumPy) is checked first
         xp = np
         for a in arrays:
-            if type(a) is not np.ndarray and not isinstance(a, np.generic):
+            if type(a) is not _ndarray and not isinstance(a, _generic):
                 xp = _array_module(self, inputs, arrays)
                 break
         self.xp = xp
