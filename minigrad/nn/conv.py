@@ -254,7 +254,7 @@ class MaxPooling2d(Function):
         idx_type = xp.uint8 if self.kernel[0] * self.kernel[1] <= 256 else xp.int32
         y = idx = None
         for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
-            # NOTE: a compact copy of the strided view first: the four passes below then run
+            # NOTE: a compact copy of the strided view first: the passes below then run
             # several times faster than on the view itself
             v = xpad[where].copy(order="K")
             if y is None:
@@ -263,7 +263,9 @@ class MaxPooling2d(Function):
             # strict '>' keeps the first maximum, so a tie sends the whole gradient to one
             # element, as in PyTorch; 'v != v' lets a NaN win, as it propagates in PyTorch
             better = (v > y) | (v != v)
-            xp.maximum(idx, better * idx_type(k), out=idx)  # k grows: the latest winner is kept
+            # k grows, so the max keeps the latest winner. astype first: bool * scalar promotes
+            # differently across NumPy/CuPy versions, uint8 * uint8 stays uint8 everywhere
+            xp.maximum(idx, better.astype(idx_type) * idx_type(k), out=idx)
             xp.maximum(y, v, out=y)
         self.idx, self.x_shape, self.out_hw = idx, x.shape, out_hw
         return y
