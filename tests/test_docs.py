@@ -136,7 +136,7 @@ _FILE_LINK = re.compile(r"\]\((\.\./[^)#\s]+|[\w-]+\.md)(?:#[^)]*)?\)")
 @pytest.mark.parametrize("path", [p for p in DOCS if p.parent.name == "docs"], ids=_rel)
 def test_source_links_point_at_what_they_name(path):
     """[`backward`](../minigrad/autograd.py#L191): line 191 of that file must mention `backward`.
-    When code moves, the message says the line to link to now."""
+    When code moves, `python tools/relink.py` updates the numbers."""
     text = path.read_text(encoding="utf-8")
     for target in _FILE_LINK.findall(text):
         assert (path.parent / target).exists(), f"{_rel(path)} links to missing file {target}"
@@ -151,4 +151,4 @@ def test_source_links_point_at_what_they_name(path):
             uses = [i + 1 for i, s in enumerate(lines) if re.search(rf"\b{re.escape(word)}\b", s)][:5]
             now = exact or defs or uses
             raise AssertionError(f"{_rel(path)}: link [{label}]({target}#L{line}) — line {line} does not "
-                                 f"mention {word!r}; it is defined at line(s) {now} now")
+                                 f"mention {word!r}; it is defined at line(s) {now} now (run python tools/relink.py)")
