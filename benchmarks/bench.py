@@ -28,6 +28,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
@@ -201,6 +202,74 @@ def bench_mlp(repeats):
     return rows
 
 
+# ***** the CNN of examples/mnist_cnn.py (models shared with benchmarks/bench_cnn.py) *****
+
+
+def bench_cnn(repeats):
+    from bench_cnn import minigrad_cnn, minigrad_step, torch_cnn, torch_step
+
+    rng = np.random.default_rng(0)
+    xa, ya = rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
+    minigrad.manual_seed(0)
+    model = minigrad_cnn()
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = minigrad.tensor(xa), minigrad.tensor(ya)
+    contenders = {"minigrad": lambda: minigrad_step(model, opt, x, y)}
+    if torch is not None:
+        tmodel = torch_cnn(torch, model)
+        topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
+        tx, ty = torch.from_numpy(xa), torch.from_numpy(ya)
+        contenders["torch"] = lambda: torch_step(torch, tmodel, topt, tx, ty)
+    ms = interleaved(contenders, steps=3, repeats=repeats, warmup=3)
+    return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None)]
+
+
+def bench_memory():
+    """Peak traced memory of one CNN training step against the largest im2col buffer."""
+    from bench_cnn import minigrad_cnn, minigrad_step
+
+    minigrad.manual_seed(0)
+    model = minigrad_cnn()
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = minigrad.tensor(rng.random((64, 1, 28, 28), dtype=np.float32))
+    y = minigrad.tensor(rng.integers(0, 10, 64))
+    minigrad_step(model, opt, x, y)  # momentum buffers exist from here on
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    minigrad_step(model, opt, x, y)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    col = 64 * 32 * 3 * 3 * 14 * 14 * 4  # conv2: N * C_in * kh * kw * OH * OW float32
+    return [dict(name="CNN step peak memory", mb=peak / 2**20, col_mb=col / 2**20, ratio_col=peak / col)]
+
+
+def bench_epochs():
+    """Wall time of one epoch (55,000 images) of each MNIST example, run as the user runs it."""
+    import subprocess
+
+    root = os.path.join(os.path.dirname(__file__), "..")
+    steps = 55_000 // 60
+    cmds = {
+        "epoch: mnist_batchnorm run 1 (both nets)": ["examples/mnist_batchnorm.py", "--runs", "1", "--steps",
+                                                    str(steps), "--no-progress", "--out", "/tmp/minigrad_bench"],
+        "epoch: paper_mnist (both nets)": ["examples/paper_mnist.py", "--steps", str(steps), "--no-progress",
+                                           "--out", "/tmp/minigrad_bench"],
+        "epoch: mnist_cnn": ["examples/mnist_cnn.py", "--epochs", "1"],
+    }
+    rows = []
+    for name, cmd in cmds.items():
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable] + cmd, cwd=root, capture_output=True, text=True)
+        seconds = time.perf_counter() - t0
+        if done.returncode != 0:
+            print(f"{name} failed:\n{done.stderr[-2000:]}")
+            continue
+        rows.append(dict(name=name, seconds=seconds))
+    return rows
+
+
 TARGETS = {  # name -> (ratio key, upper bound)
     "MLP step, vanilla": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
     "MLP step, BN": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
@@ -223,6 +292,12 @@ def main(argv=None):
     rows = []
     if "mlp" in only:
         rows += bench_mlp(args.repeats)
+    if "cnn" in only:
+        rows += bench_cnn(args.repeats)
+    if "memory" in only:
+        rows += bench_memory()
+    if "epoch" in only:
+        rows += bench_epochs()
 
     print(f"\nminigrad {minigrad.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else '-'} ({torch.get_num_threads() if torch else '-'} threads), "
@@ -230,11 +305,22 @@ def main(argv=None):
     print(f"| {'benchmark':<22} | {'minigrad ms':>11} | {'numpy ms':>9} | {'torch ms':>9} | {'vs numpy':>8} | {'vs torch':>8} |")
     print(f"|{'-' * 24}|{'-' * 13}|{'-' * 11}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
     failed = []
+    f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
     for r in rows:
-        ms = r["ms"]
-        f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
-        print(f"| {r['name']:<22} | {f(ms.get('minigrad')):>11} | {f(ms.get('numpy')):>9} | {f(ms.get('torch')):>9} "
-              f"| {f(r.get('ratio_floor'), 2):>8} | {f(r.get('ratio_torch'), 2):>8} |")
+        if "ms" in r:
+            ms = r["ms"]
+            print(f"| {r['name']:<22} | {f(ms.get('minigrad')):>11} | {f(ms.get('numpy')):>9} | "
+                  f"{f(ms.get('torch')):>9} | {f(r.get('ratio_floor'), 2):>8} | {f(r.get('ratio_torch'), 2):>8} |")
+    extra = [r for r in rows if "ms" not in r]
+    if extra:
+        print()
+    for r in extra:
+        if "mb" in r:
+            print(f"{r['name']}: {r['mb']:.1f} MiB traced, {r['ratio_col']:.2f}x the largest column buffer "
+                  f"({r['col_mb']:.1f} MiB)")
+        else:
+            print(f"{r['name']}: {r['seconds']:.1f} s")
+    for r in rows:
         for key, bound in TARGETS.get(r["name"], []):
             if r.get(key) is not None and r[key] > bound:
                 failed.append(f"{r['name']}: {key} {r[key]:.2f} > {bound}")
