@@ -179,78 +179,85 @@ def _owner(a):
     return id(a)
 
 
-def _toposort(root: Tensor) -> list[Tensor]:
-    """Tensors that lead to `root` (root last), each after all of its inputs.
+def _toposort(root: Tensor) -> list[Function]:
+    """The Functions that lead to `root` (root's last), each after every Function that made one
+    of its inputs. Leaves need no place in the order: their gradients are only summed.
 
     An iterative post-order depth-first search: the recursive version hits Python's recursion
     limit on long graphs (R2.2)."""
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = [(root._ctx, False)]
     while stack:
-        t, expanded = stack.pop()
-        if expanded:  # all of t's inputs are in `order` now
-            order.append(t)
+        fn, expanded = stack.pop()
+        if expanded:  # every Function that made one of fn's inputs is in `order` now
+            order.append(fn)
             continue
-        if id(t) in visited:
+        if id(fn) in visited:
             continue
-        visited.add(id(t))
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is None:
-            continue
-        if not hasattr(ctx, "inputs"):
+        visited.add(id(fn))
+        if not hasattr(fn, "inputs"):
             raise RuntimeError(
                 "Trying to backward through the graph a second time: its saved arrays were freed "
                 "by the first backward(). Pass retain_graph=True to the first call to keep them."
             )
-        for inp in ctx.inputs:
-            if inp.requires_grad and id(inp) not in visited:
-                stack.append((inp, False))
+        stack.append((fn, True))
+        for t in fn.inputs:
+            if t._ctx is not None and id(t._ctx) not in visited:
+                stack.append((t._ctx, False))
     return order
 
 
 def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
     requires grad. Intermediate gradients live in a local dict and are dropped as used."""
-    grads = {id(root): grad}
-    leaf_owners = {_owner(grad)}  # arrays a leaf's .grad may not share memory with
-    for t in reversed(_toposort(root)):
-        g = grads.pop(id(t), None)
+    grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
+    leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
+    if root._ctx is None:  # root is itself a leaf
+        leaves[id(root)] = [root, grad]
+    for fn in reversed(_toposort(root) if root._ctx is not None else []):
+        g = grads.pop(id(fn), None)
         if g is None:
             continue
-        ctx = t._ctx
-        if ctx is None:  # a leaf
-            if t.grad is None:
-                # copy if the same array reached another leaf (R2.5), or if g is a read-only
-                # broadcast view (Sum's backward): .grad must be a plain array users may update
-                owner = _owner(g)
-                if owner in leaf_owners or not g.flags.c_contiguous:
-                    g = g.copy()
-                    owner = id(g)
-                leaf_owners.add(owner)
-                t.grad = _new_tensor(g, False)
-            else:
-                t.grad = _new_tensor(t.grad.data + g, False)  # never +=: the old grad may be shared
-            continue
-        inputs = ctx.inputs
-        for inp, v in zip(inputs, ctx.versions):
-            if inp._versions[0] != v:
-                raise RuntimeError(
-                    f"{type(ctx).__name__}: its input of shape {inp.shape} was modified by an "
-                    f"in-place operation after use (version {inp._versions[0]}, expected {v})"
-                )
-        in_grads = ctx.backward(g)
+        in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if anomaly_hook is not None:
-            anomaly_hook.after_backward(ctx, g, in_grads)  # g: the grad of ctx's output
-        for inp, gi in zip(inputs, in_grads):
+            anomaly_hook.after_backward(fn, g, in_grads)  # g: the grad of fn's output
+        for inp, gi, version in zip(fn.inputs, in_grads, fn.versions):
+            if inp._versions[0] != version:  # fn's saved arrays are stale: gi is wrong (R2.9)
+                raise RuntimeError(
+                    f"{type(fn).__name__}: its input of shape {inp.shape} was modified by an "
+                    f"in-place operation after use (version {inp._versions[0]}, expected {version})"
+                )
             if gi is None or not inp.requires_grad:
                 continue
             if gi.shape != inp.data.shape:
                 gi = unbroadcast(gi, inp.data.shape)
-            key = id(inp)
-            prev = grads.get(key)
-            grads[key] = gi if prev is None else prev + gi  # fan-out: sum all paths (R2.1)
+            # fan-out: a tensor used twice gets the sum of both gradients (R2.1); never +=,
+            # since gi may be the very array another input received (Add returns gy, gy)
+            if inp._ctx is None:
+                entry = leaves.get(id(inp))
+                if entry is None:
+                    leaves[id(inp)] = [inp, gi]
+                else:
+                    entry[1] = entry[1] + gi
+            else:
+                key = id(inp._ctx)
+                prev = grads.get(key)
+                grads[key] = gi if prev is None else prev + gi
         if not retain_graph:
-            ctx.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
+            fn.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
+
+    owners = {_owner(grad)}  # arrays a leaf's .grad may not share memory with
+    for leaf, g in leaves.values():
+        if leaf.grad is not None:
+            leaf.grad = _new_tensor(leaf.grad.data + g, False)  # accumulate across backward() calls
+            continue
+        # copy if the same array reached another leaf (R2.5), or if g is a read-only broadcast
+        # view (Sum's backward): .grad must be a plain array that users may update in place
+        owner = _owner(g)
+        if owner in owners or not g.flags.c_contiguous:
+            g = g.copy()
+            owner = id(g)
+        owners.add(owner)
+        leaf.grad = _new_tensor(g, False)

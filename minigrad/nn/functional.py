@@ -78,13 +78,14 @@ class Linear(Function):
 
 
 def _check_linear(x: Tensor, weight: Tensor, bias: Tensor | None):
-    if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+    xs, ws = x.data.shape, weight.data.shape  # NOTE: raw shapes: this runs on every forward
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             f"(expected input (..., {weight.shape[-1] if weight.ndim == 2 else '?'}))"
         )
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias of shape {bias.shape}, expected ({weight.shape[0]},)")
+    if bias is not None and bias.data.shape != (ws[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape}, expected ({ws[0]},)")
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
