@@ -89,8 +89,11 @@ def numpy_mlp(bn: bool):
                 z += bs[i]
             h = np.tanh(z) if i < L - 1 else z
             hs.append(h)
-        e = np.exp(h - h.max(1, keepdims=True))
-        g = e / e.sum(1, keepdims=True)
+        s = h - h.max(1, keepdims=True)  # softmax cross-entropy: the loss value, then its gradient
+        e = np.exp(s)
+        se = e.sum(1, keepdims=True)
+        loss = (np.log(se[:, 0]) - s[rows, y]).mean()
+        g = e / se
         g[rows, y] -= 1
         g /= n
         for i in range(L - 1, -1, -1):
@@ -109,6 +112,7 @@ def numpy_mlp(bn: bool):
             if i > 0:
                 g = g @ Ws[i]
             Ws[i] -= lr * gW
+        return loss
 
     return step
 
