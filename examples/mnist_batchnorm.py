@@ -80,20 +80,31 @@ def initial_weights(scale: float, seed: int = 42) -> list:
     return [minigrad.randn(n_out, n_in, generator=gen) * scale for n_in, n_out in zip(SIZES, SIZES[1:])]
 
 
-def build_net(weights: list, activation: str, bn: bool, momentum: float, eps: float) -> nn.Sequential:
+def build_net(weights: list, activation: str, bn: bool, momentum: float, eps: float,
+              bn_position: str = "pre_act") -> nn.Sequential:
+    """Linear -> [BatchNorm1d] -> activation per hidden layer, Linear -> [BatchNorm1d] at the end.
+    bn_position="post_act" puts BatchNorm after the activation instead (the paper puts it before;
+    both are in use, R1.15). A Linear directly followed by BatchNorm has no bias: BN's mean
+    subtraction would cancel it."""
+    if bn_position not in ("pre_act", "post_act"):
+        raise ValueError(f"bn_position must be 'pre_act' or 'post_act', got {bn_position!r}")
     act = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}[activation]
     layers = []
     for i, w in enumerate(weights):
         n_out, n_in = w.shape
-        linear = nn.Linear(n_in, n_out, bias=not bn)  # a bias before BN is cancelled by its mean
+        last = i == len(weights) - 1
+        bn_next = bn and (bn_position == "pre_act" or last)  # BN right after this Linear
+        linear = nn.Linear(n_in, n_out, bias=not bn_next)
         linear.weight.data[...] = w.data
-        if not bn:
+        if linear.bias is not None:
             linear.bias.data[...] = 0
         layers.append(linear)
-        if bn:
+        if bn_next:
             layers.append(nn.BatchNorm1d(n_out, eps=eps, momentum=momentum))
-        if i < len(weights) - 1:
+        if not last:
             layers.append(act())
+            if bn and bn_position == "post_act":
+                layers.append(nn.BatchNorm1d(n_out, eps=eps, momentum=momentum))
     return nn.Sequential(*layers)
 
 

@@ -67,6 +67,22 @@ def test_both_nets_start_from_the_same_weights(mb, activation):
     assert all(m.momentum == 0.01 and m.eps == 1e-3 for m in bns)
 
 
+@pytest.mark.parametrize("position, order", [
+    ("pre_act", ["Linear", "BatchNorm1d", "Tanh"] * 9 + ["Linear", "BatchNorm1d"]),
+    ("post_act", ["Linear", "Tanh", "BatchNorm1d"] * 9 + ["Linear", "BatchNorm1d"]),
+])
+def test_R1_15_bn_position_sets_layer_order_and_bias(mb, position, order):
+    net = mb.build_net(mb.initial_weights(0.1), "tanh", bn=True, momentum=0.01, eps=1e-3, bn_position=position)
+    assert [type(m).__name__ for m in net] == order
+    # a bias is redundant (and absent) exactly where BatchNorm follows the Linear directly
+    layers = list(net)
+    for i, m in enumerate(layers):
+        if isinstance(m, nn.Linear):
+            assert (m.bias is None) == isinstance(layers[i + 1], nn.BatchNorm1d)
+    with pytest.raises(ValueError, match="bn_position"):
+        mb.build_net(mb.initial_weights(0.1), "tanh", bn=True, momentum=0.01, eps=1e-3, bn_position="after")
+
+
 @pytest.mark.parametrize("scale", [0.1, 1.0])
 def test_initial_weights_seeded_normal(mb, scale):
     a, b = mb.initial_weights(scale), mb.initial_weights(scale)
