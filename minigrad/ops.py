@@ -510,18 +510,22 @@ class LeakyReLU(Function):
 
 
 def tanh(x) -> Tensor:
+    """Hyperbolic tangent; exact and warning-free at +-1000. Same as torch.tanh."""
     return Tanh()(x)
 
 
 def sigmoid(x) -> Tensor:
+    """1 / (1 + e^-x), without overflow for large |x|. Same as torch.sigmoid."""
     return Sigmoid()(x)
 
 
 def relu(x) -> Tensor:
+    """max(x, 0); gradient 0 at 0. Same as torch.nn.functional.relu."""
     return ReLU()(x)
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope * x. Same as torch.nn.functional.leaky_relu."""
     return LeakyReLU(x.dtype.type(negative_slope))(x)
 
 
@@ -982,12 +986,14 @@ def _one_axis(x: Tensor, dim) -> int:
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """Softmax along `dim`; stable for large logits (softmax([1000, 0]) == [1, 0])."""
+    """Softmax along `dim`; stable for large logits (softmax([1000, 0]) == [1, 0]).
+    Same as torch.nn.functional.softmax, except that `dim` defaults to -1."""
     return Softmax(_one_axis(x, dim))(x)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """log(softmax(x)) along `dim`, computed without taking the log of a rounded 0."""
+    """log(softmax(x)) along `dim`, computed without taking the log of a rounded 0.
+    Same as torch.nn.functional.log_softmax, except that `dim` defaults to -1."""
     return LogSoftmax(_one_axis(x, dim))(x)
 
 

@@ -181,7 +181,7 @@ class SGD(Optimizer):
                         buf += (1 - damp) * g if damp else g
                     g = g + mom * buf if nesterov else buf
                 p.data -= lr * g
-                p._version += 1
+                p._versions[0] += 1  # the in-place change a saved graph must notice
 
 
 class Adam(Optimizer):
@@ -246,7 +246,7 @@ class Adam(Optimizer):
                 denom /= math.sqrt(1 - b2**t)
                 denom += eps
                 p.data -= (lr / (1 - b1**t)) * (m / denom)
-                p._version += 1
+                p._versions[0] += 1  # the in-place change a saved graph must notice
 
 
 class AdamW(Adam):

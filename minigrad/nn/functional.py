@@ -19,37 +19,9 @@ from ..autograd import Function
 from ..ops import _quiet
 from ..tensor import Tensor, default_generator
 
-# ***** activations (primitive ops, re-exported under PyTorch's names) *****
+# ***** activations: the primitive ops, re-exported under PyTorch's names *****
 
-
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0); gradient 0 at 0. Same as torch.nn.functional.relu."""
-    return ops.relu(x)
-
-
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x if x > 0 else negative_slope * x. Same as torch.nn.functional.leaky_relu."""
-    return ops.leaky_relu(x, negative_slope)
-
-
-def tanh(x: Tensor) -> Tensor:
-    """Hyperbolic tangent. Same as torch.tanh."""
-    return ops.tanh(x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + e^-x), without overflow for large |x|. Same as torch.sigmoid."""
-    return ops.sigmoid(x)
-
-
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """Softmax along `dim` (shift-stable). Same as torch.nn.functional.softmax."""
-    return ops.softmax(x, dim)
-
-
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """log(softmax(x)) along `dim` (shift-stable). Same as torch.nn.functional.log_softmax."""
-    return ops.log_softmax(x, dim)
+from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: E402,F401
 
 
 # ***** linear *****
