@@ -4,8 +4,16 @@
     conv(32->64, 3x3, pad 1, no bias) - BatchNorm2d - ReLU - maxpool 2  14x14 -> 7x7
     flatten - linear(3136 -> 10)
 
-SGD with momentum 0.9, batches of 64, the learning rate divided by 5 after each epoch.
+SGD with momentum 0.9 and batches of 32; the learning rates fall linearly to 0 over the run.
 The convolutions have no bias: the BatchNorm after them subtracts the mean, which would cancel it.
+
+NOTE on the two learning rates: the convolutions sit in front of BatchNorm, which undoes any
+scale, so they tolerate a large step (0.1). The final Linear does not: its 3136 inputs are
+positive (after ReLU and max-pooling) and unnormalised, so the curvature of the loss along their
+common mean direction is about 3136 times larger than along the others, and a step that suits
+the convolutions makes it oscillate. It gets 0.002. With one rate for all, 0.05 reaches ~94%
+after an epoch and 0.01 ~98.9% after three; with the two rates, 3 epochs give ~99.0-99.1%
+(with the same recipe, PyTorch lands in the same place).
 
 Usage:
     python examples/mnist_cnn.py                      # 3 epochs, CPU
@@ -81,8 +89,9 @@ def main(argv=None) -> float:
     ap.add_argument("--sample", action="store_true", help="use the bundled 10,000-image sample")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None, help="stop after this many steps in all (a smoke run)")
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=0.1, help="learning rate of the convolutions and BatchNorms")
+    ap.add_argument("--lr-linear", type=float, default=0.002, help="learning rate of the final Linear")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -90,33 +99,36 @@ def main(argv=None) -> float:
     print(f"data: {data}")
     minigrad.manual_seed(args.seed)
     model = make_cnn().to(args.device)
-    opt = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
-    sched = optim.StepLR(opt, step_size=1, gamma=0.2)
+    head = list(model[-1].parameters())  # the final Linear: see the NOTE at the top
+    body = [p for p in model.parameters() if all(p is not q for q in head)]
+    opt = optim.SGD([{"params": body, "lr": args.lr}, {"params": head, "lr": args.lr_linear}], momentum=0.9)
+    base_lrs = [g["lr"] for g in opt.param_groups]
     loader = DataLoader((data.train_images[:, None], data.train_labels), batch_size=args.batch_size,
                         shuffle=True, drop_last=True, generator=minigrad.Generator(args.seed),
                         device=args.device)
     steps_left = args.steps if args.steps is not None else float("inf")
+    total, done = min(args.epochs * len(loader), steps_left), 0
     for epoch in range(1, args.epochs + 1):
         bar = progress(min(len(loader), steps_left), f"epoch {epoch}/{args.epochs}")
-        start, seen, loss_sum = time.perf_counter(), 0, 0.0
+        start, seen = time.perf_counter(), 0
         for x, y in loader:
             if seen == steps_left:
                 break
+            for group, base in zip(opt.param_groups, base_lrs):  # linear decay to 0
+                group["lr"] = base * (1 - done / total)
             loss = F.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            seen += 1
+            seen, done = seen + 1, done + 1
             if seen % 50 == 0:  # .item() waits for the device: not on every step
-                loss_sum = loss.item()
-                bar.set_postfix(loss=f"{loss_sum:.4f}")
+                bar.set_postfix(loss=f"{loss.item():.4f}")
             bar.update(1)
         bar.close()
         seconds = time.perf_counter() - start
         val = accuracy(model, data.val_images, data.val_labels, args.device)
         print(f"epoch {epoch}: {seconds:.1f} s ({1000 * seconds / max(seen, 1):.1f} ms/step, {seen} steps), "
-              f"lr {sched.get_last_lr()[0]:g}, validation accuracy {val:.4f}")
-        sched.step()
+              f"validation accuracy {val:.4f}")
         steps_left -= seen
         if steps_left <= 0:
             break
