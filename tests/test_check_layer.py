@@ -33,10 +33,8 @@ def _builtin_cases():
         (nn.CrossEntropyLoss(), (r(4, 3), minigrad.tensor([0, 2, 1, 1]))),
         (nn.NLLLoss(), (r(4, 3).log_softmax(dim=1), minigrad.tensor([0, 2, 1, 1]))),
         (nn.MSELoss(), (r(4, 3), r(4, 3))),
-        # NOTE: minigrad's BCE losses treat the target as a constant (torch differentiates it),
-        # so only the input is gradchecked here
-        (nn.BCELoss(), (minigrad.rand(4) * 0.8 + 0.1, minigrad.rand(4)), (0,)),
-        (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4)), (0,)),
+        (nn.BCELoss(), (minigrad.rand(4) * 0.8 + 0.1, minigrad.rand(4) * 0.8 + 0.1)),
+        (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4))),
         (nn.Conv2d(2, 3, 3, padding=1), (r(2, 2, 4, 4),)),
         (nn.Conv2d(2, 2, 2, stride=2, bias=False), (r(1, 2, 5, 5),)),
         (nn.MaxPool2d(2), (r(2, 2, 4, 4),)),

@@ -188,3 +188,19 @@ def test_other_errors():
         F.binary_cross_entropy(T(rnd(N, C)), T(SOFT))
     with pytest.raises(TypeError, match="floating point"):
         F.mse_loss(T(rnd(N)), T(LABELS))
+
+
+@pytest.mark.parametrize("fn", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_bce_target_gradient(fn):
+    """Both BCE losses differentiate the target too, as PyTorch does (never a silent constant)."""
+    p = minigrad.tensor([0.2, 0.7, 0.4], dtype=minigrad.float64, requires_grad=True)
+    t = minigrad.tensor([0.1, 0.9, 0.5], dtype=minigrad.float64, requires_grad=True)
+    gradcheck(lambda p, t: fn(p, t, reduction="none"), p, t)
+    torch = pytest.importorskip("torch")
+    pt = torch.tensor(p.numpy(), requires_grad=True)
+    tt = torch.tensor(t.numpy(), requires_grad=True)
+    getattr(torch.nn.functional, fn.__name__)(pt, tt).backward()
+    p.grad = t.grad = None
+    fn(p, t).backward()
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-10)

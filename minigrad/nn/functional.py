@@ -385,7 +385,7 @@ def _check_pair(name, input: Tensor, target: Tensor):
         raise TypeError(f"{name}: target must be floating point, got {target.dtype}")
     if target.dtype != input.dtype:
         target = target.to(dtype=input.dtype)
-    return target.detach() if target.requires_grad and name.startswith("binary") else target
+    return target
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -405,20 +405,19 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 class BinaryCrossEntropy(Function):
     """loss = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch does"""
 
-    def __init__(self, target):
-        self.y = target
-
-    def forward(self, p):
-        xp, y = self.xp, self.y
-        self.p = p
+    def forward(self, p, y):
+        xp = self.xp
         with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped (only NumPy warns)
-            logp, log1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log(1 - p), -100)
-        return -(y * logp + (1 - y) * log1mp)
+            self.logp, self.log1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log(1 - p), -100)
+        self.p, self.y = p, y
+        return -(y * self.logp + (1 - y) * self.log1mp)
 
     def backward(self, gy):
-        p = self.p
+        p, y = self.p, self.y
         # d/dp = (p - y) / (p (1 - p)), the denominator kept >= 1e-12 (PyTorch's choice)
-        return gy * (p - self.y) / self.xp.maximum(p * (1 - p), 1e-12)
+        gp = gy * (p - y) / self.xp.maximum(p * (1 - p), 1e-12) if self.needs_input_grad[0] else None
+        gt = gy * (self.log1mp - self.logp) if self.needs_input_grad[1] else None  # d/dy
+        return gp, gt
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -438,27 +437,26 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     if p.size and input.device == "cpu" and bool(((p < 0) | (p > 1)).any()):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for logits")
-    return _reduce(BinaryCrossEntropy(target.data)(input), reduction)
+    return _reduce(BinaryCrossEntropy()(input, target), reduction)
 
 
 class BCEWithLogits(Function):
     """loss = max(x, 0) - x y + log(1 + e^-|x|): log(1 + e^x) - x y without overflow"""
 
-    def __init__(self, target):
-        self.y = target
-
-    def forward(self, x):
+    def forward(self, x, y):
         xp = self.xp
-        self.x = x
+        self.x, self.y = x, y
         with _quiet(xp):
-            return xp.maximum(x, 0) - x * self.y + xp.log1p(xp.exp(-xp.abs(x)))
+            return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, gy):
-        xp = self.xp
-        with _quiet(xp):
-            e = xp.exp(-xp.abs(self.x))  # stable sigmoid: e^-|x| never overflows
-            sig = xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e))
-        return gy * (sig - self.y)  # d/dx = sigmoid(x) - y
+        xp, gx = self.xp, None
+        if self.needs_input_grad[0]:
+            with _quiet(xp):
+                e = xp.exp(-xp.abs(self.x))  # stable sigmoid: e^-|x| never overflows
+                sig = xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e))
+            gx = gy * (sig - self.y)  # d/dx = sigmoid(x) - y
+        return gx, (-gy * self.x if self.needs_input_grad[1] else None)  # d/dy = -x
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -472,7 +470,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     """
     _check_reduction(reduction)
     target = _check_pair("binary_cross_entropy_with_logits", input, target)
-    return _reduce(BCEWithLogits(target.data)(input), reduction)
+    return _reduce(BCEWithLogits()(input, target), reduction)
 
 
 # ***** dropout and shape *****
