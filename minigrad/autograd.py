@@ -254,9 +254,10 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
             leaf.grad = _new_tensor(leaf.grad.data + g, False)  # accumulate across backward() calls
             continue
         # copy if the same array reached another leaf (R2.5), or if g is a read-only broadcast
-        # view (Sum's backward): .grad must be a plain array that users may update in place
+        # view (Sum's backward; one-element views count as contiguous, so ask for writeable):
+        # .grad must be a plain array that users may update in place (CuPy has no such flag)
         owner = _owner(g)
-        if owner in owners or not g.flags.c_contiguous:
+        if owner in owners or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):
             g = g.copy()
             owner = id(g)
         owners.add(owner)

@@ -584,3 +584,16 @@ def test_backward_argument_errors():
         (x * 2).backward()
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         (x * 2).backward(mg.ones(3))
+
+
+@pytest.mark.parametrize("shape", [(1,), (), (1, 1)])
+def test_R2_5_leaf_grad_is_writable_for_one_element_inputs(shape):
+    """broadcast_to of a one-element array is 'contiguous' but still read-only (mean's backward)."""
+    x = leaf(np.ones(shape))
+    x.mean().backward()
+    x.grad.data *= 2  # as an optimizer or a user scaling grads in place would
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 2.0))
+    y = leaf(np.ones(shape))
+    (y * 3).sum().backward()
+    y.grad.add_(1)
+    np.testing.assert_array_equal(y.grad.numpy(), np.full(shape, 4.0))
