@@ -79,7 +79,8 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor(p.grad.data * 0)
+                    xp = backend.get_array_module(p.grad.data)
+                    p.grad = Tensor(xp.zeros_like(p.grad.data))  # not grad * 0: NaN * 0 is NaN
 
     def step(self) -> None:
         raise NotImplementedError

@@ -197,3 +197,13 @@ def test_step_lr_matches_torch():
 def test_repr():
     text = repr(optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
     assert text.startswith("SGD (") and "lr: 0.1" in text and "momentum: 0.0" in text
+
+
+def test_zero_grad_without_none_clears_nan_and_inf(device):
+    """zero_grad(set_to_none=False) must give exact zeros: grad * 0 keeps NaN after a bad step."""
+    w = minigrad.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = minigrad.tensor([np.nan, np.inf, -1.0], device=device)
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3))
+    assert w.grad.dtype == w.dtype and w.grad.device == w.device
