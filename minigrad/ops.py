@@ -395,16 +395,22 @@ def pow(a, b) -> Tensor:
     return Pow()(*_operands(a, b))
 
 
+def _floating(x: Tensor) -> Tensor:
+    """Integer input of exp, log, ... computes in the default float dtype, as PyTorch does
+    (NumPy would give float64, R2.7)."""
+    return x if x.dtype.kind == "f" else cast(x, _default_float)
+
+
 def exp(x) -> Tensor:
-    return Exp()(x)
+    return Exp()(_floating(x))
 
 
 def log(x) -> Tensor:
-    return Log()(x)
+    return Log()(_floating(x))
 
 
 def sqrt(x) -> Tensor:
-    return Sqrt()(x)
+    return Sqrt()(_floating(x))
 
 
 def abs(x) -> Tensor:
@@ -511,12 +517,12 @@ class LeakyReLU(Function):
 
 def tanh(x) -> Tensor:
     """Hyperbolic tangent; exact and warning-free at +-1000. Same as torch.tanh."""
-    return Tanh()(x)
+    return Tanh()(_floating(x))
 
 
 def sigmoid(x) -> Tensor:
     """1 / (1 + e^-x), without overflow for large |x|. Same as torch.sigmoid."""
-    return Sigmoid()(x)
+    return Sigmoid()(_floating(x))
 
 
 def relu(x) -> Tensor:

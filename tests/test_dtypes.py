@@ -143,3 +143,13 @@ def test_R2_8_integer_results_of_float_tensors_are_not_differentiable(device):
     idx = x.argmax()
     (x[idx] * 2).backward()  # indexing with it still differentiates x
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid"])
+def test_R2_7_float_functions_of_integer_tensors_give_float32(name, device):
+    """torch.exp(int tensor) is float32; NumPy's exp of int64 would leak float64."""
+    i = mg.tensor([1, 2, 4], device=device)
+    y = getattr(i, name)()
+    assert y.dtype == mg.float32 and y.device == device
+    ref = (lambda a: 1 / (1 + np.exp(-a))) if name == "sigmoid" else getattr(np, name)
+    np.testing.assert_allclose(y.numpy(), ref(np.array([1.0, 2.0, 4.0])), rtol=1e-6)
