@@ -723,7 +723,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def permute(x: Tensor, *dims) -> Tensor:
     """x with its dims reordered, e.g. `x.permute(0, 2, 1)`."""
     dims = _shape_arg(dims)
-    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    if sorted(d + x.ndim if d < 0 else d for d in dims) != list(range(x.ndim)):  # no wrap-around
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     return Permute(tuple(d % x.ndim for d in dims))(x)
 
@@ -739,6 +739,8 @@ def expand(x: Tensor, *shape) -> Tensor:
     """x broadcast to `shape` (-1 keeps a dim), without copying."""
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
+    if -1 in shape[:builtins.max(lead, 0)]:
+        raise ValueError(f"expand: -1 is not allowed for a new leading dim (shape {x.shape} to {shape})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, shape)
@@ -756,6 +758,8 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """x with a new size-1 dim at `dim`."""
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape {x.shape}")
     dim = dim % (x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 

@@ -291,3 +291,16 @@ def test_bad_dim_and_index_errors():
         x[5]
     with pytest.raises(ValueError, match="permutation"):
         x.permute(0, 0)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.unsqueeze(3),
+    lambda x: x.unsqueeze(-4),
+    lambda x: x.permute(2, 1),
+    lambda x: x.expand(-1, 2, 3),
+], ids=["unsqueeze(3)", "unsqueeze(-4)", "permute(2,1)", "expand(-1,2,3)"])
+def test_out_of_range_dims_raise_instead_of_wrapping_around(fn):
+    """torch raises for these on a (2, 3) tensor; wrapping dims modulo ndim gave a wrong shape."""
+    x = mg.randn(2, 3)
+    with pytest.raises((IndexError, ValueError), match=r"\(2, 3\)"):
+        fn(x)
