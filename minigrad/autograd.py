@@ -31,7 +31,8 @@ def is_grad_enabled() -> bool:
 
 class set_grad_enabled(contextlib.ContextDecorator):
     """Context manager (and decorator) that turns graph recording on or off, and restores the
-    previous mode on exit, also when an exception is raised.
+    previous mode on exit, also when an exception is raised. Called as a plain function,
+    `set_grad_enabled(False)` switches the mode until changed again (as in PyTorch).
 
     >>> import minigrad
     >>> x = minigrad.ones(3, requires_grad=True)
@@ -42,13 +43,24 @@ class set_grad_enabled(contextlib.ContextDecorator):
     """
 
     def __init__(self, mode: bool):
+        global _grad_enabled
         self.mode = bool(mode)
         self.prev: list[bool] = []  # a stack, so one instance can be re-entered
+        self.before = None
+        if type(self) is set_grad_enabled:  # as torch: a plain call `set_grad_enabled(False)`
+            self.before, _grad_enabled = _grad_enabled, self.mode  # switches the mode at once
 
     def __enter__(self):
         global _grad_enabled
-        self.prev.append(_grad_enabled)
+        before, self.before = self.before, None  # `with` restores the mode from before __init__
+        self.prev.append(_grad_enabled if before is None else before)
         _grad_enabled = self.mode
+
+    def __call__(self, func):
+        global _grad_enabled
+        if self.before is not None:  # a decorator: undo what __init__ switched
+            _grad_enabled, self.before = self.before, None
+        return super().__call__(func)
 
     def __exit__(self, *exc):
         global _grad_enabled

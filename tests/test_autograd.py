@@ -597,3 +597,29 @@ def test_R2_5_leaf_grad_is_writable_for_one_element_inputs(shape):
     (y * 3).sum().backward()
     y.grad.add_(1)
     np.testing.assert_array_equal(y.grad.numpy(), np.full(shape, 4.0))
+
+
+def test_R5_5_set_grad_enabled_called_as_a_function_sets_the_mode():
+    """As torch.set_grad_enabled: a plain call switches the mode at once; `with` and the
+    decorator form still restore the previous mode."""
+    try:
+        mg.set_grad_enabled(False)
+        assert not mg.is_grad_enabled() and not (leaf([1.0]) * 2).requires_grad
+        mg.set_grad_enabled(True)
+        assert mg.is_grad_enabled()
+        with mg.set_grad_enabled(False):
+            assert not mg.is_grad_enabled()
+        assert mg.is_grad_enabled()
+
+        @mg.set_grad_enabled(False)
+        def frozen():
+            return mg.is_grad_enabled()
+
+        assert mg.is_grad_enabled() and frozen() is False and mg.is_grad_enabled()
+        with mg.no_grad():
+            with mg.set_grad_enabled(True):
+                assert mg.is_grad_enabled()
+            assert not mg.is_grad_enabled()
+        assert mg.is_grad_enabled()
+    finally:
+        mg.autograd._grad_enabled = True  # never leak a mode into other tests
