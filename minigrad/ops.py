@@ -856,8 +856,10 @@ def _check_join(name, tensors):
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dtype = tensors[0].dtype
-    return [t if t.dtype == dtype else cast(t, np.result_type(*[u.dtype for u in tensors])) for t in tensors]
+    dtypes = [t.dtype for t in tensors]
+    floats = [d for d in dtypes if d.kind == "f"]  # floats beat integers, as in PyTorch (R2.7)
+    dtype = np.result_type(*(floats or dtypes))
+    return [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
 
 
 def cat(tensors, dim: int = 0) -> Tensor:

@@ -153,3 +153,12 @@ def test_R2_7_float_functions_of_integer_tensors_give_float32(name, device):
     assert y.dtype == mg.float32 and y.device == device
     ref = (lambda a: 1 / (1 + np.exp(-a))) if name == "sigmoid" else getattr(np, name)
     np.testing.assert_allclose(y.numpy(), ref(np.array([1.0, 2.0, 4.0])), rtol=1e-6)
+
+
+@pytest.mark.parametrize("join", ["cat", "stack"])
+def test_R2_7_joining_float32_with_integers_stays_float32(join, device):
+    """torch.cat([float32, int64]) is float32; NumPy's result_type would give float64."""
+    f, i = mg.ones(2, device=device), mg.tensor([1, 2], device=device)
+    assert getattr(mg, join)([f, i]).dtype == mg.float32
+    assert getattr(mg, join)([i, f.double()]).dtype == mg.float64
+    assert getattr(mg, join)([i, i]).dtype == mg.int64
