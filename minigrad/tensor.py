@@ -519,7 +519,10 @@ def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor filled with `fill_value`."""
+    """A tensor filled with `fill_value`; its dtype follows the value when not given, as in
+    PyTorch (an int gives int64, a bool gives bool, a float the default float32)."""
+    if dtype is None and isinstance(fill_value, (bool, int, np.bool_, np.integer)):
+        dtype = bool_ if isinstance(fill_value, (bool, np.bool_)) else int64
     return _filled((shape,) if isinstance(shape, int) else shape, fill_value, dtype, device, requires_grad)
 
 

@@ -208,3 +208,13 @@ def test_creation_matches_torch_semantics():
         assert m.shape == tuple(t.shape)
         assert str(m.dtype) == str(t.dtype).replace("torch.", "")
         np.testing.assert_array_equal(m.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("fill, dtype", [(7, mg.int64), (np.int32(7), mg.int64), (True, mg.bool_),
+                                         (0.5, mg.float32), (np.float64(0.5), mg.float32)])
+def test_full_infers_its_dtype_from_the_fill_value_like_torch(fill, dtype):
+    """torch.full((2,), 7) is int64 (e.g. labels for cross_entropy); a float fill gives float32."""
+    t = mg.full((2,), fill)
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(t.numpy(), np.full(2, fill))
+    assert mg.full((2,), 7, dtype=mg.float64).dtype == mg.float64
