@@ -234,3 +234,16 @@ def test_init_on_parameter_bumps_version():
     v = fc.weight._version
     init.zeros_(fc.weight)
     assert fc.weight._version > v and fc.weight.requires_grad
+
+
+@pytest.mark.parametrize("x_dtype, w_dtype", [(np.float64, None), (np.float16, None), (None, np.float64)])
+def test_linear_dtype_mismatch_raises_like_conv_and_torch(x_dtype, w_dtype):
+    """float64 data into a float32 Linear gave float64 .grad on float32 parameters; torch raises,
+    as conv2d does here."""
+    fc = nn.Linear(4, 3, dtype=w_dtype)
+    x = minigrad.tensor(np.ones((2, 4)), dtype=x_dtype or np.float32)
+    with pytest.raises(TypeError, match=f"{x.dtype}.*{fc.weight.dtype}"):
+        fc(x)
+    with pytest.raises(TypeError, match="bias"):
+        F.linear(minigrad.ones(2, 4), minigrad.ones(3, 4), minigrad.ones(3, dtype=minigrad.float64))
+    assert fc.weight.grad is None
