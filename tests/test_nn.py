@@ -247,3 +247,11 @@ def test_linear_dtype_mismatch_raises_like_conv_and_torch(x_dtype, w_dtype):
     with pytest.raises(TypeError, match="bias"):
         F.linear(minigrad.ones(2, 4), minigrad.ones(3, 4), minigrad.ones(3, dtype=minigrad.float64))
     assert fc.weight.grad is None
+
+
+def test_layer_norm_dtype_mismatch_raises_like_torch():
+    """float64 input with a float32 LayerNorm gave float64 .grad on float32 parameters."""
+    ln = nn.LayerNorm(4)
+    with pytest.raises(TypeError, match="float64.*float32"):
+        ln(minigrad.ones(2, 4, dtype=minigrad.float64))
+    assert ln.double()(minigrad.ones(2, 4, dtype=minigrad.float64)).dtype == minigrad.float64

@@ -624,6 +624,9 @@ def _check_layer_norm(x: Tensor, shape: tuple, weight, bias):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.shape != shape:
             raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected normalized_shape {shape}")
+        if t is not None and t.dtype != x.dtype:  # else float32 parameters get float64 grads (R2.7)
+            raise TypeError(f"layer_norm: input is {x.dtype} but {name} is {t.dtype}; convert one with "
+                            f".to(dtype=...)")
     if x.dtype.kind != "f":
         raise TypeError(f"layer_norm: expected a floating-point input, got {x.dtype}")
 
