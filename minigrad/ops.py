@@ -716,7 +716,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
+    s, e = _axes(start_dim, x.ndim)[0], _axes(end_dim, x.ndim)[0]  # range-checked, never wrapped
     return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
 
 
@@ -731,6 +731,8 @@ def permute(x: Tensor, *dims) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """x with dims dim0 and dim1 swapped."""
     dims = list(range(x.ndim))
+    if x.ndim:
+        dim0, dim1 = _axes(dim0, x.ndim)[0], _axes(dim1, x.ndim)[0]  # IndexError naming the dim
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, dims)
 
