@@ -880,7 +880,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _check_join("stack", tensors)
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all shapes must be equal, got {[t.shape for t in tensors]}")
-    return Stack(dim % (tensors[0].ndim + 1))(*tensors)
+    return Stack(_axes(dim, tensors[0].ndim + 1)[0])(*tensors)  # a new dim: ndim + 1 places
 
 
 def pad(x: Tensor, pad, value=0.0) -> Tensor:

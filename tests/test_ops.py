@@ -308,7 +308,8 @@ def test_out_of_range_dims_raise_instead_of_wrapping_around(fn):
 
 @pytest.mark.parametrize("fn", [
     lambda x: x.transpose(0, 5), lambda x: x.transpose(-3, 0), lambda x: x.flatten(0, 5), lambda x: x.flatten(2),
-], ids=["transpose(0,5)", "transpose(-3,0)", "flatten(0,5)", "flatten(2)"])
+    lambda x: mg.stack([x, x], 3), lambda x: mg.stack([x, x], -4),
+], ids=["transpose(0,5)", "transpose(-3,0)", "flatten(0,5)", "flatten(2)", "stack(3)", "stack(-4)"])
 def test_transpose_and_flatten_check_their_dims(fn):
     """A clear 'out of range' IndexError, as torch, instead of a bare list error or a wrapped dim."""
     with pytest.raises(IndexError, match="out of range"):
