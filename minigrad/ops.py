@@ -17,7 +17,7 @@ import contextlib
 import numpy as np
 
 from . import backend
-from .autograd import Function, _new_tensor
+from .autograd import Function, _new_tensor, _owner
 from .tensor import Tensor, _default_float
 
 # ***** helpers: turning Python numbers into tensors, dtype promotion *****
@@ -695,6 +695,15 @@ class Expand(Function):
         return gy  # the engine sums it back to x's shape
 
 
+def _view(out: Tensor, x: Tensor) -> Tensor:
+    """If `out` shares x's memory (NumPy/CuPy returned a view, not a copy), let it share x's
+    in-place counter too, so a change through either one is seen by a graph that saved the
+    other (R2.9), as detach() does."""
+    if getattr(out.data, "base", None) is not None and _owner(out.data) == _owner(x.data):
+        out._versions = x._versions
+    return out
+
+
 def _shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
@@ -709,7 +718,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
         -1 not in shape and known != n
     ):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} to {shape}")
-    return Reshape(shape)(x)
+    return _view(Reshape(shape)(x), x)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -725,7 +734,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     dims = _shape_arg(dims)
     if sorted(d + x.ndim if d < 0 else d for d in dims) != list(range(x.ndim)):  # no wrap-around
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
-    return Permute(tuple(d % x.ndim for d in dims))(x)
+    return _view(Permute(tuple(d % x.ndim for d in dims))(x), x)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -748,7 +757,7 @@ def expand(x: Tensor, *shape) -> Tensor:
         np.broadcast_shapes(x.shape, shape)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}") from None
-    return Expand(shape)(x)
+    return _view(Expand(shape)(x), x)
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
@@ -849,7 +858,7 @@ def getitem(x: Tensor, index) -> Tensor:
     integer-array index is a scatter-add, so repeated indices accumulate."""
     index = _index_data(index)
     try:
-        return GetItem(index)(x)
+        return _view(GetItem(index)(x), x)
     except IndexError as e:
         raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") from None
 

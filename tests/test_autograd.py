@@ -623,3 +623,42 @@ def test_R5_5_set_grad_enabled_called_as_a_function_sets_the_mode():
         assert mg.is_grad_enabled()
     finally:
         mg.autograd._grad_enabled = True  # never leak a mode into other tests
+
+
+VIEWS = {"slice": lambda b: b[0:2], "row": lambda b: b.reshape(1, 3)[0], "reshape": lambda b: b.reshape(3, 1),
+         "unsqueeze": lambda b: b.unsqueeze(0), "T": lambda b: b.reshape(1, 3).T,
+         "expand": lambda b: b.reshape(1, 3).expand(2, 3)}
+
+
+@pytest.mark.parametrize("name", [n for n in VIEWS if n != "expand"])
+def test_R2_9_change_through_a_view_is_detected(name):
+    """A view shares memory with its base, so it shares the in-place counter (as in PyTorch);
+    otherwise backward silently used the changed values."""
+    w = leaf([1.0, 2.0, 3.0])
+    base = mg.tensor([1.0, 1.0, 1.0], dtype=mg.float64)
+    y = (w * base).sum()  # Mul saved base
+    VIEWS[name](base).fill_(5.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_R2_9_change_of_the_base_of_a_saved_view_is_detected(name):
+    w = leaf([1.0, 2.0, 3.0])
+    base = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64)
+    view = VIEWS[name](base)
+    y = (w.sum() * view).sum()  # Mul saved the view
+    base.mul_(10.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()
+
+
+def test_R2_9_copies_do_not_share_the_in_place_counter():
+    """Integer-array indexing and reshaping a non-contiguous tensor copy: no false alarms."""
+    w = leaf([1.0, 2.0, 3.0, 4.0])
+    base = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64)
+    flat = base.reshape(4)  # a view: not used in the graph
+    y = (w * flat[[3, 2, 1, 0]] * base.T.reshape(4) * base.clone().reshape(4)).sum()
+    base.fill_(0.0)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.array([4.0, 3.0, 2.0, 1.0]) * [1, 3, 2, 4] * [1, 2, 3, 4])
