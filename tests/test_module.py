@@ -40,8 +40,15 @@ def test_reassignment_and_deletion_update_the_registry():
     net = Net()
     net.fc1 = nn.Linear(4, 3, bias=False)
     assert "fc1.bias" not in dict(net.named_parameters())
-    net.scale = 3.0  # a plain value replaces the parameter
-    assert "scale" not in dict(net.named_parameters()) and net.scale == 3.0
+    with pytest.raises(TypeError, match="cannot assign float as parameter 'scale'"):
+        net.scale = 3.0  # as PyTorch: it would silently stop being trained and saved
+    assert "scale" in dict(net.named_parameters())
+    net.scale = None  # None is allowed: an absent parameter
+    assert "scale" not in dict(net.named_parameters()) and net.scale is None
+    with pytest.raises(TypeError, match="child module 'fc1'"):
+        net.fc1 = minigrad.ones(3)
+    with pytest.raises(TypeError, match="buffer"):
+        net.bn.running_mean = 0.0
     del net.bn
     assert "bn" not in dict(net.named_children())
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'bn'"):

@@ -69,13 +69,22 @@ class Module:
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for d in (self._parameters, self._buffers, self._modules):
-            d.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
-        elif name in self.__dict__.get("_buffer_names", ()) and (value is None or isinstance(value, Tensor)):
+        params, modules = self._parameters, self._modules
+        if isinstance(value, (Parameter, Module)):
+            for d in (params, self._buffers, modules):
+                d.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif name in params or name in modules:
+            # as PyTorch: a plain value would silently drop out of parameters() and state_dict()
+            if value is not None:
+                kind, wanted = ("parameter", "nn.Parameter") if name in params else ("child module", "a Module")
+                raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} of "
+                                f"{type(self).__name__} ({wanted} or None expected)")
+            (params if name in params else modules)[name] = None
+        elif name in self.__dict__.get("_buffer_names", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} of "
+                                f"{type(self).__name__} (a Tensor or None expected)")
             self._buffers[name] = value
         # NOTE: also kept in __dict__, so that reading `self.weight` in forward is a plain
         # attribute lookup (__getattr__ would run on every access otherwise)
