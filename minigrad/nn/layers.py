@@ -7,10 +7,6 @@ Sections: linear | activations | batch norm | dropout and shape | losses.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from ..autograd import no_grad
 from ..tensor import Tensor, _as_dtype, int64, ones, zeros
 from ..tensor import _default_float as _float32
@@ -54,11 +50,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # PyTorch's default: kaiming_uniform(a=sqrt(5)) gives bound 1/sqrt(fan_in)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_init(self.weight, self.bias)  # PyTorch's default
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
