@@ -210,7 +210,7 @@ def bench_mlp(repeats):
 
 
 def bench_cnn(repeats):
-    from bench_cnn import minigrad_cnn, minigrad_step, torch_cnn, torch_step
+    from bench_cnn import minigrad_cnn, timed_step, torch_cnn
 
     rng = np.random.default_rng(0)
     xa, ya = rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
@@ -218,19 +218,19 @@ def bench_cnn(repeats):
     model = minigrad_cnn()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = minigrad.tensor(xa), minigrad.tensor(ya)
-    contenders = {"minigrad": lambda: minigrad_step(model, opt, x, y)}
+    contenders = {"minigrad": lambda: timed_step(F.cross_entropy, model, opt, x, y)}
     if torch is not None:
         tmodel = torch_cnn(torch, model)
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
         tx, ty = torch.from_numpy(xa), torch.from_numpy(ya)
-        contenders["torch"] = lambda: torch_step(torch, tmodel, topt, tx, ty)
+        contenders["torch"] = lambda: timed_step(torch.nn.functional.cross_entropy, tmodel, topt, tx, ty)
     ms = interleaved(contenders, steps=3, repeats=repeats, warmup=3)
     return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None)]
 
 
 def bench_memory():
     """Peak traced memory of one CNN training step against the largest im2col buffer."""
-    from bench_cnn import minigrad_cnn, minigrad_step
+    from bench_cnn import minigrad_cnn, timed_step
 
     minigrad.manual_seed(0)
     model = minigrad_cnn()
@@ -238,11 +238,11 @@ def bench_memory():
     rng = np.random.default_rng(0)
     x = minigrad.tensor(rng.random((64, 1, 28, 28), dtype=np.float32))
     y = minigrad.tensor(rng.integers(0, 10, 64))
-    minigrad_step(model, opt, x, y)  # momentum buffers exist from here on
+    timed_step(F.cross_entropy, model, opt, x, y)  # momentum buffers exist from here on
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
-    minigrad_step(model, opt, x, y)
+    timed_step(F.cross_entropy, model, opt, x, y)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     col = 64 * 32 * 3 * 3 * 14 * 14 * 4  # conv2: N * C_in * kh * kw * OH * OW float32

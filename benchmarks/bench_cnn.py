@@ -66,22 +66,11 @@ def torch_cnn(torch, model: nn.Module):
     return net
 
 
-def minigrad_step(model, opt, x, y):
-    """One training step; returns the times of forward, backward and the optimizer step."""
+def timed_step(cross_entropy, model, opt, x, y):
+    """One training step of either framework (pass its cross_entropy); returns the times of
+    forward, backward and the optimizer step."""
     t0 = time.perf_counter()
-    loss = F.cross_entropy(model(x), y)
-    t1 = time.perf_counter()
-    opt.zero_grad()
-    loss.backward()
-    t2 = time.perf_counter()
-    opt.step()
-    t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2
-
-
-def torch_step(torch, model, opt, x, y):
-    t0 = time.perf_counter()
-    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss = cross_entropy(model(x), y)
     t1 = time.perf_counter()
     opt.zero_grad()
     loss.backward()
@@ -108,7 +97,7 @@ def main(argv=None) -> float | None:
     model = minigrad_cnn()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = minigrad.tensor(x_np), minigrad.tensor(y_np)
-    contenders = {"minigrad": lambda: minigrad_step(model, opt, x, y)}
+    contenders = {"minigrad": lambda: timed_step(F.cross_entropy, model, opt, x, y)}
 
     try:
         import torch
@@ -121,7 +110,7 @@ def main(argv=None) -> float | None:
         tmodel = torch_cnn(torch, model)
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
         tx, ty = torch.tensor(x_np), torch.tensor(y_np)
-        contenders["torch"] = lambda: torch_step(torch, tmodel, topt, tx, ty)
+        contenders["torch"] = lambda: timed_step(torch.nn.functional.cross_entropy, tmodel, topt, tx, ty)
 
     times = {name: [] for name in contenders}
     for i in range(args.warmup + args.repeats):
