@@ -8,16 +8,17 @@
     tensor([7., 1.])
 """
 
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import (  # first: tensor.py imports autograd and ops once Tensor exists
+    Generator, Tensor, arange, full, full_like, manual_seed, ones, ones_like, rand, rand_like,
+    randn, randn_like, tensor, zeros, zeros_like,
+)
+from .dtypes import bool_, float32, float64, int64
 from .backend import cuda_available
 from .ops import (
     abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where,
-)
-from .tensor import (
-    Generator, Tensor, arange, bool_, float32, float64, full, full_like, int64, manual_seed, ones,
-    ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
 )
 from . import nn, optim  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save

@@ -1,88 +1,104 @@
-"""The autograd engine: Function, the grad-mode switches, and backward.
+"""The autograd engine: the `Function` base class and `backward`.
 
 A Function's `forward` and `backward` work on raw arrays (NumPy or CuPy). Calling a Function
 on Tensors unwraps them, runs `forward`, and, when gradients are wanted, records the inputs on
 the Function and the Function on the output (`out._ctx`). That record is the graph. `backward`
-walks it once in reverse topological order.
+orders it once and walks it in reverse. The safety nets (in-place change checks, the rules for
+leaf gradients, the debug hook) are small helpers below `backward`.
 
 Decision: backward builds no graph, so there is no double backward (see docs/autograd.md).
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from . import backend
+from . import backend, grad_mode
+from .grad_mode import no_grad  # noqa: F401  (old import path still used by minigrad/nn)
+from .tensor import Tensor, wrap
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
-
-# ***** grad mode *****
-
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
+# Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.
+# Protocol: after_forward(fn, out_array), after_backward(fn, gy, in_grads).
+anomaly_hook = None
+_ndarray, _generic = np.ndarray, np.generic  # looked up once, not once per op
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager (and decorator) that turns graph recording on or off, and restores the
-    previous mode on exit, also when an exception is raised. Called as a plain function,
-    `set_grad_enabled(False)` switches the mode until changed again (as in PyTorch).
+class Function:
+    """Base class of differentiable ops: subclass it to add one.
+
+    `fn(*tensors)`, i.e. `Function.__call__`, does four things:
+
+    1. unwraps the input Tensors to arrays and sets `self.xp`, the array module of the inputs
+       (numpy, or cupy for "cuda"; inputs on different devices raise TypeError), and
+       `self.needs_input_grad`, one bool per input;
+    2. calls `self.forward(*arrays)`, which returns one array;
+    3. wraps that array in a new Tensor;
+    4. if grad mode is on, an input requires grad and the output is floating point, records the
+       graph: `self.inputs` (the Tensors), their in-place versions, and `out._ctx = self`.
+
+    `forward(*arrays)` gets arrays and returns an array; save on `self` what backward needs.
+    Compute with `self.xp`, never `np`, so the op also runs on CuPy. Options (an axis, a
+    slope) go to `__init__`.
+
+    `backward(gy)` gets the gradient of the output (an array of the output's shape) and returns
+    one gradient per input (a tuple for several inputs; None where `needs_input_grad` is False).
+    A gradient may have the broadcast shape: the engine sums it back to the input's shape.
+
+    A complete op, y = x^3, checked against finite differences:
 
     >>> import minigrad
-    >>> x = minigrad.ones(3, requires_grad=True)
-    >>> with minigrad.no_grad():
-    ...     y = x * 2
-    >>> y.requires_grad
-    False
+    >>> from minigrad.autograd import Function
+    >>> from minigrad.testing import gradcheck
+    >>> class Cube(Function):
+    ...     def forward(self, x):
+    ...         self.x = x                           # saved for backward
+    ...         return x * x * x
+    ...     def backward(self, gy):
+    ...         return gy * 3 * self.x * self.x      # dy/dx = 3 x^2
+    >>> x = minigrad.tensor([1.0, 2.0], dtype=minigrad.float64, requires_grad=True)
+    >>> Cube()(x).sum().backward()
+    >>> x.grad
+    tensor([ 3., 12.], dtype=float64)
+    >>> gradcheck(lambda x: Cube()(x), x)
+    True
+
+    A Function instance is used once: call `Cube()(x)`, not one instance for several calls.
+    More in docs/extending.md.
     """
 
-    def __init__(self, mode: bool):
-        global _grad_enabled
-        self.mode = bool(mode)
-        self.prev: list[bool] = []  # a stack, so one instance can be re-entered
-        self.before = None
-        if type(self) is set_grad_enabled:  # as torch: a plain call `set_grad_enabled(False)`
-            self.before, _grad_enabled = _grad_enabled, self.mode  # switches the mode at once
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        arrays = [t.data for t in inputs]
+        xp = np
+        for a in arrays:  # NOTE: runs for every op, so the common case (all NumPy) goes first
+            if type(a) is not _ndarray and not isinstance(a, _generic):
+                xp = _array_module(self, inputs, arrays)
+                break
+        self.xp = xp
+        self.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        try:
+            y = self.forward(*arrays)
+        except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
+        # integer/bool outputs have no gradient
+        record = grad_mode.state.enabled and True in needs and y.dtype.kind == "f"
+        out = wrap(y, record)
+        if record:
+            self.inputs = inputs
+            self.versions = [t._versions[0] for t in inputs]  # see _check_versions
+            out._ctx = self
+        if anomaly_hook is not None:
+            anomaly_hook.after_forward(self, y)
+        return out
 
-    def __enter__(self):
-        global _grad_enabled
-        before, self.before = self.before, None  # `with` restores the mode from before __init__
-        self.prev.append(_grad_enabled if before is None else before)
-        _grad_enabled = self.mode
+    def forward(self, *arrays):
+        raise NotImplementedError
 
-    def __call__(self, func):
-        global _grad_enabled
-        if self.before is not None:  # a decorator: undo what __init__ switched
-            _grad_enabled, self.before = self.before, None
-        return super().__call__(func)
+    def backward(self, gy):
+        raise NotImplementedError
 
-    def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.prev.pop()
-        return False
-
-
-class no_grad(set_grad_enabled):
-    """Do not record the graph: outputs do not require grad and hold no inputs alive."""
-
-    def __init__(self):
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph again, e.g. inside a `no_grad()` block."""
-
-    def __init__(self):
-        super().__init__(True)
-
-
-# ***** Function *****
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
 
 
 def _array_module(fn, inputs, arrays):
@@ -101,102 +117,51 @@ def _array_module(fn, inputs, arrays):
     return backend.get_array_module(*arrays)
 
 
-def _new_tensor(data, requires_grad: bool) -> Tensor:
-    """Wrap an op's output without Tensor.__init__'s input checks (this runs for every op)."""
-    t = _Tensor.__new__(_Tensor)
-    t.data, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
-    return t
+# ***** backward: order the graph, then walk it in reverse *****
 
 
-_ndarray, _generic = np.ndarray, np.generic
-_Tensor = None  # minigrad.tensor.Tensor, set by tensor.py (it imports this module first)
+def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
+    requires grad. Intermediate gradients live in a local dict and are dropped as used."""
+    if root._ctx is None:  # root is itself a leaf
+        _set_leaf_grads({id(root): [root, grad]}, grad)
+        return
+    grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
+    leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
+    for fn in reversed(toposort(root)):
+        g = grads.pop(id(fn), None)
+        if g is None:  # no path from fn to root carries a gradient
+            continue
+        in_grads = fn.backward(g)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if anomaly_hook is not None:
+            anomaly_hook.after_backward(fn, g, in_grads)  # g: the grad of fn's output
+        _check_versions(fn)
+        for inp, gi in zip(fn.inputs, in_grads):
+            if gi is None or not inp.requires_grad:
+                continue
+            if gi.shape != inp.data.shape:
+                gi = unbroadcast(gi, inp.data.shape)
+            # fan-out: a tensor used twice gets the sum of both gradients; never +=, since gi
+            # may be the very array another input received (Add returns gy, gy)
+            if inp._ctx is None:
+                entry = leaves.setdefault(id(inp), [inp, None])
+                entry[1] = gi if entry[1] is None else entry[1] + gi
+            else:
+                prev = grads.get(id(inp._ctx))
+                grads[id(inp._ctx)] = gi if prev is None else prev + gi
+        if not retain_graph:
+            fn.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
+    _set_leaf_grads(leaves, grad)
 
 
-class Function:
-    """Base class of differentiable ops. Subclasses define `forward(*arrays)` and
-    `backward(gy)`, which returns one gradient (or None) per input, each at gy's shape or at
-    the input's shape: the engine sums broadcast gradients back to each input's shape.
-
-    Attributes set for forward/backward: `self.xp` (the array module of the inputs) and
-    `self.needs_input_grad` (one bool per input).
-    """
-
-    def __call__(self, *inputs: Tensor) -> Tensor:
-        arrays = [t.data for t in inputs]
-        # NOTE: this runs for every op, so the common case (all NumPy) is checked first
-        xp = np
-        for a in arrays:
-            if type(a) is not _ndarray and not isinstance(a, _generic):
-                xp = _array_module(self, inputs, arrays)
-                break
-        self.xp = xp
-        self.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
-        hook = anomaly_hook
-        if hook is not None:
-            hook.before_forward(self)
-        try:
-            y = self.forward(*arrays)
-        except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
-            shapes = ", ".join(str(t.shape) for t in inputs)
-            raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
-        # integer/bool outputs have no gradient (R2.8)
-        record = _grad_enabled and True in needs and y.dtype.kind == "f"
-        out = _new_tensor(y, record)
-        if record:
-            self.inputs = inputs
-            self.versions = [t._versions[0] for t in inputs]  # to detect in-place changes (R2.9)
-            out._ctx = self
-        if hook is not None:
-            hook.after_forward(self, y)
-        return out
-
-    def forward(self, *arrays):
-        raise NotImplementedError
-
-    def backward(self, gy):
-        raise NotImplementedError
-
-    def __repr__(self):
-        return f"<{type(self).__name__}Backward>"
-
-
-# Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.
-# Protocol: before_forward(fn), after_forward(fn, out_array), after_backward(fn, gy, in_grads).
-anomaly_hook = None
-
-
-# ***** backward *****
-
-
-def unbroadcast(grad, shape: tuple):
-    """Sum `grad` back to `shape`: the one place where broadcasting is undone.
-
-    Broadcasting (i) prepends size-1 axes and (ii) stretches size-1 axes; the gradient is
-    summed over both, in that order.
-    """
-    if grad.shape == shape:
-        return grad
-    lead = grad.ndim - len(shape)
-    if lead:
-        grad = grad.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad
-
-
-def _owner(a):
-    while getattr(a, "base", None) is not None:  # follow views to the array that owns memory
-        a = a.base
-    return id(a)
-
-
-def _toposort(root: Tensor) -> list[Function]:
+def toposort(root: Tensor) -> list[Function]:
     """The Functions that lead to `root` (root's last), each after every Function that made one
     of its inputs. Leaves need no place in the order: their gradients are only summed.
 
-    An iterative post-order depth-first search: the recursive version hits Python's recursion
-    limit on long graphs (R2.2)."""
+    An iterative post-order depth-first search: a recursive one hits Python's recursion limit
+    on long graphs."""
     order, visited = [], set()
     stack = [(root._ctx, False)]
     while stack:
@@ -219,58 +184,50 @@ def _toposort(root: Tensor) -> list[Function]:
     return order
 
 
-def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
-    requires grad. Intermediate gradients live in a local dict and are dropped as used."""
-    grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
-    leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
-    if root._ctx is None:  # root is itself a leaf
-        leaves[id(root)] = [root, grad]
-    for fn in reversed(_toposort(root) if root._ctx is not None else []):
-        g = grads.pop(id(fn), None)
-        if g is None:
-            continue
-        in_grads = fn.backward(g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        if anomaly_hook is not None:
-            anomaly_hook.after_backward(fn, g, in_grads)  # g: the grad of fn's output
-        for inp, gi, version in zip(fn.inputs, in_grads, fn.versions):
-            if inp._versions[0] != version:  # fn's saved arrays are stale: gi is wrong (R2.9)
-                raise RuntimeError(
-                    f"{type(fn).__name__}: its input of shape {inp.shape} was modified by an "
-                    f"in-place operation after use (version {inp._versions[0]}, expected {version})"
-                )
-            if gi is None or not inp.requires_grad:
-                continue
-            if gi.shape != inp.data.shape:
-                gi = unbroadcast(gi, inp.data.shape)
-            # fan-out: a tensor used twice gets the sum of both gradients (R2.1); never +=,
-            # since gi may be the very array another input received (Add returns gy, gy)
-            if inp._ctx is None:
-                entry = leaves.get(id(inp))
-                if entry is None:
-                    leaves[id(inp)] = [inp, gi]
-                else:
-                    entry[1] = entry[1] + gi
-            else:
-                key = id(inp._ctx)
-                prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
-        if not retain_graph:
-            fn.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
+def unbroadcast(grad, shape: tuple):
+    """Sum `grad` back to `shape`: the one place where broadcasting is undone.
 
-    owners = {_owner(grad)}  # arrays a leaf's .grad may not share memory with
+    Broadcasting (i) prepends size-1 axes and (ii) stretches size-1 axes; the gradient is
+    summed over both, in that order.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+# ***** safety nets *****
+
+
+def _check_versions(fn: Function) -> None:
+    """Raise if an input of `fn` was changed in place after forward: fn's saved arrays are
+    stale, so its gradients would be silently wrong."""
+    for inp, version in zip(fn.inputs, fn.versions):
+        if inp._versions[0] != version:
+            raise RuntimeError(
+                f"{type(fn).__name__}: its input of shape {inp.shape} was modified by an "
+                f"in-place operation after use (version {inp._versions[0]}, expected {version})"
+            )
+
+
+def _set_leaf_grads(leaves: dict, root_grad) -> None:
+    """Store (or add to) each leaf's `.grad`. A new `.grad` must be a plain, writeable array of
+    its own that users may update in place: copy one that shares memory with another leaf's
+    gradient or with the caller's `root_grad`, or that is a read-only broadcast view (Sum's
+    backward; one-element views count as contiguous, so ask for writeable; CuPy has no flag)."""
+    owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
     for leaf, g in leaves.values():
         if leaf.grad is not None:
-            leaf.grad = _new_tensor(leaf.grad.data + g, False)  # accumulate across backward() calls
+            leaf.grad = wrap(leaf.grad.data + g)  # accumulate across backward() calls
             continue
-        # copy if the same array reached another leaf (R2.5), or if g is a read-only broadcast
-        # view (Sum's backward; one-element views count as contiguous, so ask for writeable):
-        # .grad must be a plain array that users may update in place (CuPy has no such flag)
-        owner = _owner(g)
+        owner = id(backend.memory_owner(g))
         if owner in owners or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):
             g = g.copy()
             owner = id(g)
         owners.add(owner)
-        leaf.grad = _new_tensor(g, False)
+        leaf.grad = wrap(g)

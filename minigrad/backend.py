@@ -13,6 +13,8 @@ module (`xp`) of the arrays it holds, so an op's output lives where its inputs l
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 try:  # CuPy is optional; keep the reason it failed so `.to("cuda")` can explain it.
@@ -115,3 +117,18 @@ def to_device(array, device: str):
 def scatter_add(dst, index, values) -> None:
     """dst[index] += values, with repeated indices accumulating (unlike plain `+=`)."""
     get_array_module(dst).add.at(dst, index, values)
+
+
+def memory_owner(array):
+    """The array that owns `array`'s memory (itself unless it is a view): two arrays share
+    memory when their owners are the same object."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def quiet_underflow(xp):
+    """A context in which underflow to 0 raises no warning or FloatingPointError: in the stable
+    ops (exp(-1000) == 0) it is the right answer. CuPy has no errstate (and never warns)."""
+    errstate = getattr(xp, "errstate", None)
+    return errstate(under="ignore") if errstate else contextlib.nullcontext()

@@ -342,7 +342,7 @@ class DataLoader:
         batch_size: samples per batch.
         shuffle: a fresh random order every epoch, drawn from `generator`.
         drop_last: skip the last batch of an epoch when it is short (a batch of one breaks
-            BatchNorm in training, R1.6).
+            BatchNorm in training).
         generator: a `minigrad.Generator`; default minigrad's global one (`manual_seed`).
         device: where the batches live; the arrays are copied there once.
 

@@ -46,9 +46,6 @@ class _Dispatch:
     def __init__(self):
         self.active: list = []
 
-    def before_forward(self, fn):
-        pass
-
     def after_forward(self, fn, y):
         for h in self.active:
             h.after_forward(fn, y)
@@ -310,7 +307,7 @@ def _graph_nodes(t: Tensor, label: dict) -> list[GraphNode]:
 
     order, index, seen = [], {}, set()
     stack = [(t, False)]
-    while stack:  # an iterative post-order DFS, like the engine's (R2.2)
+    while stack:  # an iterative post-order DFS, like the engine's
         u, expanded = stack.pop()
         if expanded:
             index[id(u)] = len(order)
@@ -373,7 +370,7 @@ def _summary(nodes: list[GraphNode]) -> str:
         grad = "-" if n.grad_norm is None else f"{n.grad_norm:.4g}"
         rows.append((str(n.index), op, str(n.shape), n.dtype, n.device, ", ".join(map(str, n.inputs)), grad))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    n_ops = sum(n.tensor._ctx is not None for n in nodes)
+    n_ops = sum(n.tensor.grad_fn is not None for n in nodes)
     lines = [f"graph of {len(nodes)} tensors, {n_ops} ops"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     if any(n.freed for n in nodes):
@@ -424,7 +421,7 @@ def _dot(nodes: list[GraphNode]) -> str:
         if n.freed:
             label += "\n(inputs freed by backward)"
         label = _dot_quote(label).replace("\n", "\\n")
-        if n.tensor._ctx is not None:
+        if n.tensor.grad_fn is not None:
             style = ", shape=ellipse" + (", style=dashed" if n.freed else "")
         elif n.op == "const":
             style = ", style=dotted"

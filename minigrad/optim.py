@@ -1,8 +1,8 @@
 """Optimizers (SGD, Adam, AdamW) and a learning-rate scheduler (StepLR), shaped like torch.optim.
 
-An optimizer updates `p.data` in place (and bumps `p._version`, so a graph that saved the old
+An optimizer updates `p.data` in place (and calls `p.bump_version()`, so a graph that saved the old
 values refuses to backward). Hyperparameters are plain Python floats: NumPy 2 would turn a
-float32 parameter into float64 if a np.float64 learning rate reached the arithmetic (R2.7).
+float32 parameter into float64 if a np.float64 learning rate reached the arithmetic.
 State (momentum buffers, Adam moments) is kept as raw arrays on the parameter's device, in
 `optimizer.state[p]`.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from . import backend
-from .tensor import Tensor
+from .tensor import Tensor, zero_grad
 
 
 class Optimizer:
@@ -73,14 +73,9 @@ class Optimizer:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: set `.grad` to None (default, as PyTorch 2) or to zeros."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    xp = backend.get_array_module(p.grad.data)
-                    p.grad = Tensor(xp.zeros_like(p.grad.data))  # not grad * 0: NaN * 0 is NaN
+        """Forget the gradients: set `.grad` to None (default, as PyTorch 2) or to zeros in
+        place (see minigrad.tensor.zero_grad)."""
+        zero_grad([p for g in self.param_groups for p in g["params"]], set_to_none)
 
     def step(self) -> None:
         raise NotImplementedError
@@ -182,7 +177,7 @@ class SGD(Optimizer):
                         buf += (1 - damp) * g if damp else g
                     g = g + mom * buf if nesterov else buf
                 p.data -= lr * g
-                p._versions[0] += 1  # the in-place change a saved graph must notice
+                p.bump_version()  # the in-place change a saved graph must notice
 
 
 class Adam(Optimizer):
@@ -247,7 +242,7 @@ class Adam(Optimizer):
                 denom /= math.sqrt(1 - b2**t)
                 denom += eps
                 p.data -= (lr / (1 - b1**t)) * (m / denom)
-                p._versions[0] += 1  # the in-place change a saved graph must notice
+                p.bump_version()  # the in-place change a saved graph must notice
 
 
 class AdamW(Adam):

@@ -1,7 +1,7 @@
 """save / load a state dict as a NumPy .npz file.
 
 The file holds host (NumPy) arrays only, so a model saved from the GPU loads on a CPU-only
-machine (R5.2), and it is read with `allow_pickle=False`, so loading a file never runs code.
+machine, and it is read with `allow_pickle=False`, so loading a file never runs code.
 
     >>> import os, tempfile
     >>> import minigrad

@@ -1,34 +1,21 @@
 """Tensor: an array (NumPy or CuPy) plus what autograd needs, and the creation functions.
 
 The class holds no math: every method is one line that calls `ops`.
+
+Imports: this module is the root of the core. `autograd` and `ops` need `Tensor`, and Tensor's
+methods need them, so they are imported at the bottom of this file, once Tensor exists; every
+other module imports `from .tensor import Tensor` at its top. (`minigrad/__init__.py` imports
+this module first.)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, backend
+from . import backend, dtypes, grad_mode
+from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
 
-# ***** dtypes *****
-
-float32, float64 = np.dtype("float32"), np.dtype("float64")
-int64, bool_ = np.dtype("int64"), np.dtype("bool")
-_default_float = float32
-
-
-def _as_dtype(dtype):
-    if dtype is None:
-        return None
-    name = getattr(dtype, "name", None) if not isinstance(dtype, str) else dtype
-    try:
-        return np.dtype(name if name is not None else dtype)
-    except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}") from None
-
-
-def _is_float(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
-
+_as_dtype, _default_float = as_dtype, default_float  # old names still imported by minigrad/nn
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
@@ -52,13 +39,13 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
         if isinstance(data, Tensor):
             data = data.data
-        dtype = _as_dtype(dtype)
+        dtype = as_dtype(dtype)
         if isinstance(data, np.generic):  # NumPy scalars (0-d results) keep their dtype
             data = np.asarray(data)
         elif not hasattr(data, "dtype"):  # Python numbers and lists: floats become float32
             data = np.asarray(data)
             if dtype is None and data.dtype.kind == "f":
-                dtype = _default_float
+                dtype = default_float
         if dtype is not None and data.dtype != dtype:
             data = data.astype(dtype)
         if device is not None:
@@ -93,13 +80,19 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        """Bumped by every in-place change; backward compares it with the value seen in forward
-        (R2.9). Shared with `detach()`ed tensors, which share the data."""
+        """The in-place change counter (see bump_version), as torch's `_version`."""
         return self._versions[0]
 
     @_version.setter
     def _version(self, value: int):
         self._versions[0] = value
+
+    def bump_version(self) -> None:
+        """Record an in-place change of `data`. Backward compares the counter with the value
+        seen in forward, so a graph that saved the old values raises instead of using the new
+        ones. Shared with `detach()`ed tensors and views, which share the memory. Code that
+        writes `t.data` in place (optimizers, running statistics) calls this."""
+        self._versions[0] += 1
 
     @property
     def is_leaf(self) -> bool:
@@ -128,10 +121,8 @@ class Tensor:
         return self.shape[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and not _is_float(self.dtype):
-            raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.dtype} (R2.8)"
-            )
+        if requires_grad and not dtypes.is_float(self.dtype):
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -156,8 +147,8 @@ class Tensor:
         if device is not None and not isinstance(device, str):  # t.to(float64)
             device, dtype = None, device
         out = self
-        if dtype is not None and _as_dtype(dtype) != self.dtype:
-            out = ops.cast(out, _as_dtype(dtype))
+        if dtype is not None and as_dtype(dtype) != self.dtype:
+            out = ops.cast(out, as_dtype(dtype))
         if device is not None and backend.check_device(device) != self.device:
             out = ops.to_device(out, backend.check_device(device))
         return out
@@ -207,11 +198,11 @@ class Tensor:
     # ***** in-place (each bumps the version counter; allowed only where no graph sees it) *****
 
     def _inplace_check(self, name):
-        if self.requires_grad and autograd.is_grad_enabled():
+        if self.requires_grad and grad_mode.state.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad; wrap it in minigrad.no_grad()"
             )
-        self._version += 1
+        self.bump_version()
 
     def _value(self, other):
         return other.data if isinstance(other, Tensor) else other
@@ -249,7 +240,7 @@ class Tensor:
 
     def __setitem__(self, index, value):
         self._inplace_check("__setitem__")
-        self.data[ops._index_data(index)] = self._value(value)
+        self.data[ops.index_data(index)] = self._value(value)
 
     # ***** arithmetic (each a call into ops) *****
 
@@ -449,7 +440,7 @@ class Tensor:
 
 class Generator:
     """minigrad's own random stream (NumPy's PCG64), drawn on the host so that the same seed
-    gives the same numbers on every device (R4.8)."""
+    gives the same numbers on every device."""
 
     def __init__(self, seed: int | None = None):
         self.manual_seed(seed)
@@ -477,7 +468,8 @@ def manual_seed(seed: int) -> Generator:
 # ***** creation *****
 
 
-def _shape(shape) -> tuple:
+def shape_tuple(shape) -> tuple:
+    """A shape given as `(2, 3)` or as `2, 3` (a `*shape` argument), as a tuple of ints."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
@@ -503,9 +495,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def _filled(shape, value, dtype, device, requires_grad):
-    dtype = _as_dtype(dtype) or _default_float
+    dtype = as_dtype(dtype) or default_float
     xp = backend.xp_for(device or "cpu")
-    return Tensor(xp.full(_shape(shape), value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(xp.full(shape_tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -532,21 +524,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     host = np.arange(start, end, step)
     if dtype is None and host.dtype.kind == "f":
-        dtype = _default_float
+        dtype = default_float
     return _make(host, dtype, device, requires_grad)
 
 
 def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Uniform samples in [0, 1)."""
-    dtype = _as_dtype(dtype) or _default_float
-    host = (generator or default_generator).rng.random(_shape(shape), dtype=dtype)
+    dtype = as_dtype(dtype) or default_float
+    host = (generator or default_generator).rng.random(shape_tuple(shape), dtype=dtype)
     return _make(host, dtype, device, requires_grad)
 
 
 def randn(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Standard normal samples."""
-    dtype = _as_dtype(dtype) or _default_float
-    host = (generator or default_generator).rng.standard_normal(_shape(shape), dtype=dtype)
+    dtype = as_dtype(dtype) or default_float
+    host = (generator or default_generator).rng.standard_normal(shape_tuple(shape), dtype=dtype)
     return _make(host, dtype, device, requires_grad)
 
 
@@ -574,7 +566,26 @@ def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _like(randn, t, dtype, device, requires_grad)
 
 
-autograd._Tensor = Tensor  # the engine wraps op outputs in Tensors without importing this module
+def wrap(data, requires_grad: bool = False) -> Tensor:
+    """A Tensor around `data` (an array or a NumPy scalar, kept as is), without __init__'s
+    checks: the engine wraps every op's output with it, and ops wrap constants."""
+    t = Tensor.__new__(Tensor)
+    t.data, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
+    return t
 
-from . import ops  # noqa: E402  (ops imports Tensor; imported last to break the cycle)
+
+def zero_grad(tensors, set_to_none: bool = True) -> None:
+    """Reset the gradients of `tensors`, as PyTorch: `.grad = None` (the default; the next
+    backward allocates a fresh one), or zeros in place with set_to_none=False. Used by both
+    Optimizer.zero_grad and Module.zero_grad."""
+    for t in tensors:
+        if t.grad is None:
+            continue
+        if set_to_none:
+            t.grad = None
+        else:
+            t.grad.data[...] = 0
+
+
+from . import autograd, ops  # noqa: E402  (both need Tensor: imported last, see the docstring)
 

@@ -1,12 +1,12 @@
 """Shared fixtures. `device` runs a test on every available device: "cpu" always, "strict" (the
-CPU stand-in that fails where CuPy would, see minigrad/strict.py) always, "cuda" when CuPy finds
+CPU stand-in that fails where CuPy would, see minigrad/testing/strict.py) always, "cuda" when CuPy finds
 a GPU (skipped with a reason otherwise). `pytest -k strict` runs only the strict cases."""
 
 import numpy as np
 import pytest
 
 import minigrad
-import minigrad.strict  # noqa: F401  (registers the "strict" device)
+import minigrad.testing.strict  # noqa: F401  (registers the "strict" device)
 from minigrad import backend
 
 DEVICES = ["cpu", "strict", "cuda"]

@@ -622,7 +622,36 @@ def test_R5_5_set_grad_enabled_called_as_a_function_sets_the_mode():
             assert not mg.is_grad_enabled()
         assert mg.is_grad_enabled()
     finally:
-        mg.autograd._grad_enabled = True  # never leak a mode into other tests
+        mg.set_grad_enabled(True)  # never leak a mode into other tests
+
+
+def test_grad_mode_is_per_thread():
+    """A no_grad() block in another thread (a data loader, say) must not turn recording off in
+    this one, as in PyTorch; and a new thread starts with recording on."""
+    import threading
+
+    inside, started = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        seen["start"] = mg.is_grad_enabled()
+        with mg.no_grad():
+            seen["worker"] = mg.is_grad_enabled()
+            inside.set()
+            started.wait(5)
+
+    with mg.no_grad():  # the main thread's mode must not leak into the new thread
+        t = threading.Thread(target=worker)
+        t.start()
+        assert inside.wait(5)
+    try:
+        assert mg.is_grad_enabled()  # the worker is still inside its no_grad()
+        x = leaf([1.0, 2.0])
+        assert (x * 2).requires_grad
+    finally:
+        started.set()
+        t.join(5)
+    assert seen == {"start": True, "worker": False}
 
 
 VIEWS = {"slice": lambda b: b[0:2], "row": lambda b: b.reshape(1, 3)[0], "reshape": lambda b: b.reshape(3, 1),

@@ -282,7 +282,7 @@ def test_col2im_equals_add_at_reference_r3_7(kernel, stride, padding, dilation):
 def test_backward_does_not_use_add_at_r3_7(monkeypatch):
     """On the strict device `xp.add.at` is an object we can replace: make it fail, then run
     conv and pooling backward with overlapping windows."""
-    import minigrad.strict as strict
+    import minigrad.testing.strict as strict
 
     def refuse(*args, **kwargs):
         raise AssertionError("add.at was called")
@@ -357,7 +357,7 @@ def test_window_view_falls_back_to_as_strided_r3_8():
 
 def test_forward_is_one_matmul_and_no_einsum_r3_9(monkeypatch):
     """On the strict device every `@` goes through StrictArray.__matmul__: count them."""
-    import minigrad.strict as strict
+    import minigrad.testing.strict as strict
 
     calls = []
     orig = strict.StrictArray.__matmul__

@@ -3,7 +3,7 @@ device mixing errors, the same random numbers everywhere, and a representative s
 layers and losses that must give the CPU's values on every device.
 
 Every test takes the `device` fixture ("cpu", "strict", "cuda" when present). "strict" is the
-CPU stand-in for CuPy (minigrad/strict.py); on a GPU machine the same tests run on "cuda".
+CPU stand-in for CuPy (minigrad/testing/strict.py); on a GPU machine the same tests run on "cuda".
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import backend, nn, optim
 from minigrad.datasets import DataLoader
-from minigrad import strict as S
+from minigrad.testing import strict as S
 
 # float32 results may differ in the last bits between NumPy and cuBLAS/CUDA kernels
 TOL = dict(rtol=1e-5, atol=1e-6)

@@ -1,4 +1,4 @@
-"""The strict stand-in device (minigrad/strict.py): it must refuse what CuPy refuses (R4.1, R4.2),
+"""The strict stand-in device (minigrad/testing/strict.py): it must refuse what CuPy refuses (R4.1, R4.2),
 accept what CuPy accepts, and so make a stray `np.*` call on tensor data fail in CPU-only CI."""
 
 import ast
@@ -9,7 +9,7 @@ import pytest
 
 import minigrad
 from minigrad import backend, ops
-from minigrad import strict as S
+from minigrad.testing import strict as S
 
 xp = S.xp
 

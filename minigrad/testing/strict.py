@@ -3,7 +3,7 @@
 Why it exists: CI has no GPU, yet the classic CuPy bugs are easy to write and invisible on
 NumPy: a stray `np.exp(t.data)`, `np.asarray(t.data)` or `np.pad(t.data, ...)` inside an op,
 mixing a host array into device math, or code that expects `x.sum()` to be a NumPy scalar.
-On CuPy these raise (R4.1, R4.2) or silently synchronise; on NumPy they just work. The strict
+On CuPy these raise or silently synchronise; on NumPy they just work. The strict
 device holds its data in `StrictArray`, a thin wrapper around a NumPy array that behaves like
 `cupy.ndarray` where it matters:
 
@@ -12,13 +12,13 @@ device holds its data in `StrictArray`, a thin wrapper around a NumPy array that
   use the array module `xp` (here the `xp` namespace below, on CuPy `cupy`);
 - no mixing with NumPy arrays in operators, functions or assignments; NumPy *scalars* and
   Python numbers mix freely, like on CuPy;
-- reductions and integer indexing give 0-d arrays, never NumPy scalars (R4.3);
-- no `xp.random` (minigrad draws random numbers on the host, R4.8) and no `xp.errstate`.
+- reductions and integer indexing give 0-d arrays, never NumPy scalars;
+- no `xp.random` (minigrad draws random numbers on the host) and no `xp.errstate`.
 
 Importing this module registers the device, so `t.to("strict")` and `device="strict"` work.
 The test suite's `device` fixture runs every op/layer/loss/optimizer test on it.
 
-    >>> import minigrad, minigrad.strict
+    >>> import minigrad, minigrad.testing.strict
     >>> x = minigrad.tensor([1.0, 2.0], device="strict", requires_grad=True)
     >>> (x.exp() * x).sum().backward()
     >>> x.grad.device
@@ -32,11 +32,12 @@ The test suite's `device` fixture runs every op/layer/loss/optimizer test on it.
 
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy as np
 
-from . import backend
+from .. import backend
 
 _SCALARS = (int, float, bool, complex, np.generic)
 
@@ -73,12 +74,6 @@ def _unwrap(x):
     return x
 
 
-def _memory_owner(a):
-    while getattr(a, "base", None) is not None:
-        a = a.base
-    return a
-
-
 def _wrap(x, parents=()):
     """NumPy results -> StrictArray. NumPy scalars become 0-d arrays, as CuPy returns them.
     A result that views a parent's memory gets that parent's owner as `.base`, so code that
@@ -94,9 +89,9 @@ def _wrap(x, parents=()):
             return p
     out = StrictArray(x)
     if x.base is not None:
-        owner = _memory_owner(x)
+        owner = backend.memory_owner(x)
         for p in parents:
-            if _memory_owner(p._a) is owner:
+            if backend.memory_owner(p._a) is owner:
                 out._base = p._base if p._base is not None else p
                 break
     return out
@@ -259,11 +254,11 @@ def _index(i):
 
 
 def _function(fn):
+    @functools.wraps(fn)
     def call(*args, **kwargs):
         parents = [a for a in _flatten(args) if isinstance(a, StrictArray)]
         return _wrap(fn(*_unwrap(args), **_unwrap(kwargs)), parents)
 
-    call.__name__ = call.__qualname__ = getattr(fn, "__name__", "function")
     return call
 
 
@@ -331,7 +326,7 @@ floor_divide remainder isclose nan_to_num rint trunc cumprod diff searchsorted u
 """.split()
 _UFUNCS = {"add", "subtract", "multiply", "maximum", "minimum"}
 
-xp = types.ModuleType("minigrad.strict.xp", "The array module of the strict device (cupy's role).")
+xp = types.ModuleType("minigrad.testing.strict.xp", "The array module of the strict device (cupy's role).")
 for _name in _FUNCTIONS:
     setattr(xp, _name, _Ufunc(getattr(np, _name)) if _name in _UFUNCS else _function(getattr(np, _name)))
 for _name in ("float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool_", "dtype",

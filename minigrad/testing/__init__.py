@@ -1,4 +1,6 @@
-"""Checks that users and tests share: gradcheck (float64 central differences)."""
+"""Checks that users and tests share: gradcheck (float64 central differences), check_layer
+(one-call conformance check for a new layer), and the "strict" stand-in device
+(`minigrad.testing.strict`, a CPU array type that fails where CuPy would)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,9 @@ import warnings
 
 import numpy as np
 
-from . import backend
-from .tensor import Tensor
+from .. import backend
+from ..grad_mode import no_grad
+from ..tensor import Tensor
 
 
 class GradcheckWarning(UserWarning):
@@ -50,8 +53,6 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
         >>> gradcheck(lambda x: x.tanh() * x, x)
         True
     """
-    from .autograd import no_grad
-
     checked = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad")
@@ -143,7 +144,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
        identical eval outputs;
     5. gradcheck (float64 central differences, random upstream gradient) of every float input
        and every parameter, in train mode and in eval mode;
-    6. on the "strict" device (a CPU stand-in for CuPy, see minigrad/strict.py) and on "cuda"
+    6. on the "strict" device (a CPU stand-in for CuPy, see minigrad/testing/strict.py) and on "cuda"
        when available: forward and backward run and match the CPU.
 
     Random numbers (Dropout) come from a fixed seed for every forward, so stochastic layers are
@@ -163,8 +164,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
     """
     import copy
 
-    from .autograd import no_grad
-    from .nn.module import Module, Parameter
+    from ..nn.module import Module, Parameter
 
     name = type(layer).__name__
     if not isinstance(layer, Module):
@@ -175,7 +175,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
     def fail(msg):
         raise LayerCheckError(f"check_layer({name}): {msg}")
 
-    from .tensor import default_generator as gen
+    from ..tensor import default_generator as gen
 
     saved_rng = gen.rng
 
@@ -255,7 +255,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         if sorted(state) != sorted(expected):
             fail(f"state_dict() keys {sorted(state)} differ from the parameters and buffers "
                  f"{sorted(expected)}")
-        from . import serialization
+        from .. import serialization
         import os
         import tempfile
 
@@ -315,12 +315,9 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
 
         # 6. other devices: same numbers as the CPU float32 run
         devices = ["cuda"] if backend.cuda_available else []
-        try:
-            from . import strict  # noqa: F401  (registers the "strict" device)
+        from . import strict  # noqa: F401  (registers the "strict" device)
 
-            devices.insert(0, "strict")
-        except ImportError:
-            pass
+        devices.insert(0, "strict")
         for dev in devices:
             ld = copy.deepcopy(layer).train().to(dev)
             xd = [Tensor(backend.to_device(x.data, dev), requires_grad=x.requires_grad)

@@ -1,0 +1,85 @@
+"""dtypes and PyTorch's promotion rules, in one place.
+
+NumPy 2 promotes `float32_array * np.float64(0.5)` to float64; PyTorch keeps float32. The ops
+follow PyTorch: a number takes the tensor's dtype, floats beat integers, and a 0-d tensor does
+not widen a dimensioned tensor of the same kind.
+
+    >>> from minigrad import dtypes
+    >>> dtypes.as_dtype("float64")
+    dtype('float64')
+    >>> dtypes.scalar_dtype(0.5, dtypes.int64)  # int tensor * float number -> default float
+    dtype('float32')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+float32, float64 = np.dtype("float32"), np.dtype("float64")
+int64, bool_ = np.dtype("int64"), np.dtype("bool")
+default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
+
+
+def as_dtype(dtype):
+    """A NumPy dtype from a dtype, a name ("float32") or a type (np.float32); None stays None."""
+    if dtype is None:
+        return None
+    name = getattr(dtype, "name", None) if not isinstance(dtype, str) else dtype
+    try:
+        return np.dtype(name if name is not None else dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def is_float(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+def scalar_dtype(value, ref_dtype):
+    """PyTorch's rule: a Python/NumPy number or 0-d array takes the tensor's dtype, unless the
+    tensor holds integers and the number is a float (then the default float dtype)."""
+    kind = (value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype).kind
+    if ref_dtype.kind in "iub" and kind == "f":
+        return default_float
+    if ref_dtype.kind == "b" and kind in "iu":
+        return int64
+    return ref_dtype
+
+
+def promote_types(da, ndim_a: int, db, ndim_b: int):
+    """The common dtype of two tensors: floats beat integers, and a 0-d tensor does not widen a
+    dimensioned tensor of the same kind."""
+    if da == db:
+        return da
+    fa, fb = da.kind == "f", db.kind == "f"
+    if fa != fb:
+        return da if fa else db
+    if ndim_a == 0 and ndim_b > 0:
+        return db
+    if ndim_b == 0 and ndim_a > 0:
+        return da
+    return np.promote_types(da, db)
+
+
+def join_dtype(dtypes) -> np.dtype:
+    """The dtype of cat/stack of tensors of `dtypes`: floats beat integers, as in PyTorch."""
+    floats = [d for d in dtypes if d.kind == "f"]
+    return np.result_type(*(floats or dtypes))
+
+
+def check_same_dtype(op: str, x, **others) -> None:
+    """Raise TypeError unless every tensor in `others` (None allowed) has x's dtype: a float64
+    weight with a float32 input would otherwise give float64 gradients to float32 parameters.
+
+    >>> import minigrad
+    >>> from minigrad import dtypes
+    >>> x, w = minigrad.ones(2), minigrad.ones(2, dtype=minigrad.float64)
+    >>> dtypes.check_same_dtype("linear", x, weight=w)
+    Traceback (most recent call last):
+    ...
+    TypeError: linear: input is float32 but weight is float64; convert one with .to(dtype=...)
+    """
+    for name, t in others.items():
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with "
+                            ".to(dtype=...)")

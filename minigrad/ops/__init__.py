@@ -1,0 +1,31 @@
+"""Differentiable primitive ops, one file per family:
+
+- `elementwise.py`: arithmetic, unary math, activations, cast/to_device/clone, comparisons;
+- `reduce.py`: sum, mean, max, min, var, std, argmax, argmin;
+- `softmax.py`: softmax, log_softmax, logsumexp;
+- `shape.py`: reshape, permute, expand, ..., getitem, cat, stack, pad;
+- `linalg.py`: matmul.
+
+In each file a Function class (the math in its docstring) sits directly above the lowercase
+function users call. This package re-exports the lowercase functions: `ops.add`, `ops.relu`.
+"""
+
+from .elementwise import (
+    Abs, Add, Cast, Clip, Clone, Div, Exp, LeakyReLU, Log, Maximum, Minimum, Mul, Neg, Pow,
+    PowScalar, ReLU, Sigmoid, Sqrt, Sub, Tanh, ToDevice, Where, abs, add, cast, clamp, clip,
+    compare, div, exp, leaky_relu, log, maximum, minimum, mul, neg, operands, pow, promote, relu,
+    sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone,
+)
+from .linalg import MatMul, matmul
+from .reduce import (
+    Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
+)
+from .shape import (
+    Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,
+    pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
+)
+from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
+
+# Old private spellings still imported by minigrad/nn (to be replaced there at merge).
+from ..backend import quiet_underflow as _quiet  # noqa: E402
+from ..tensor import wrap as _const  # noqa: E402

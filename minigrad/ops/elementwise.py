@@ -1,0 +1,465 @@
+"""Elementwise ops: arithmetic, unary math, activations, casts and comparisons.
+
+Each op is a `Function` subclass (the math in its docstring) directly above the lowercase
+function users call. `forward`/`backward` see raw arrays and use `self.xp`, never NumPy
+directly, so the same code runs on CuPy. Gradients are returned at the broadcast shape: the
+engine sums them back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, dtypes
+from ..autograd import Function
+from ..tensor import Tensor, wrap
+
+
+# ***** operands: numbers become constants, two tensors get one dtype *****
+
+
+def to_tensor(value, ref: Tensor) -> Tensor:
+    """`value` as a Tensor operand next to `ref`: a number becomes a constant of ref's dtype
+    (see dtypes.scalar_dtype), an array a tensor of its own dtype and device."""
+    if isinstance(value, Tensor):
+        return value
+    if getattr(value, "ndim", 0) > 0:  # a whole array: its own dtype and device
+        return Tensor(value)
+    # NOTE: NumPy 2 (NEP 50) would promote float32 * np.float64(0.5) to float64; casting the
+    # number to the tensor's dtype first keeps float32 float32. A 0-d array is cast where
+    # it lives (a CuPy one would need a device->host sync to become a NumPy scalar).
+    dtype = dtypes.scalar_dtype(value, ref.dtype)
+    return wrap(value.astype(dtype)[()] if hasattr(value, "astype") else dtype.type(value))
+
+
+def promote(a: Tensor, b: Tensor):
+    """Bring two tensors to one dtype the way PyTorch does: floats beat integers, and a 0-d
+    tensor does not widen a dimensioned tensor of the same kind."""
+    da, db = a.dtype, b.dtype
+    if da == db:  # the common case, checked first: this runs for every binary op
+        return a, b
+    dt = dtypes.promote_types(da, a.ndim, db, b.ndim)
+    return (a if da == dt else cast(a, dt)), (b if db == dt else cast(b, dt))
+
+
+def operands(a, b):
+    """The two operands of a binary op as Tensors of one dtype; either may be a number."""
+    if not isinstance(a, Tensor):
+        a = to_tensor(a, b)
+    elif not isinstance(b, Tensor):
+        b = to_tensor(b, a)
+    return promote(a, b)
+
+
+def _floating(x: Tensor) -> Tensor:
+    """Integer input of exp, log, ... computes in the default float dtype, as PyTorch does
+    (NumPy would give float64)."""
+    return x if x.dtype.kind == "f" else cast(x, dtypes.default_float)
+
+
+class Add(Function):
+    """y = a + b"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+def add(a, b) -> Tensor:
+    """a + b with broadcasting; either side may be a Python number."""
+    return Add()(*operands(a, b))
+
+
+class Sub(Function):
+    """y = a - b"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, (-gy if self.needs_input_grad[1] else None)
+
+
+def sub(a, b) -> Tensor:
+    """a - b with broadcasting."""
+    return Sub()(*operands(a, b))
+
+
+class Mul(Function):
+    """y = a * b"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        return (gy * self.b if self.needs_input_grad[0] else None,
+                gy * self.a if self.needs_input_grad[1] else None)
+
+
+def mul(a, b) -> Tensor:
+    """a * b with broadcasting."""
+    return Mul()(*operands(a, b))
+
+
+class Div(Function):
+    """y = a / b"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, gy):
+        ga = gy / self.b                                            # dy/da = 1/b
+        gb = -ga * self.a / self.b if self.needs_input_grad[1] else None  # dy/db = -a/b^2
+        return ga, gb
+
+
+def div(a, b) -> Tensor:
+    """a / b with broadcasting; true division (integers give floats, as in PyTorch)."""
+    a, b = operands(a, b)
+    if a.dtype.kind != "f":
+        a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
+    return Div()(a, b)
+
+
+class Neg(Function):
+    """y = -x"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x) -> Tensor:
+    return Neg()(x)
+
+
+class PowScalar(Function):
+    """y = x ** p for a constant number p"""
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.x = x
+        return x**self.p
+
+    def backward(self, gy):
+        if self.p == 0:
+            return gy * 0
+        return gy * self.p * self.x ** (self.p - 1)  # dy/dx = p x^(p-1)
+
+
+class Pow(Function):
+    """y = a ** b, both tensors"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a**b
+        return self.y
+
+    def backward(self, gy):
+        ga = gy * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
+        gb = gy * self.y * self.xp.log(self.a) if self.needs_input_grad[1] else None  # a^b ln a
+        return ga, gb
+
+
+def pow(a, b) -> Tensor:
+    """a ** b. A number exponent is kept as a constant (exact derivative p x^(p-1))."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        return PowScalar(b.item() if hasattr(b, "item") else b)(a)
+    return Pow()(*operands(a, b))
+
+
+class Exp(Function):
+    """y = e^x"""
+
+    def forward(self, x):
+        self.y = self.xp.exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y  # dy/dx = y
+
+
+def exp(x) -> Tensor:
+    return Exp()(_floating(x))
+
+
+class Log(Function):
+    """y = ln x"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+def log(x) -> Tensor:
+    return Log()(_floating(x))
+
+
+class Sqrt(Function):
+    """y = sqrt(x)"""
+
+    def forward(self, x):
+        self.y = self.xp.sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)  # dy/dx = 1 / (2 sqrt(x)); inf at 0, as in PyTorch
+
+
+def sqrt(x) -> Tensor:
+    return Sqrt()(_floating(x))
+
+
+class Abs(Function):
+    """y = |x|"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.abs(x)
+
+    def backward(self, gy):
+        return gy * self.xp.sign(self.x)  # subgradient 0 at 0
+
+
+def abs(x) -> Tensor:
+    return Abs()(x)
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise. NOTE: on ties the gradient goes to b, so that
+    maximum(x, 0) has the same subgradient at 0 as relu (0); PyTorch splits ties 0.5/0.5."""
+
+    def forward(self, a, b):
+        self.a_wins = a > b
+        return self.xp.maximum(a, b)
+
+    def backward(self, gy):
+        xp = self.xp
+        return (xp.where(self.a_wins, gy, 0) if self.needs_input_grad[0] else None,
+                xp.where(self.a_wins, 0, gy) if self.needs_input_grad[1] else None)
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise maximum; on ties the gradient goes to `b`."""
+    return Maximum()(*operands(a, b))
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise; on ties the gradient goes to b (see Maximum)."""
+
+    def forward(self, a, b):
+        self.a_wins = a < b
+        return self.xp.minimum(a, b)
+
+    def backward(self, gy):
+        xp = self.xp
+        return (xp.where(self.a_wins, gy, 0) if self.needs_input_grad[0] else None,
+                xp.where(self.a_wins, 0, gy) if self.needs_input_grad[1] else None)
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise minimum; on ties the gradient goes to `b`."""
+    return Minimum()(*operands(a, b))
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi). NOTE: the gradient is 1 strictly inside (lo, hi) and 0 at the
+    bounds, so clip(x, 0) matches relu at 0; PyTorch's clamp passes the gradient at the bounds."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        inside = True
+        if self.lo is not None:
+            inside = x > self.lo
+        if self.hi is not None:
+            inside = inside & (x < self.hi)
+        self.inside = inside
+        return self.xp.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        return self.xp.where(self.inside, gy, 0)
+
+
+def clip(x, min=None, max=None) -> Tensor:
+    """Clamp x to [min, max]; the gradient is zero at and beyond the bounds."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    t = x.dtype.type
+    return Clip(None if min is None else t(min), None if max is None else t(max))(x)
+
+
+clamp = clip
+
+
+class Where(Function):
+    """y = a where cond else b (cond is a constant boolean array)"""
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        return self.xp.where(self.cond, a, b)
+
+    def backward(self, gy):
+        xp = self.xp
+        return (xp.where(self.cond, gy, 0) if self.needs_input_grad[0] else None,
+                xp.where(self.cond, 0, gy) if self.needs_input_grad[1] else None)
+
+
+def where(cond, a, b) -> Tensor:
+    """Elementwise `a if cond else b`; `cond` is a bool tensor or array (no gradient)."""
+    cond = cond.data if isinstance(cond, Tensor) else cond
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("where: at least one of a and b must be a Tensor")
+    a, b = operands(a, b)
+    return Where(cond)(a, b)
+
+
+class Cast(Function):
+    """y = x converted to another dtype"""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.in_dtype)
+
+
+def cast(x: Tensor, dtype) -> Tensor:
+    """x converted to `dtype` (differentiable between float dtypes)."""
+    if isinstance(x.data, np.generic):  # a constant number stays a number (it fits any device)
+        return wrap(np.dtype(dtype).type(x.data))
+    return Cast(np.dtype(dtype))(x)
+
+
+class ToDevice(Function):
+    """y = x copied to another device"""
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.src = backend.device_of(x)
+        return backend.to_device(x, self.device)
+
+    def backward(self, gy):
+        return backend.to_device(gy, self.src)
+
+
+def to_device(x: Tensor, device: str) -> Tensor:
+    return ToDevice(device)(x)
+
+
+class Clone(Function):
+    """y = a copy of x"""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+def clone(x: Tensor) -> Tensor:
+    return Clone()(x)
+
+
+class Tanh(Function):
+    """y = tanh(x)"""
+
+    def forward(self, x):
+        self.y = self.xp.tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)  # dy/dx = 1 - y^2
+
+
+def tanh(x) -> Tensor:
+    """Hyperbolic tangent; exact and warning-free at +-1000. Same as torch.tanh."""
+    return Tanh()(_floating(x))
+
+
+def stable_sigmoid(xp, x):
+    """1 / (1 + e^-x) on an array, without overflow: e^-|x| never exceeds 1. For Functions
+    that need the sigmoid inside their own forward (e.g. a loss on logits)."""
+    with backend.quiet_underflow(xp):
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x), computed without overflow (stable_sigmoid)."""
+
+    def forward(self, x):
+        self.y = stable_sigmoid(self.xp, x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)  # dy/dx = y (1 - y)
+
+
+def sigmoid(x) -> Tensor:
+    """1 / (1 + e^-x), without overflow for large |x|. Same as torch.sigmoid."""
+    return Sigmoid()(_floating(x))
+
+
+class ReLU(Function):
+    """y = max(x, 0); subgradient 0 at 0 (as PyTorch)."""
+
+    def forward(self, x):
+        self.mask = x > 0
+        return self.xp.maximum(x, 0)
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+def relu(x) -> Tensor:
+    """max(x, 0); gradient 0 at 0. Same as torch.nn.functional.relu."""
+    return ReLU()(x)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope * x"""
+
+    def __init__(self, slope):
+        self.slope = slope
+
+    def forward(self, x):
+        self.mask = x > 0
+        return self.xp.where(self.mask, x, x * self.slope)
+
+    def backward(self, gy):
+        return self.xp.where(self.mask, gy, gy * self.slope)
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope * x. Same as torch.nn.functional.leaky_relu."""
+    return LeakyReLU(x.dtype.type(negative_slope))(x)
+
+
+def compare(a, b, op: str) -> Tensor:
+    """Elementwise comparison (`less`, `equal`, ...) giving a bool tensor without grad."""
+    a, b = operands(a, b)
+    xp = backend.get_array_module(a.data, b.data)
+    if backend.device_of(a.data) != backend.device_of(b.data) and a.ndim and b.ndim:
+        raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
+    return Tensor(getattr(xp, op)(a.data, b.data))

@@ -1,0 +1,198 @@
+"""Reductions (sum, mean, max, min, var, std) and the index reductions argmax/argmin."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def normalize_dims(dim, ndim: int, axis=None) -> tuple | None:
+    """Normalise `dim` (int, tuple, list or None; `axis` is NumPy's alias) to a sorted tuple."""
+    if axis is not None:
+        dim = axis
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dims")
+        out.append(d % builtins.max(ndim, 1))
+    return tuple(sorted(out))
+
+
+def reduce_args(x: Tensor, dim, keepdim, aliases):
+    """(axes, keepdim) of a reduction; `aliases` may hold NumPy's spellings axis/keepdims."""
+    unknown = set(aliases) - {"axis", "keepdims"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)}")
+    keepdim = aliases.get("keepdims", keepdim)
+    axes = normalize_dims(dim, x.ndim, aliases.get("axis"))
+    if x.ndim == 0:
+        axes = None
+    return axes, bool(keepdim)
+
+
+def keep_reduced_dims(gy, x_shape, axes, keepdims):
+    """Reshape a reduction's gradient so that it broadcasts against the input."""
+    if axes is None:
+        return gy.reshape((1,) * len(x_shape))
+    if not keepdims:
+        gy = gy.reshape(tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
+    return gy
+
+
+def squeeze_reduced(y, axes):
+    """Remove the reduced (size-1) axes that keepdims=True left in `y`."""
+    return y.reshape(tuple(n for i, n in enumerate(y.shape) if axes is not None and i not in axes))
+
+
+def _count(shape, axes) -> int:
+    return int(np.prod([shape[i] for i in axes] if axes is not None else shape))
+
+
+def one_dim(x: Tensor, dim) -> int:
+    """`dim` as a non-negative axis of x (0 for a 0-d tensor)."""
+    return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+
+
+class Sum(Function):
+    """y = sum of x over axes"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        return self.xp.broadcast_to(keep_reduced_dims(gy, self.x_shape, self.axes, self.keepdims), self.x_shape)
+
+
+def sum(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Sum over `dim` (int, tuple or None for all). `axis`/`keepdims` are accepted too."""
+    return Sum(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+class Mean(Function):
+    """y = mean of x over axes"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        gy = keep_reduced_dims(gy, self.x_shape, self.axes, self.keepdims) / _count(self.x_shape, self.axes)
+        return self.xp.broadcast_to(gy, self.x_shape)
+
+
+def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Mean over `dim`."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean: needs a floating-point tensor, got {x.dtype}")
+    return Mean(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+class Max(Function):
+    """y = max of x over axes. NOTE: ties share the gradient equally (PyTorch's amax)."""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    @staticmethod
+    def extreme(x, axis):
+        return x.max(axis=axis, keepdims=True)
+
+    def forward(self, x):
+        y = self.extreme(x, self.axes)
+        self.mask = x == y
+        return y if self.keepdims else squeeze_reduced(y, self.axes)
+
+    def backward(self, gy):
+        gy = keep_reduced_dims(gy, self.mask.shape, self.axes, self.keepdims)
+        count = self.mask.sum(axis=self.axes, keepdims=True, dtype=gy.dtype)
+        return self.mask * (gy / count)
+
+
+def max(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Maximum over `dim` (values only; see argmax). Ties share the gradient."""
+    return Max(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+class Min(Max):
+    """y = min of x over axes; the backward is Max's (ties share the gradient)."""
+
+    @staticmethod
+    def extreme(x, axis):
+        return x.min(axis=axis, keepdims=True)
+
+
+def min(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Minimum over `dim`. Ties share the gradient."""
+    return Min(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+class Var(Function):
+    """y = sum((x - mean)^2) / (n - correction) over axes. With n <= correction the result is
+    NaN, as in PyTorch."""
+
+    def __init__(self, axes, keepdims, correction, sqrt=False):
+        self.axes, self.keepdims, self.correction, self.sqrt = axes, keepdims, correction, sqrt
+
+    def forward(self, x):
+        xp = self.xp
+        self.d = x - x.mean(axis=self.axes, keepdims=True)  # two-pass: no E[x^2] - E[x]^2
+        self.dof = _count(x.shape, self.axes) - self.correction
+        ss = (self.d * self.d).sum(axis=self.axes, keepdims=self.keepdims)
+        y = ss / self.dof if self.dof > 0 else xp.full(ss.shape, xp.nan, dtype=x.dtype)
+        if self.sqrt:
+            y = xp.sqrt(y)
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        xp = self.xp
+        shape = self.d.shape
+        gy = keep_reduced_dims(gy, shape, self.axes, self.keepdims)
+        if not self.sqrt:
+            return gy * self.d * (2 / self.dof if self.dof > 0 else xp.nan)  # d var = 2 d / dof
+        y = keep_reduced_dims(self.y, shape, self.axes, self.keepdims)
+        # d std = d / (dof * std); NOTE: 0 where std == 0 (a constant input), not NaN
+        safe = xp.where(y > 0, y, 1)
+        return xp.where(y > 0, gy * self.d / (safe * self.dof if self.dof > 0 else xp.nan), 0)
+
+
+def var(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
+    """Variance over `dim`, unbiased by default (correction=1, as in PyTorch)."""
+    unbiased = aliases.pop("unbiased", None)
+    if unbiased is not None:
+        correction = int(unbiased)
+    return Var(*reduce_args(x, dim, keepdim, aliases), correction)(x)
+
+
+def std(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
+    """Standard deviation over `dim`; its gradient is 0 (not NaN) for a constant input."""
+    unbiased = aliases.pop("unbiased", None)
+    if unbiased is not None:
+        correction = int(unbiased)
+    return Var(*reduce_args(x, dim, keepdim, aliases), correction, sqrt=True)(x)
+
+
+def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Index of the maximum (over the flattened tensor when dim is None); never requires grad."""
+    axis = None if dim is None else one_dim(x, dim)
+    return Tensor(x.data.argmax(axis=axis, keepdims=keepdim))
+
+
+def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Index of the minimum; never requires grad."""
+    axis = None if dim is None else one_dim(x, dim)
+    return Tensor(x.data.argmin(axis=axis, keepdims=keepdim))

@@ -1,0 +1,83 @@
+"""The softmax family. All are shift-stable: they subtract the max before exponentiating."""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import quiet_underflow
+from ..tensor import Tensor
+from .reduce import keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
+
+
+class Softmax(Function):
+    """y = e^x / sum(e^x) along an axis"""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = self.xp
+        with quiet_underflow(xp):
+            e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, gy):
+        y = self.y
+        return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))  # J = diag(y) - y y^T
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along `dim`; stable for large logits (softmax([1000, 0]) == [1, 0]).
+    Same as torch.nn.functional.softmax, except that `dim` defaults to -1."""
+    return Softmax(one_dim(x, dim))(x)
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x) along an axis"""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = self.xp
+        with quiet_underflow(xp):
+            s = x - x.max(axis=self.axis, keepdims=True)
+            self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
+        return self.y
+
+    def backward(self, gy):
+        with quiet_underflow(self.xp):
+            return gy - self.xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """log(softmax(x)) along `dim`, computed without taking the log of a rounded 0.
+    Same as torch.nn.functional.log_softmax, except that `dim` defaults to -1."""
+    return LogSoftmax(one_dim(x, dim))(x)
+
+
+class LogSumExp(Function):
+    """y = log(sum(e^x)) over axes"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        xp = self.xp
+        m = x.max(axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf stays -inf instead of NaN
+        with quiet_underflow(xp):
+            y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        self.x, self.y = x, y
+        return y if self.keepdims else squeeze_reduced(y, self.axes)
+
+    def backward(self, gy):
+        gy = keep_reduced_dims(gy, self.x.shape, self.axes, self.keepdims)
+        with quiet_underflow(self.xp):
+            return gy * self.xp.exp(self.x - self.y)  # dy/dx = softmax(x)
+
+
+def logsumexp(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, shift-stable."""
+    axes, keepdim = reduce_args(x, dim, keepdim, {})
+    return LogSumExp(axes, keepdim)(x)
