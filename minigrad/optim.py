@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 
 from . import backend
-from .tensor import Tensor, zero_grad
+from .tensor import Tensor
+from .tensor import zero_grad as _zero_grad  # one rule for Optimizer and Module
 
 
 class Optimizer:
@@ -75,7 +76,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set `.grad` to None (default, as PyTorch 2) or to zeros in
         place (see minigrad.tensor.zero_grad)."""
-        zero_grad([p for g in self.param_groups for p in g["params"]], set_to_none)
+        _zero_grad([p for g in self.param_groups for p in g["params"]], set_to_none)
 
     def step(self) -> None:
         raise NotImplementedError

@@ -1,4 +1,5 @@
-"""Lines of code per file in minigrad/, without blank lines, comments and docstrings.
+"""Lines of code per file in minigrad/, without blank lines, comments and docstrings; the core
+(engine, tensor, ops, backend, dtypes, grad mode) as a subtotal of its own.
 
     python tools/sz.py
 """
@@ -8,6 +9,9 @@ import io
 import pathlib
 import sys
 import tokenize
+
+# The core: what `x.tanh().sum().backward()` runs through. Paths relative to the package root.
+CORE = ("autograd.py", "tensor.py", "ops/", "backend.py", "dtypes.py", "grad_mode.py")
 
 
 def code_lines(path: pathlib.Path) -> int:
@@ -26,10 +30,19 @@ def code_lines(path: pathlib.Path) -> int:
     return len(lines - doc_lines)
 
 
+def is_core(rel: str) -> bool:
+    return any(rel == c or (c.endswith("/") and rel.startswith(c)) for c in CORE)
+
+
 def main(root="minigrad"):
-    rows = sorted((str(p), code_lines(p)) for p in pathlib.Path(root).rglob("*.py"))
-    for name, n in rows:
-        print(f"{n:6d}  {name}")
+    base = pathlib.Path(root)
+    rows = sorted((p.relative_to(base).as_posix(), code_lines(p)) for p in base.rglob("*.py"))
+    for title, part in (("core", [r for r in rows if is_core(r[0])]),
+                        ("nn, optim and the rest", [r for r in rows if not is_core(r[0])])):
+        print(f"{title}:")
+        for name, n in part:
+            print(f"{n:6d}  {root}/{name}")
+        print(f"{sum(n for _, n in part):6d}  subtotal ({title})\n")
     print(f"{sum(n for _, n in rows):6d}  total")
 
 

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import backend
-from ..grad_mode import no_grad
+from .. import grad_mode
 from ..tensor import Tensor
 
 
@@ -88,7 +88,7 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
             return float((backend.to_numpy(fn(*inputs).data) * G).sum())
 
         try:
-            with no_grad():
+            with grad_mode.no_grad():
                 gn = numerical_grad(loss, host, eps)
         finally:
             t.data = original
@@ -234,7 +234,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         # 3. eval: no state change, deterministic
         l_eval = copy.deepcopy(layer).eval()
         before = {n: backend.to_numpy(t.data).copy() for _, n, t in _layer_state(l_eval)}
-        with no_grad():
+        with grad_mode.no_grad():
             xe = _float_inputs(inputs, np.float32, False)
             a, b = l_eval(*xe), l_eval(*xe)
         for _, n, t in _layer_state(l_eval):
@@ -247,7 +247,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
 
         # 4. state_dict round trip through a .npz file
         src = copy.deepcopy(layer).train()
-        with no_grad():
+        with grad_mode.no_grad():
             run(src, _float_inputs(inputs, np.float32, False))  # one training step of state (BN stats)
         src.eval()
         state = src.state_dict()
@@ -264,12 +264,12 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
             serialization.save(state, path)
             loaded = serialization.load(path)
         dst = copy.deepcopy(layer)
-        with no_grad():
+        with grad_mode.no_grad():
             for _, _, t in _layer_state(dst):  # make sure loading has to overwrite every value
                 t.data = t.data + 1
         dst.load_state_dict(loaded)
         dst.eval()
-        with no_grad():
+        with grad_mode.no_grad():
             xe = _float_inputs(inputs, np.float32, False)
             ya, yb = run(src, xe).numpy(), run(dst, xe).numpy()
         if not np.array_equal(ya, yb):
