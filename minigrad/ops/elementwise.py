@@ -245,9 +245,13 @@ class Maximum(Function):
         return self.xp.maximum(a, b)
 
     def backward(self, gy):
-        xp = self.xp
-        return (xp.where(self.a_wins, gy, 0) if self.needs_input_grad[0] else None,
-                xp.where(self.a_wins, 0, gy) if self.needs_input_grad[1] else None)
+        return _route(self.xp, self.a_wins, gy, self.needs_input_grad)
+
+
+def _route(xp, to_a, gy, needs):
+    """The gradients of an op that picks each element from a or b: gy goes where it came from."""
+    return (xp.where(to_a, gy, 0) if needs[0] else None,
+            xp.where(to_a, 0, gy) if needs[1] else None)
 
 
 def maximum(a, b) -> Tensor:
@@ -255,17 +259,12 @@ def maximum(a, b) -> Tensor:
     return Maximum()(*operands(a, b))
 
 
-class Minimum(Function):
-    """y = min(a, b) elementwise; on ties the gradient goes to b (see Maximum)."""
+class Minimum(Maximum):
+    """y = min(a, b) elementwise; on ties the gradient goes to b (backward: Maximum's)."""
 
     def forward(self, a, b):
         self.a_wins = a < b
         return self.xp.minimum(a, b)
-
-    def backward(self, gy):
-        xp = self.xp
-        return (xp.where(self.a_wins, gy, 0) if self.needs_input_grad[0] else None,
-                xp.where(self.a_wins, 0, gy) if self.needs_input_grad[1] else None)
 
 
 def minimum(a, b) -> Tensor:
@@ -314,9 +313,7 @@ class Where(Function):
         return self.xp.where(self.cond, a, b)
 
     def backward(self, gy):
-        xp = self.xp
-        return (xp.where(self.cond, gy, 0) if self.needs_input_grad[0] else None,
-                xp.where(self.cond, 0, gy) if self.needs_input_grad[1] else None)
+        return _route(self.xp, self.cond, gy, self.needs_input_grad)
 
 
 def where(cond, a, b) -> Tensor:
