@@ -79,19 +79,15 @@ def sum(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
     return Sum(*reduce_args(x, dim, keepdim, aliases))(x)
 
 
-class Mean(Function):
-    """y = mean of x over axes"""
-
-    def __init__(self, axes, keepdims):
-        self.axes, self.keepdims = axes, keepdims
+class Mean(Sum):
+    """y = mean of x over axes = sum / n, so the gradient is Sum's divided by n"""
 
     def forward(self, x):
         self.x_shape = x.shape
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        gy = keep_reduced_dims(gy, self.x_shape, self.axes, self.keepdims) / _count(self.x_shape, self.axes)
-        return self.xp.broadcast_to(gy, self.x_shape)
+        return super().backward(gy / _count(self.x_shape, self.axes))
 
 
 def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
