@@ -6,7 +6,12 @@ from collections import OrderedDict
 from typing import Iterator
 
 from .. import backend
-from ..tensor import Tensor, _as_dtype
+from ..tensor import Tensor, _as_dtype, _default_float
+
+
+def _float_dtype(dtype):
+    """A layer's parameter dtype: the one asked for, else the default float."""
+    return _as_dtype(dtype) or _default_float
 
 
 class Parameter(Tensor):
@@ -192,7 +197,7 @@ class Module:
         for t in list(self.parameters()) + list(self.buffers()):
             cast = dtype is not None and t.dtype.kind == "f" and t.dtype != dtype
             if cast and id(t) in buffers and dtype.itemsize < 4:
-                cast = False  # statistics (BatchNorm's running var) would overflow float16 (R1.14)
+                cast = False  # statistics (BatchNorm's running var) would overflow float16
             for holder in (t, t.grad):
                 if holder is None:
                     continue
