@@ -162,10 +162,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     _check_batch_norm(x, running_mean, running_var, weight, bias, training)
     dtype = x.data.dtype
     dt = _stat_dtype(dtype)  # float16 is normalised in float32
-    if weight is None:  # no affine: gamma = 1, beta = 0
-        weight = ops._const(backend.get_array_module(x.data).ones(x.shape[1], dtype=dt))
-    if bias is None:
-        bias = ops._const(backend.get_array_module(x.data).zeros(x.shape[1], dtype=dt))
+    if weight is None or bias is None:  # no affine: gamma = 1, beta = 0
+        xp = backend.get_array_module(x.data)
+        weight = ops._const(xp.ones(x.shape[1], dtype=dt)) if weight is None else weight
+        bias = ops._const(xp.zeros(x.shape[1], dtype=dt)) if bias is None else bias
     if dt != dtype:
         x = ops.cast(x, dt)
     if weight.data.dtype != dt:

@@ -203,13 +203,19 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
 
 
 class _Pool2d(Module):
-    """Shared by MaxPool2d and AvgPool2d: the same arguments, checked at construction."""
+    """Shared by MaxPool2d and AvgPool2d: the same arguments, checked at construction; `forward`
+    calls the subclass's functional op, `_op`."""
+
+    _op = None
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         _pool_args(type(self).__name__, kernel_size, stride, padding)  # validate now
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._op(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -225,8 +231,7 @@ class MaxPool2d(_Pool2d):
     (1, 3, 14, 14)
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+    _op = staticmethod(max_pool2d)
 
 
 class AvgPool2d(_Pool2d):
@@ -238,8 +243,7 @@ class AvgPool2d(_Pool2d):
     (1, 3, 14, 14)
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    _op = staticmethod(avg_pool2d)
 
 
 class AdaptiveAvgPool2d(Module):
