@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, grad_mode
-from .grad_mode import no_grad  # noqa: F401  (old import path still used by minigrad/nn)
 from .tensor import Tensor, wrap
 
 # Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.

@@ -31,6 +31,11 @@ def as_dtype(dtype):
         raise TypeError(f"unknown dtype {dtype!r}") from None
 
 
+def float_or_default(dtype):
+    """A layer's parameter dtype: the one asked for, else the default float."""
+    return as_dtype(dtype) or default_float
+
+
 def is_float(dtype) -> bool:
     return np.dtype(dtype).kind == "f"
 

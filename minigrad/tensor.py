@@ -15,7 +15,6 @@ import numpy as np
 from . import backend, dtypes, grad_mode
 from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
 
-_as_dtype, _default_float = as_dtype, default_float  # old names still imported by minigrad/nn
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.

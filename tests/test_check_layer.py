@@ -221,3 +221,9 @@ def test_bad_arguments_raise_type_error():
         check_layer(lambda x: x, r(2))
     with pytest.raises(TypeError, match="example input"):
         check_layer(nn.ReLU())
+
+
+@pytest.mark.parametrize("layer", [nn.GELU(), nn.GELU("tanh"), nn.LayerNorm(3),
+                                   nn.LayerNorm(3, elementwise_affine=False)])
+def test_new_layers_pass_check_layer(layer):
+    assert check_layer(layer, minigrad.randn(4, 3))

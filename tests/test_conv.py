@@ -18,6 +18,8 @@ from minigrad import nn, optim
 from minigrad.nn import conv
 from minigrad.testing import gradcheck
 
+from parity import assert_step_matches, copy_weights
+
 
 def rnd(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
@@ -393,8 +395,7 @@ def test_layer_with_torch_weights_gives_torch_output_r3_10():
     mconv = nn.Conv2d(3, 5, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), dtype=minigrad.float64)
     mconv.load_state_dict({k: minigrad.tensor(v.detach().numpy()) for k, v in tconv.state_dict().items()})
     x = rnd(2, 3, 8, 9)
-    expected = tconv(torch.tensor(x)).detach().numpy()
-    np.testing.assert_allclose(mconv(T(x)).numpy(), expected, rtol=1e-10, atol=1e-12)
+    assert_step_matches(mconv, tconv, x, rnd(2, 5, 4, 9, seed=1), rtol=1e-10, atol=1e-12)
 
 
 # ***** the layer *****
@@ -503,7 +504,7 @@ def test_cnn_five_sgd_steps_match_torch():
         tnn.Conv2d(32, 64, 3, padding=1, bias=False), tnn.BatchNorm2d(64), tnn.ReLU(), tnn.MaxPool2d(2),
         tnn.Flatten(), tnn.Linear(64 * 7 * 7, 10),
     ).double()
-    tmodel.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    copy_weights(model, tmodel)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.05, momentum=0.9)
     rng = np.random.default_rng(0)

@@ -1,10 +1,30 @@
-"""Layers and the module system, shaped like torch.nn. `import minigrad.nn.functional as F`."""
+"""Layers and the module system, shaped like torch.nn. `import minigrad.nn.functional as F`.
+
+Laid out by op family; each file holds a family's Function(s), its `F` functions, the composed
+`*_simple` twin of each fused op (the test oracle), and its Modules:
+
+    linear.py         Linear, Identity, Flatten                   F.linear, F.flatten
+    activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU     F.relu, F.gelu...
+    normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
+    loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
+    conv.py           Conv2d                                      F.conv2d (im2col, col2im)
+    pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
+    dropout.py        Dropout                                     F.dropout
+    module.py         Module, Parameter, Sequential, ModuleList
+    init.py           weight initialisation (`nn.init`)
+
+Naming rule: a differentiable op (a `Function` subclass) is named after its op with the suffix
+`Function`: `LinearFunction`, `Conv2dFunction`, `MaxPool2dFunction`, `BatchNormFunction` (and
+`BatchNormEvalFunction`), `SoftmaxCrossEntropyFunction`. A Module never ends in `Function`, so
+`nn.Linear` is the layer and `LinearFunction` its graph node.
+"""
 
 from . import functional, init
-from .layers import (
-    BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, Identity,
-    LeakyReLU, Linear, LogSoftmax, MSELoss, NLLLoss, ReLU, Sigmoid, Softmax, Tanh,
-)
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .conv import Conv2d
+from .dropout import Dropout
+from .linear import Flatten, Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, RemovableHandle, Sequential
-from .layers import GELU, LayerNorm  # noqa: E402  (docs/extending.md)
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E402,F401
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d

@@ -1,18 +1,19 @@
-"""2-D convolution and pooling: the Functions, their functional wrappers and the Modules.
+"""2-D convolution: `Conv2dFunction` (im2col), `F.conv2d` and `nn.Conv2d`, plus the window
+helpers that pooling.py shares.
 
 How the convolution works (im2col):
 
 1. The input is zero-padded once and viewed through a strided *window view* of shape
    (N, C, OH, OW, kh, kw): `win[n, c, i, j, p, q] = x[n, c, i*sh + p*dh, j*sw + q*dw]`. The view
-   copies nothing and is read-only (R3.8).
+   copies nothing and is read-only.
 2. One reshape turns the view into the column matrix `col` of shape (C*kh*kw, N*OH*OW): each
    column holds one receptive field. This is the only large buffer, allocated once per call.
 3. One matrix product with the weight, viewed as (C_out, C*kh*kw), gives every output pixel of
-   the whole batch at once: BLAS does the work (R3.9).
+   the whole batch at once: BLAS does the work.
 
 The backward pass is the same three steps run backwards: `gW = gy @ col.T`,
 `gcol = W.T @ gy`, and col2im adds each column entry back onto the input pixel it was copied
-from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`, R3.7).
+from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`).
 
 NOTE on memory layout: the product `W @ col` comes out channel-major, (C_out, N, OH, OW) in
 memory. We return it as an (N, C_out, OH, OW) *view* instead of copying it back to NCHW, and
@@ -21,22 +22,19 @@ ops keep that layout, BatchNorm's per-channel sums then read contiguous memory, 
 convolution's im2col and backward reshape find the data where they want it. Shapes and values
 are the same as in PyTorch; only `.strides` differ.
 
-Cross-correlation, as in PyTorch: the kernel is not flipped (R3.10).
+Cross-correlation, as in PyTorch: the kernel is not flipped.
 
-The differentiable ops are named after the math (Convolution2d, MaxPooling2d, AvgPooling2d,
-AdaptiveAvgPooling2d) so that the layer classes can keep PyTorch's names (Conv2d, MaxPool2d, ...).
-
-Sections: argument helpers | window views | convolution | pooling | functional API | modules
+Sections: argument helpers | window views | convolution
 """
 
 from __future__ import annotations
 
-import math
+import functools
 
 from ..autograd import Function
-from ..tensor import Tensor, zeros
+from ..tensor import Tensor
 from . import init
-from .module import Module, Parameter
+from .module import Module
 
 # ***** argument helpers *****
 
@@ -79,7 +77,7 @@ def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str) ->
 
 
 def _out_size(size: int, pad: tuple, k: int, s: int, d: int) -> int:
-    """floor((size + pad - d*(k-1) - 1) / s) + 1, per axis (R3.1)."""
+    """floor((size + pad - d*(k-1) - 1) / s) + 1, per axis."""
     return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
 
 
@@ -130,7 +128,7 @@ def _pad(xp, x, pads: tuple, fill=0.0):
 
 def _windows(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
     """A read-only view win (N, C, OH, OW, kh, kw) with win[n, c, i, j, p, q] =
-    x[n, c, i*sh + p*dh, j*sw + q*dw]. Built from x's real strides, so any layout works (R3.8)."""
+    x[n, c, i*sh + p*dh, j*sw + q*dw]. Built from x's real strides, so any layout works."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     tricks = xp.lib.stride_tricks
     if hasattr(tricks, "sliding_window_view"):  # NumPy >= 1.20, CuPy >= 13: safe, read-only
@@ -167,8 +165,8 @@ def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, 
     pixel it was read from, and return an array of shape x_shape = (N, C, H, W).
 
     Within one kernel offset (p, q) distinct output positions read distinct pixels, so a strided
-    slice `+=` is exact; pixels shared by overlapping windows accumulate over the offsets (R3.7).
-    Pixels no window reads (when the stride does not tile the input) get 0 (R3.2).
+    slice `+=` is exact; pixels shared by overlapping windows accumulate over the offsets.
+    Pixels no window reads (when the stride does not tile the input) get 0.
     `col2im(im2col(x)) = x * (number of windows that cover each pixel)`.
     """
     n, c, h, w = x_shape
@@ -191,7 +189,10 @@ def im2col(xp, x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple):
 # ***** convolution *****
 
 
-class Convolution2d(Function):
+# ***** convolution *****
+
+
+class Conv2dFunction(Function):
     """y[n, o, i, j] = b[o] + sum_{c,p,q} W[o, c, p, q] * xpad[n, g(o)*C_g + c, i*sh + p*dh, j*sw + q*dw]
     (cross-correlation; g(o) is the group of output channel o)"""
 
@@ -234,126 +235,15 @@ class Convolution2d(Function):
         return gx, gW, gb
 
 
-# ***** pooling *****
-# All three loop over the kh*kw kernel offsets, each a strided view of the padded input with one
-# pixel per output position; backward adds into the same views, so overlapping windows
-# accumulate (R3.4).
-
-
-class MaxPooling2d(Function):
-    """y[n, c, i, j] = max_{p,q} xpad[n, c, i*sh + p, j*sw + q], with xpad padded by -inf"""
-
-    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
-        self.kernel, self.stride, self.pads = kernel, stride, pads
-
-    def forward(self, x):
-        xp = self.xp
-        xpad = _pad(xp, x, self.pads, fill=-math.inf)
-        out_hw = _out_shape("max_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
-        # idx: which offset won each window (uint8 is enough for kernels up to 16x16)
-        idx_type = xp.uint8 if self.kernel[0] * self.kernel[1] <= 256 else xp.int32
-        y = idx = None
-        for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
-            # NOTE: a compact copy of the strided view first: the passes below then run
-            # several times faster than on the view itself
-            v = xpad[where].copy(order="K")
-            if y is None:
-                y, idx = v, xp.zeros(v.shape, idx_type)
-                continue
-            # strict '>' keeps the first maximum, so a tie sends the whole gradient to one
-            # element, as in PyTorch; 'v != v' lets a NaN win, as it propagates in PyTorch
-            better = (v > y) | (v != v)
-            # k grows, so the max keeps the latest winner. astype first: bool * scalar promotes
-            # differently across NumPy/CuPy versions, uint8 * uint8 stays uint8 everywhere
-            xp.maximum(idx, better.astype(idx_type) * idx_type(k), out=idx)
-            xp.maximum(y, v, out=y)
-        self.idx, self.x_shape, self.out_hw = idx, x.shape, out_hw
-        return y
-
-    def backward(self, gy):
-        xp, (pt, pb), (pl, pr) = self.xp, *self.pads
-        n, c, h, w = self.x_shape
-        gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
-        overlap = self.stride[0] < self.kernel[0] or self.stride[1] < self.kernel[1]
-        for k, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
-            # each window's winner gets gy. NOTE: gy * mask, not where(): several times faster;
-            # the difference shows only for an infinite gy (inf * 0 = nan)
-            if overlap:
-                gxpad[where] += gy * (self.idx == k)
-            else:  # each pixel is in at most one window: write, don't add
-                xp.multiply(gy, self.idx == k, out=gxpad[where])
-        return _crop(gxpad, self.pads, (h, w))
-
-
-class AvgPooling2d(Function):
-    """y[n, c, i, j] = mean_{p,q} xpad[n, c, i*sh + p, j*sw + q], padding counted as zeros
-    (PyTorch's count_include_pad=True)"""
-
-    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
-        self.kernel, self.stride, self.pads = kernel, stride, pads
-
-    def forward(self, x):
-        xp = self.xp
-        xpad = _pad(xp, x, self.pads)
-        out_hw = _out_shape("avg_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
-        y = _channel_major(xp, (*x.shape[:2], *out_hw), x.dtype)
-        for _, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
-            y += xpad[where]
-        y *= 1.0 / (self.kernel[0] * self.kernel[1])  # a Python float keeps float32 float32
-        self.x_shape, self.out_hw = x.shape, out_hw
-        return y
-
-    def backward(self, gy):
-        (pt, pb), (pl, pr) = self.pads
-        n, c, h, w = self.x_shape
-        gxpad = _channel_major(self.xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
-        g = gy * (1.0 / (self.kernel[0] * self.kernel[1]))  # every pixel of a window gets gy/k
-        for _, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
-            gxpad[where] += g
-        return _crop(gxpad, self.pads, (h, w))
-
-
-def _adaptive_bins(size: int, out: int) -> list:
-    """PyTorch's bins: output i averages [floor(i*size/out), ceil((i+1)*size/out))."""
-    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
-
-
-class AdaptiveAvgPooling2d(Function):
-    """y[n, c, i, j] = mean of x[n, c] over bin (i, j); the bins split H and W into OH x OW
-    nearly equal (possibly overlapping) ranges"""
-
-    def __init__(self, out_hw: tuple):
-        self.out_hw = out_hw
-
-    def forward(self, x):
-        self.x_shape = x.shape
-        rows, cols = (_adaptive_bins(n, o) for n, o in zip(x.shape[2:], self.out_hw))
-        self.bins = [(i, j, r, c) for i, r in enumerate(rows) for j, c in enumerate(cols)]
-        y = _channel_major(self.xp, (*x.shape[:2], *self.out_hw), x.dtype)
-        for i, j, (r0, r1), (c0, c1) in self.bins:
-            y[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
-        return y
-
-    def backward(self, gy):
-        gx = _channel_major(self.xp, self.x_shape, gy.dtype)
-        for i, j, (r0, r1), (c0, c1) in self.bins:  # += because bins may overlap
-            gx[:, :, r0:r1, c0:c1] += gy[:, :, i, j, None, None] * (1.0 / ((r1 - r0) * (c1 - c0)))
-        return gx
-
-
-# ***** functional API *****
-
-
 def _unbatched(fn):
     """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do."""
 
+    @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
         if isinstance(x, Tensor) and x.ndim == 3:
             return fn(x.unsqueeze(0), *args, **kwargs).squeeze(0)
         return fn(x, *args, **kwargs)
 
-    wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
-    wrapper.__wrapped__ = fn
     return wrapper
 
 
@@ -410,76 +300,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     pads = _padding(padding, (kh, kw), stride, dilation, op)
     _out_shape(op, x.shape[2:], pads, (kh, kw), stride, dilation)  # raises on a non-positive size
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return Convolution2d(stride, pads, dilation, groups)(*inputs)
-
-
-def _pool_args(op: str, kernel_size, stride, padding) -> tuple:
-    kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
-    if stride is None or stride == ():  # PyTorch's default: the kernel size
-        stride = kernel
-    stride = _positive(_pair(stride, "stride", op), "stride", op)
-    ph, pw = _pair(padding, "padding", op)
-    if ph < 0 or pw < 0 or 2 * ph > kernel[0] or 2 * pw > kernel[1]:
-        raise ValueError(f"{op}: padding {(ph, pw)} must be between 0 and half the kernel size {kernel}")
-    return kernel, stride, ((ph, ph), (pw, pw))
-
-
-@_unbatched
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Max over kernel_size windows, same arguments as torch.nn.functional.max_pool2d
-    (stride defaults to kernel_size; padding counts as -inf; no dilation or ceil_mode).
-    When several elements tie for the maximum, the first one (row-major) gets the gradient.
-
-    >>> import minigrad
-    >>> import minigrad.nn.functional as F
-    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
-    >>> F.max_pool2d(x, 2)[0, 0]
-    tensor([[ 5.,  7.],
-            [13., 15.]])
-    """
-    _check_input(x, "max_pool2d")
-    kernel, stride, pads = _pool_args("max_pool2d", kernel_size, stride, padding)
-    _out_shape("max_pool2d", x.shape[2:], pads, kernel, stride, (1, 1))
-    return MaxPooling2d(kernel, stride, pads)(x)
-
-
-@_unbatched
-def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Mean over kernel_size windows, same arguments as torch.nn.functional.avg_pool2d
-    (padding zeros count in the mean, as with PyTorch's default count_include_pad=True).
-
-    >>> import minigrad
-    >>> import minigrad.nn.functional as F
-    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
-    >>> F.avg_pool2d(x, 2)[0, 0]
-    tensor([[ 2.5,  4.5],
-            [10.5, 12.5]])
-    """
-    _check_input(x, "avg_pool2d")
-    kernel, stride, pads = _pool_args("avg_pool2d", kernel_size, stride, padding)
-    _out_shape("avg_pool2d", x.shape[2:], pads, kernel, stride, (1, 1))
-    return AvgPooling2d(kernel, stride, pads)(x)
-
-
-@_unbatched
-def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
-    """Average over OH x OW nearly equal bins, whatever the input size (same bins as
-    torch.nn.functional.adaptive_avg_pool2d). `output_size=1` is global average pooling.
-
-    >>> import minigrad
-    >>> import minigrad.nn.functional as F
-    >>> F.adaptive_avg_pool2d(minigrad.ones(2, 3, 5, 7), 1).shape
-    (2, 3, 1, 1)
-    """
-    _check_input(x, "adaptive_avg_pool2d")
-    if isinstance(output_size, (tuple, list)):  # None keeps that input size, as in PyTorch
-        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
-    out_hw = _positive(_pair(output_size, "output_size", "adaptive_avg_pool2d"), "output_size",
-                       "adaptive_avg_pool2d")
-    return AdaptiveAvgPooling2d(out_hw)(x)
-
-
-# ***** modules *****
+    return Conv2dFunction(stride, pads, dilation, groups)(*inputs)
 
 
 class Conv2d(Module):
@@ -515,12 +336,7 @@ class Conv2d(Module):
         _padding(padding, self.kernel_size, self.stride, self.dilation, op)  # validate now
         self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", op)
         w_shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(zeros(*w_shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        init._add_weight_and_bias(self, w_shape, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         init._default_init(self.weight, self.bias)  # PyTorch's default
@@ -537,68 +353,3 @@ class Conv2d(Module):
         if self.groups != 1:
             s += f", groups={self.groups}"
         return s + ("" if self.bias is not None else ", bias=False")
-
-
-class MaxPool2d(Module):
-    """Max pooling; same arguments as torch.nn.MaxPool2d (no dilation, ceil_mode or
-    return_indices). stride defaults to kernel_size.
-
-    >>> import minigrad
-    >>> from minigrad import nn
-    >>> nn.MaxPool2d(2)(minigrad.randn(1, 3, 28, 28)).shape
-    (1, 3, 14, 14)
-    """
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
-        _pool_args("MaxPool2d", kernel_size, stride, padding)  # validate now
-
-    def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool2d(Module):
-    """Average pooling; same arguments as torch.nn.AvgPool2d (count_include_pad=True only).
-
-    >>> import minigrad
-    >>> from minigrad import nn
-    >>> nn.AvgPool2d(3, stride=2, padding=1)(minigrad.randn(1, 3, 28, 28)).shape
-    (1, 3, 14, 14)
-    """
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
-        _pool_args("AvgPool2d", kernel_size, stride, padding)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size; same as torch.nn.AdaptiveAvgPool2d.
-
-    >>> import minigrad
-    >>> from minigrad import nn
-    >>> nn.AdaptiveAvgPool2d((1, 1))(minigrad.randn(4, 16, 7, 7)).shape
-    (4, 16, 1, 1)
-    """
-
-    def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"

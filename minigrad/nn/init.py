@@ -1,7 +1,7 @@
 """Weight initialisation, in place, with PyTorch's names and formulas (`torch.nn.init`).
 
 Numbers are drawn on the host from minigrad's default generator (`minigrad.manual_seed`) and then
-copied to the tensor's device, so a seed gives the same weights on CPU and GPU (R4.8). The
+copied to the tensor's device, so a seed gives the same weights on CPU and GPU. The
 streams differ from PyTorch's: the same seed gives the same *distribution* as torch, not the
 same numbers.
 
@@ -20,8 +20,10 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd import no_grad
-from ..tensor import Tensor, default_generator
+from ..grad_mode import no_grad
+from ..tensor import Tensor, default_generator, zeros
+from ..dtypes import float_or_default
+from .module import Parameter
 
 
 def _fill(tensor: Tensor, host: np.ndarray) -> Tensor:
@@ -81,6 +83,18 @@ def _default_init(weight: Tensor, bias: Tensor | None) -> None:
         fan_in = _fan(weight, "fan_in")
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
+
+
+def _add_weight_and_bias(module, weight_shape: tuple, bias: bool, device, dtype) -> None:
+    """Register `weight` of `weight_shape` and `bias` (weight_shape[0],) (or None) on `module`,
+    then call its `reset_parameters()` (PyTorch's default init). Shared by Linear and Conv2d."""
+    dtype = float_or_default(dtype)
+    module.weight = Parameter(zeros(*weight_shape, dtype=dtype, device=device))
+    if bias:
+        module.bias = Parameter(zeros(weight_shape[0], dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

@@ -6,7 +6,8 @@ from collections import OrderedDict
 from typing import Iterator
 
 from .. import backend
-from ..tensor import Tensor, _as_dtype
+from ..dtypes import as_dtype, float_or_default
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -187,12 +188,12 @@ class Module:
         if device is not None and not isinstance(device, str):  # model.to(float64)
             device, dtype = None, device
         device = backend.check_device(device) if device is not None else None
-        dtype = _as_dtype(dtype)
+        dtype = as_dtype(dtype)
         buffers = {id(b) for b in self.buffers()}
         for t in list(self.parameters()) + list(self.buffers()):
             cast = dtype is not None and t.dtype.kind == "f" and t.dtype != dtype
             if cast and id(t) in buffers and dtype.itemsize < 4:
-                cast = False  # statistics (BatchNorm's running var) would overflow float16 (R1.14)
+                cast = False  # statistics (BatchNorm's running var) would overflow float16
             for holder in (t, t.grad):
                 if holder is None:
                     continue
@@ -201,7 +202,7 @@ class Module:
                 if cast:
                     holder.data = holder.data.astype(dtype)
             if cast or device is not None:
-                t._version += 1
+                t.bump_version()
         return self
 
     def double(self) -> Module:
@@ -283,7 +284,7 @@ class Module:
         for k, arr in values.items():
             t = targets[k]
             t.data = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
-            t._version += 1
+            t.bump_version()
         return missing, unexpected
 
     # ***** calling *****

@@ -26,6 +26,3 @@ from .shape import (
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 
-# Old private spellings still imported by minigrad/nn (to be replaced there at merge).
-from ..backend import quiet_underflow as _quiet  # noqa: E402
-from ..tensor import wrap as _const  # noqa: E402

@@ -1,5 +1,6 @@
-"""BatchNorm1d / BatchNorm2d: one test (at least) per REQUIREMENTS R1.1-R1.15, gradchecks with
-a random upstream gradient, fused == composed, and parity with torch (when installed)."""
+"""Normalization layers. BatchNorm1d / BatchNorm2d: every documented behaviour (docs/batchnorm.md),
+gradchecks with a random upstream gradient, fused == composed, and parity with torch (when
+installed). LayerNorm, the layer added end to end in docs/extending.md: the same checks."""
 
 import gc
 
@@ -8,9 +9,12 @@ import pytest
 
 import minigrad
 import minigrad.nn.functional as F
+from minigrad.nn.normalization import BatchNormFunction
 from minigrad import nn, optim
 from minigrad.autograd import Function
 from minigrad.testing import gradcheck
+
+from parity import assert_buffers_match, assert_step_matches, copy_weights
 
 f64 = minigrad.float64
 
@@ -291,7 +295,7 @@ def test_fused_equals_composed(shape, training, affine):
 def test_bn_graph_is_one_node():
     x = T(rnd(8, 3), requires_grad=True)
     y = nn.BatchNorm1d(3, dtype=f64)(x)
-    assert isinstance(y._ctx, F.BatchNorm)
+    assert isinstance(y._ctx, BatchNormFunction)
 
 
 # ***** R1.10 running stats are buffers *****
@@ -503,31 +507,16 @@ def test_torch_parity(shape, kw):
         with minigrad.no_grad():
             ours.weight.copy_(T(rnd(C, seed=1) + 1))
             ours.bias.copy_(T(rnd(C, seed=2)))
-        with torch.no_grad():
-            theirs.weight.copy_(torch.from_numpy(ours.weight.numpy()))
-            theirs.bias.copy_(torch.from_numpy(ours.bias.numpy()))
+    copy_weights(ours, theirs)
 
     def compare(step):
         x = rnd(*shape, scale=step + 1, shift=step - 2, seed=10 + step)
-        G = rnd(*shape, seed=20 + step)
-        xo, xt = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        yo, yt = ours(xo), theirs(xt)
-        yo.backward(T(G))
-        yt.backward(torch.from_numpy(G))
-        np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=1e-8, atol=1e-8)
-        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-8)
-        if ours.affine:
-            np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-8, atol=1e-8)
-            np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-8, atol=1e-8)
-            ours.zero_grad()
-            theirs.zero_grad()
+        assert_step_matches(ours, theirs, x, rnd(*shape, seed=20 + step), rtol=1e-8, atol=1e-8)
 
     for step in range(5):
         compare(step)
-    if ours.track_running_stats:
-        np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-8, atol=1e-12)
-        np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-8)
-        assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked)
+    # running mean, running var (about 1: atol is far below rtol * value) and the batch count
+    assert_buffers_match(ours, theirs, rtol=1e-8, atol=1e-12)
     ours.eval()
     theirs.eval()
     compare(5)
@@ -540,3 +529,107 @@ def test_R1_14_half_model_keeps_float32_buffers():
     y = model(minigrad.tensor(rnd(8, 4, scale=50, shift=300).astype(np.float16)))
     assert y.dtype == np.float16 and np.isfinite(y.numpy()).all()
     assert np.isfinite(model[1].running_var.numpy()).all()
+
+
+def _x(shape, device, scale=2.0, dtype=f64, requires_grad=True):
+    host = np.random.default_rng(1).standard_normal(shape) * scale
+    return minigrad.tensor(host, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+# ***** LayerNorm *****
+
+
+@pytest.mark.parametrize("shape, normalized",
+                         [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 4), 4), ((5,), (5,))])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_gradcheck(shape, normalized, affine, device):
+    x = _x(shape, device)
+    nshape = (normalized,) if isinstance(normalized, int) else normalized
+    if affine:
+        w, b = _x(nshape, device, 1.0), _x(nshape, device, 1.0)
+        assert gradcheck(lambda x, w, b: F.layer_norm(x, normalized, w, b), x, w, b)
+    else:
+        assert gradcheck(lambda x: F.layer_norm(x, normalized), x)
+
+
+@pytest.mark.parametrize("which", ["weight only", "bias only"])
+def test_layer_norm_one_affine_tensor(which, device):
+    x, p = _x((3, 4), device), _x((4,), device, 1.0)
+    kw = {"weight": p} if which == "weight only" else {"bias": p}
+    assert gradcheck(lambda x, p: F.layer_norm(x, (4,), **kw), x, p)
+
+
+@pytest.mark.parametrize("shape, normalized", [((4, 5), (5,)), ((2, 3, 4), (3, 4))])
+def test_layer_norm_fused_matches_composed(shape, normalized, device):
+    """The fused Function against its twin built from primitive ops (no torch needed)."""
+    results = []
+    for fn in (F.layer_norm, F.layer_norm_simple):
+        x, w, b = _x(shape, device), _x(normalized, device, 1.0), _x(normalized, device, 1.0)
+        y = fn(x, normalized, w, b, eps=1e-5)
+        G = minigrad.tensor(np.random.default_rng(4).standard_normal(shape), dtype=f64, device=device)
+        y.backward(G)
+        results.append([t.numpy() for t in (y, x.grad, w.grad, b.grad)])
+    for fused, composed in zip(*results):
+        np.testing.assert_allclose(fused, composed, rtol=1e-10, atol=1e-12)
+
+
+def test_layer_norm_torch_parity():
+    torch = pytest.importorskip("torch")
+    host = np.random.default_rng(5).standard_normal((4, 3, 6)) * 5 + 2
+    G = np.random.default_rng(6).standard_normal((4, 3, 6))
+    ln = nn.LayerNorm((3, 6), eps=1e-3, dtype=f64)
+    ln.weight.data[...] = np.random.default_rng(7).standard_normal((3, 6))
+    ln.bias.data[...] = np.random.default_rng(8).standard_normal((3, 6))
+    tln = torch.nn.LayerNorm((3, 6), eps=1e-3, dtype=torch.float64)
+    assert set(ln.state_dict()) == set(tln.state_dict())
+    copy_weights(ln, tln)
+    assert_step_matches(ln, tln, host, G, rtol=1e-8, atol=1e-10)
+
+
+def test_layer_norm_module_defaults_and_float32(device):
+    ln = nn.LayerNorm(4, elementwise_affine=False).to(device)
+    assert ln.weight is None and ln.bias is None and list(ln.parameters()) == []
+    x = _x((3, 4), device, dtype=minigrad.float32)
+    y = ln(x)
+    assert y.dtype == minigrad.float32 and y.device == device
+    np.testing.assert_allclose(y.numpy().mean(axis=1), 0, atol=1e-6)
+    np.testing.assert_allclose(y.numpy().var(axis=1), 1, rtol=1e-3)  # eps=1e-5 makes it a bit less
+    affine = nn.LayerNorm(4)
+    np.testing.assert_array_equal(affine.weight.numpy(), np.ones(4))
+    np.testing.assert_array_equal(affine.bias.numpy(), np.zeros(4))
+    assert nn.LayerNorm(4, bias=False).bias is None
+
+
+def test_layer_norm_output_does_not_alias_saved_state():
+    x = _x((2, 3), "cpu")
+    y = F.layer_norm(x, (3,))
+    expected = y.numpy().copy()
+    G = np.random.default_rng(9).standard_normal((2, 3))
+    with minigrad.no_grad():
+        y.data[...] = 0  # the user scribbles on the output
+    y.backward(minigrad.tensor(G))
+    x2 = _x((2, 3), "cpu")
+    y2 = F.layer_norm(x2, (3,))
+    np.testing.assert_array_equal(y2.numpy(), expected)
+    y2.backward(minigrad.tensor(G))
+    np.testing.assert_array_equal(x.grad.numpy(), x2.grad.numpy())
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.layer_norm(minigrad.ones(2, 3), (4,)),
+     r"normalized_shape \(4,\) does not match .* shape \(2, 3\)"),
+    (lambda: F.layer_norm(minigrad.ones(2, 3), (3,), weight=minigrad.ones(2)),
+     r"weight has shape \(2,\), expected"),
+    (lambda: F.layer_norm(minigrad.ones(3), (2, 3)), r"normalized_shape \(2, 3\) does not match"),
+])
+def test_layer_norm_bad_shapes_raise(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_layer_norm_dtype_mismatch_raises_like_torch():
+    """float64 input with a float32 LayerNorm gave float64 .grad on float32 parameters."""
+    ln = nn.LayerNorm(4)
+    with pytest.raises(TypeError, match="float64.*float32"):
+        ln(minigrad.ones(2, 4, dtype=minigrad.float64))
+    assert ln.double()(minigrad.ones(2, 4, dtype=minigrad.float64)).dtype == minigrad.float64

@@ -1,0 +1,109 @@
+"""Activations: the primitive ones re-exported by nn (torch parity, gradcheck, float32 kept) and
+GELU, the op added end to end in docs/extending.md (gradcheck, torch parity, errors)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn
+from minigrad.testing import gradcheck
+from minigrad.nn.activation import _erf
+
+from parity import assert_step_matches
+
+
+f64 = minigrad.float64
+
+
+def rnd(*shape, scale=1.0, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape) * scale
+
+
+def T(a, device="cpu", requires_grad=False):
+    return minigrad.tensor(a, device=device, requires_grad=requires_grad)
+
+
+def _x(shape, device, scale=2.0, dtype=f64, requires_grad=True):
+    host = np.random.default_rng(1).standard_normal(shape) * scale
+    return minigrad.tensor(host, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+# ***** activations *****
+
+ACTIVATIONS = [
+    ("ReLU", lambda: nn.ReLU(), lambda t: t.nn.ReLU()),
+    ("LeakyReLU", lambda: nn.LeakyReLU(0.2), lambda t: t.nn.LeakyReLU(0.2)),
+    ("Tanh", lambda: nn.Tanh(), lambda t: t.nn.Tanh()),
+    ("Sigmoid", lambda: nn.Sigmoid(), lambda t: t.nn.Sigmoid()),
+    ("Softmax", lambda: nn.Softmax(dim=1), lambda t: t.nn.Softmax(dim=1)),
+    ("LogSoftmax", lambda: nn.LogSoftmax(dim=1), lambda t: t.nn.LogSoftmax(dim=1)),
+    ("Softmax0", lambda: nn.Softmax(dim=0), lambda t: t.nn.Softmax(dim=0)),
+    ("Identity", lambda: nn.Identity(), lambda t: t.nn.Identity()),
+    ("Flatten", lambda: nn.Flatten(), lambda t: t.nn.Flatten()),
+    ("Flatten0", lambda: nn.Flatten(0, 1), lambda t: t.nn.Flatten(0, 1)),
+]
+
+
+@pytest.mark.parametrize("name,ours,theirs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_torch_parity(name, ours, theirs):
+    torch = pytest.importorskip("torch")
+    x, G = rnd(4, 5, 3, scale=3), rnd(*ours()(T(rnd(4, 5, 3))).shape, seed=1)
+    assert_step_matches(ours(), theirs(torch), x, G, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,ours,theirs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_gradcheck_and_float32(device, name, ours, theirs):
+    x = T(rnd(3, 4, 2, scale=2).astype(np.float32), device, requires_grad=True)
+    y = ours()(x)
+    assert y.dtype == np.float32 and y.device == device
+    if device == "cpu":
+        gradcheck(ours(), T(rnd(3, 4, 2, scale=2) + 0.01, requires_grad=True))
+
+
+def test_activation_reprs():
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+
+
+# ***** GELU *****
+
+
+def test_erf_matches_math_erf():
+    xs = np.concatenate([np.linspace(-7, 7, 20001), [-2.5, 2.5, 0.0, 1e-300, -40.0, 40.0]])
+    ours = _erf(np, xs)
+    ref = np.array([math.erf(v) for v in xs])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-13)
+    assert _erf(np, xs.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_gradcheck(approximate, device):
+    x = _x((3, 5), device)
+    assert gradcheck(lambda x: F.gelu(x, approximate), x)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_keeps_float32(approximate, device):
+    x = _x((4,), device, dtype=minigrad.float32)
+    y = F.gelu(x, approximate)
+    y.backward(minigrad.ones(4, device=device))
+    assert y.dtype == minigrad.float32 and x.grad.dtype == minigrad.float32
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_torch_parity(approximate):
+    torch = pytest.importorskip("torch")
+    host = np.random.default_rng(2).standard_normal((6, 7)) * 3
+    G = np.random.default_rng(3).standard_normal((6, 7))
+    assert_step_matches(nn.GELU(approximate), torch.nn.GELU(approximate), host, G, rtol=1e-8, atol=1e-12)
+
+
+def test_gelu_bad_argument():
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'fast'"):
+        F.gelu(minigrad.ones(2), approximate="fast")
+    with pytest.raises(ValueError, match="'fast'"):
+        nn.GELU("fast")

@@ -1,0 +1,47 @@
+"""Dropout: inverted, seeded, off in eval."""
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import nn
+
+
+f64 = minigrad.float64
+
+
+def rnd(*shape, scale=1.0, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape) * scale
+
+
+def T(a, device="cpu", requires_grad=False):
+    return minigrad.tensor(a, device=device, requires_grad=requires_grad)
+
+
+# ***** Dropout *****
+
+
+def test_dropout_is_inverted_and_seeded(device):
+    x = minigrad.ones(200, 50, device=device, requires_grad=True)
+    drop = nn.Dropout(0.3)
+    minigrad.manual_seed(1)
+    y = drop(x)
+    minigrad.manual_seed(1)
+    np.testing.assert_array_equal(drop(x).numpy(), y.numpy())
+    a = y.numpy()
+    assert set(np.unique(a).tolist()) == {0.0, np.float32(1 / 0.7)}
+    assert abs((a == 0).mean() - 0.3) < 0.02
+    assert y.dtype == np.float32
+    G = rnd(200, 50).astype(np.float32)
+    y.backward(T(G, device))
+    np.testing.assert_allclose(x.grad.numpy(), G * a, rtol=1e-6)  # same mask, same scale
+
+
+def test_dropout_off_in_eval_and_edge_probabilities():
+    x = minigrad.randn(10, 10)
+    assert nn.Dropout(0.5).eval()(x) is x
+    assert nn.Dropout(0.0)(x) is x
+    np.testing.assert_array_equal(nn.Dropout(1.0)(x).numpy(), 0)
+    for p in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            nn.Dropout(p)
