@@ -291,8 +291,12 @@ def fake_mnist(n_train=30, n_test=12, seed=0):
         "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
         "test_labels": rng.integers(0, 10, n_test, dtype=np.uint8),
     }
-    files = {k: (name, md5(idx_bytes(arrays[k]))) for k, (name, _) in datasets.MNIST_FILES.items()}
-    return arrays, files
+    return arrays, checksums(arrays)
+
+
+def checksums(arrays):
+    """A FILES table (name, MD5 of the IDX content) for these arrays."""
+    return {k: (name, md5(idx_bytes(arrays[k]))) for k, (name, _) in datasets.MNIST_FILES.items()}
 
 
 def write_mnist(folder: Path, arrays, files, compress=True):
@@ -362,13 +366,15 @@ def test_load_mnist_partial_download_failure_is_reported(server, tmp_path):
 
 
 def test_load_mnist_rejects_wrong_shapes(tmp_path):
-    arrays, files = fake_mnist()
+    arrays, _ = fake_mnist()
     arrays["train_labels"] = arrays["train_labels"][:-1]
+    files = checksums(arrays)  # the right checksums: only the shapes are wrong
     write_mnist(tmp_path, arrays, files)
     with pytest.raises(IDXError, match="labels"):
         load_mnist(tmp_path, download=False, n_val=10, files=files)
-    arrays, files = fake_mnist()
+    arrays, _ = fake_mnist()
     arrays["test_images"] = arrays["test_images"][:, :27]
+    files = checksums(arrays)
     write_mnist(tmp_path, arrays, files)
     with pytest.raises(IDXError, match=r"\(N, 28, 28\)"):
         load_mnist(tmp_path, download=False, n_val=10, files=files)
