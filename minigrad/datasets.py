@@ -23,11 +23,13 @@ import contextlib
 import gzip
 import hashlib
 import io
+import json
 import math
 import os
 import struct
 import sys
 import tempfile
+import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
@@ -68,13 +70,14 @@ def _read_idx(f, name: str, md5: str | None = None) -> np.ndarray:
     """Read one IDX file from the stream `f`: the header first, then exactly the bytes it
     announces. Nothing past that is decompressed, so a small .gz that inflates to gigabytes (a
     "gzip bomb") costs no memory, and a header that lies about the size costs nothing either."""
-    digest = hashlib.md5(usedforsecurity=False)
+    digest = hashlib.md5(usedforsecurity=False) if md5 is not None else None
 
     def take(n):  # up to n bytes, grown chunk by chunk (never allocated up front from the header)
         buf = bytearray()
         while len(buf) < n and (chunk := f.read(min(_CHUNK, n - len(buf)))):
             buf += chunk
-        digest.update(buf)
+        if digest is not None:
+            digest.update(buf)
         return buf
 
     head = take(4)
@@ -97,7 +100,7 @@ def _read_idx(f, name: str, md5: str | None = None) -> np.ndarray:
         raise IDXError(f"{name}: the file holds more data than its header announces (shape {shape} of "
                        f"{dtype.name}, {4 + 4 * ndim + size} bytes): trailing bytes, or not an IDX file; "
                        "reading stopped there")
-    if md5 is not None and digest.hexdigest() != md5:
+    if digest is not None and digest.hexdigest() != md5:
         raise IDXError(f"{name}: checksum mismatch: the content has MD5 {digest.hexdigest()}, expected "
                        f"{md5}. It is not the expected file (another version, or modified): delete it "
                        "and download it again, or put the original file there.")
@@ -170,6 +173,34 @@ def _find(folder: Path, name: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+# Hashing all of MNIST takes about 0.1 s, a third of loading it. So a file whose checksum matched
+# is remembered in _VERIFIED under the cache folder, by path, with its size and modification time,
+# and trusted without hashing only while both are unchanged. Nothing is written next to the data
+# (a --data folder may be read-only, or someone else's); where the record cannot be written,
+# files are simply hashed on every load.
+_VERIFIED = "verified.json"
+
+
+def _verified_files() -> dict:
+    try:
+        return json.loads((default_data_dir().parent / _VERIFIED).read_text())
+    except (OSError, ValueError):  # none yet, unreadable, or half-written by a killed process
+        return {}
+
+
+def _remember_verified(stamps: dict) -> None:
+    record = {k: v for k, v in (_verified_files() | stamps).items() if os.path.exists(k)}
+    path = default_data_dir().parent / _VERIFIED
+    tmp = path.with_name(f".{_VERIFIED}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(record, indent=1))
+        os.replace(tmp, path)  # whole or not at all; with two writers, the last one wins
+    except OSError:  # a read-only home: verify again next time
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _md5_of(path: Path) -> str:
@@ -348,16 +379,25 @@ def load_mnist(root=None, download: bool = True, n_val: int = 5000, mirrors=MNIS
             raise MNISTNotFoundError(_not_found_message(folder, missing, f"\nDownload failed: {e}")) from None
     elif missing:
         raise MNISTNotFoundError(_not_found_message(folder, missing))
-    # Checksummed on every load, not only after a download: a different file in the folder must
-    # not be used silently. The MD5 is computed while the file is read anyway (about 10% of the
-    # load time), so nothing needs to be remembered or written next to the data.
+    # Every file is checksummed, not only after a download: a different file in the folder must
+    # not be used silently. A file that passed is remembered (see _VERIFIED) and not hashed again.
+    record, passed = _verified_files(), {}
+
     def read(key):
-        return read_idx(paths[key], files[key][1]), str(paths[key])
+        path, md5 = paths[key], files[key][1]
+        st, where = path.stat(), str(path.resolve())  # stat first: a change while reading shows next time
+        stamp = [st.st_size, st.st_mtime_ns, md5]
+        raw = read_idx(path, None if record.get(where) == stamp else md5)
+        if time.time_ns() - st.st_mtime_ns > 2 * 10**9:  # a file written just now could change
+            passed[where] = stamp  # again within the same mtime tick: remember only settled files
+        return raw, str(path)
 
     train = _images(*read("train_images"))
     train_y = _labels(*read("train_labels"), len(train))
     test = _images(*read("test_images"))
     test_y = _labels(*read("test_labels"), len(test))
+    if any(record.get(k) != v for k, v in passed.items()):
+        _remember_verified(passed)
     return MNIST(train[n_val:], train_y[n_val:], train[:n_val], train_y[:n_val], test, test_y,
                  source=str(folder))
 

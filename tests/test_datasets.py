@@ -25,6 +25,12 @@ HAVE_REAL = all((Path(REAL) / f"{n}.gz").is_file() or (Path(REAL) / n).is_file()
                 for n, _ in datasets.MNIST_FILES.values())
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Never read or write the real cache folder (where verified checksums are remembered)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 # ***** helpers: an IDX writer written independently of the reader *****
 
 _CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
@@ -397,12 +403,52 @@ def test_cached_file_with_wrong_checksum_is_refused(tmp_path, compress):
     assert "delete" in msg.lower()
 
 
-def test_checksums_are_verified_in_a_read_only_folder(tmp_path):
+def age(folder: Path, seconds=60):
+    """Set the files' modification times in the past (files written just now are not remembered)."""
+    for p in folder.iterdir():
+        t = p.stat().st_mtime - seconds
+        os.utime(p, (t, t))
+
+
+def count_hashes(monkeypatch):
+    calls = []
+    real = hashlib.md5
+    monkeypatch.setattr(hashlib, "md5", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_verified_checksums_are_remembered_while_size_and_mtime_match(tmp_path, monkeypatch):
+    arrays, files = fake_mnist()
+    write_mnist(tmp_path, arrays, files)
+    age(tmp_path)
+    hashed = count_hashes(monkeypatch)
+    load_mnist(tmp_path, download=False, n_val=10, files=files)
+    assert len(hashed) == 4
+    check_split(load_mnist(tmp_path, download=False, n_val=10, files=files), arrays, 10)
+    assert len(hashed) == 4  # remembered: not hashed again
+    assert leftovers(tmp_path) == sorted(name + ".gz" for name, _ in files.values())  # nothing written here
+    # another file in its place (same size, new mtime) is hashed again, and refused
+    path = tmp_path / (files["test_labels"][0] + ".gz")
+    path.write_bytes(gzip.compress(idx_bytes(arrays["test_labels"][::-1].copy())))
+    with pytest.raises(IDXError, match=files["test_labels"][1]):
+        load_mnist(tmp_path, download=False, n_val=10, files=files)
+    assert len(hashed) == 5
+
+
+@pytest.mark.parametrize("what", ["data", "cache"])
+def test_checksums_are_verified_when_nothing_can_be_written(tmp_path, monkeypatch, what):
+    """The real data folder is read-only; a cache folder that cannot be written must not break
+    loading either (a cache path under a plain file fails even for root, unlike chmod)."""
     arrays, files = fake_mnist()
     write_mnist(tmp_path / "ro", arrays, files)
+    age(tmp_path / "ro")
+    if what == "cache":
+        (tmp_path / "file").write_bytes(b"")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file" / "cache"))
     os.chmod(tmp_path / "ro", 0o555)
     try:
-        check_split(load_mnist(tmp_path / "ro", download=False, n_val=10, files=files), arrays, 10)
+        for _ in range(2):
+            check_split(load_mnist(tmp_path / "ro", download=False, n_val=10, files=files), arrays, 10)
         files["train_images"] = (files["train_images"][0], "0" * 32)
         with pytest.raises(IDXError, match="0" * 32):
             load_mnist(tmp_path / "ro", download=False, n_val=10, files=files)
