@@ -89,7 +89,8 @@ def _read_idx(f, name: str, md5: str | None = None) -> np.ndarray:
     dtype, ndim = np.dtype(_IDX_TYPES[head[2]]), head[3]
     dims = take(4 * ndim)
     if ndim == 0 or len(dims) < 4 * ndim:
-        raise IDXError(f"{name}: header announces {ndim} dimensions but the file is only {4 + len(dims)} bytes")
+        raise IDXError(f"{name}: header announces {ndim} dimensions but the file is only "
+                       f"{4 + len(dims)} bytes")
     shape = struct.unpack(f">{ndim}I", dims)
     size = math.prod(shape) * dtype.itemsize  # Python ints: a huge shape cannot wrap around as in int64
     data = take(size)

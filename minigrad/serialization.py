@@ -144,14 +144,15 @@ def load(path) -> OrderedDict:
     """
     path = os.fspath(path)
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb") as f:  # our own handle: NumPy leaks its own when the zip is broken
             head = f.read(8)
-        what = _foreign(head)
-        if what is None:
-            with np.load(path, allow_pickle=False) as z:  # a zip (.npz) here: .npy and pickles were caught
-                what = _foreign(head, z.files)
-                if what is None:
-                    return OrderedDict((k, Tensor(z[k])) for k in z.files)  # reads (and CRC-checks) every array
+            what = _foreign(head)
+            if what is None:
+                f.seek(0)
+                with np.load(f, allow_pickle=False) as z:  # a zip (.npz) here: .npy and pickles were caught
+                    what = _foreign(head, z.files)
+                    if what is None:  # reading each array also checks its CRC
+                        return OrderedDict((k, Tensor(z[k])) for k in z.files)
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:

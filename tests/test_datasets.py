@@ -265,7 +265,8 @@ def test_download_checksum_streams_a_gzip_bomb(server, tmp_path, bomb):
 
     def download():
         with pytest.raises(DownloadError, match="checksum mismatch"):
-            download_file("bomb-idx1-ubyte", tmp_path, "0" * 32, mirrors=[server.url], timeout=5, progress=False)
+            download_file("bomb-idx1-ubyte", tmp_path, "0" * 32, mirrors=[server.url], timeout=5,
+                          progress=False)
 
     assert peak_mb(download) < 16
     assert leftovers(tmp_path) == []

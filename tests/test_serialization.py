@@ -248,10 +248,11 @@ def test_temp_files_of_dead_writers_are_removed(tmp_path):
                           text=True).stdout.strip()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        stale = tmp_path / minigrad.serialization._temp_name("a.npz", int(dead), "x1")
-        live = tmp_path / minigrad.serialization._temp_name("b.npz", alive.pid, "x2")
-        other_host = tmp_path / minigrad.serialization._temp_name("c.npz", int(dead), "x3", host="elsewhere")
-        old_other_host = tmp_path / minigrad.serialization._temp_name("d.npz", int(dead), "x4", host="elsewhere")
+        temp = minigrad.serialization._temp_name
+        stale = tmp_path / temp("a.npz", int(dead), "x1")
+        live = tmp_path / temp("b.npz", alive.pid, "x2")
+        other_host = tmp_path / temp("c.npz", int(dead), "x3", host="elsewhere")
+        old_other_host = tmp_path / temp("d.npz", int(dead), "x4", host="elsewhere")
         mine = ["a.npz", ".a.npz.tmp", ".hidden"]  # not of save's naming: never touched
         for p in [stale, live, other_host, old_other_host] + [tmp_path / m for m in mine]:
             p.write_bytes(b"x")
