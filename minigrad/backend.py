@@ -81,7 +81,9 @@ def check_device(device: str) -> str:
             raise RuntimeError(
                 "device 'cuda' is not available: "
                 + (f"CuPy could not be used ({_cupy_error!r})" if _cupy_error else "CuPy found no GPU")
-                + ". Install the extra with `pip install minigrad[cuda]` on a machine with an NVIDIA GPU."
+                + ". On a machine with an NVIDIA GPU, install CuPy for its CUDA version: from a checkout "
+                'of minigrad `pip install -e ".[cuda12]"` (or `".[cuda13]"`), otherwise CuPy\'s own '
+                "package `pip install cupy-cuda12x` (or `cupy-cuda13x`)."
             )
         return "cuda"
     if device == "cpu" or device in _extra:

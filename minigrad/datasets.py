@@ -19,11 +19,17 @@ MINIGRAD_DATA, then the cache folder (`$XDG_CACHE_HOME/minigrad/mnist`, by defau
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import io
+import json
+import math
 import os
+import struct
 import sys
 import tempfile
+import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
@@ -45,46 +51,79 @@ class IDXError(ValueError):
     """An IDX file that is truncated, corrupted or not IDX at all."""
 
 
-def _read_bytes(path: Path) -> bytes:
+_CHUNK = 1 << 20  # files are read in 1 MB pieces, so memory follows what a file really holds
+
+
+@contextlib.contextmanager
+def _open_decompressed(path: Path):
+    """The content of `path` as a stream, decompressed on the fly if it is gzip (recognised by
+    its magic bytes, not its name); a broken gzip stream raises IDXError naming the file."""
     with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] != b"\x1f\x8b":  # not gzip: a raw IDX file
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as e:  # EOFError: the .gz was cut short
-        raise IDXError(f"{path}: the gzip stream is truncated or corrupted ({e}); delete the file "
-                       "and download it again") from None
+        try:
+            yield gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:  # EOFError: the .gz was cut short
+            raise IDXError(f"{path}: the gzip stream is truncated or corrupted ({e}); delete the "
+                           "file and download it again") from None
+
+
+def _read_idx(f, name: str, md5: str | None = None) -> np.ndarray:
+    """Read one IDX file from the stream `f`: the header first, then exactly the bytes it
+    announces. Nothing past that is decompressed, so a small .gz that inflates to gigabytes (a
+    "gzip bomb") costs no memory, and a header that lies about the size costs nothing either."""
+    digest = hashlib.md5(usedforsecurity=False) if md5 is not None else None
+
+    def take(n):  # up to n bytes, grown chunk by chunk (never allocated up front from the header)
+        buf = bytearray()
+        while len(buf) < n and (chunk := f.read(min(_CHUNK, n - len(buf)))):
+            buf += chunk
+        if digest is not None:
+            digest.update(buf)
+        return buf
+
+    head = take(4)
+    if len(head) < 4:
+        raise IDXError(f"{name}: {len(head)} bytes is too short for an IDX header")
+    if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
+        raise IDXError(f"{name}: bad magic number {head.hex()} (expected 0000TTNN with type "
+                       f"TT in {sorted(hex(t) for t in _IDX_TYPES)}): not an IDX file")
+    dtype, ndim = np.dtype(_IDX_TYPES[head[2]]), head[3]
+    dims = take(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
+        raise IDXError(f"{name}: header announces {ndim} dimensions but the file is only "
+                       f"{4 + len(dims)} bytes")
+    shape = struct.unpack(f">{ndim}I", dims)
+    size = math.prod(shape) * dtype.itemsize  # Python ints: a huge shape cannot wrap around as in int64
+    data = take(size)
+    if len(data) < size:
+        raise IDXError(f"{name}: shape {shape} of {dtype.name} needs {4 + 4 * ndim + size} bytes, the "
+                       f"file has {4 + 4 * ndim + len(data)} (truncated)")
+    if f.read(1):
+        raise IDXError(f"{name}: the file holds more data than its header announces (shape {shape} of "
+                       f"{dtype.name}, {4 + 4 * ndim + size} bytes): trailing bytes, or not an IDX file; "
+                       "reading stopped there")
+    if digest is not None and digest.hexdigest() != md5:
+        raise IDXError(f"{name}: checksum mismatch: the content has MD5 {digest.hexdigest()}, expected "
+                       f"{md5}. It is not the expected file (another version, or modified): delete it "
+                       "and download it again, or put the original file there.")
+    # the bytearray is writable, so only a byte swap (not uint8) copies
+    return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
 def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
     """Parse the bytes of an (uncompressed) IDX file; raises IDXError with the reason."""
-    if len(raw) < 4:
-        raise IDXError(f"{name}: {len(raw)} bytes is too short for an IDX header")
-    if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise IDXError(f"{name}: bad magic number {raw[:4].hex()} (expected 0000TTNN with type "
-                       f"TT in {sorted(hex(t) for t in _IDX_TYPES)}): not an IDX file")
-    dtype, ndim = np.dtype(_IDX_TYPES[raw[2]]), raw[3]
-    if ndim == 0 or len(raw) < 4 + 4 * ndim:
-        raise IDXError(f"{name}: header announces {ndim} dimensions but the file is only {len(raw)} bytes")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = 4 + 4 * ndim + int(np.prod(shape)) * dtype.itemsize
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "has trailing bytes"
-        raise IDXError(f"{name}: shape {shape} of {dtype.name} needs {expected} bytes, the file has "
-                       f"{len(raw)} ({what})")
-    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
+    return _read_idx(io.BytesIO(raw), name)
 
 
-def read_idx(path) -> np.ndarray:
+def read_idx(path, md5: str | None = None) -> np.ndarray:
     """Read an IDX file, raw or gzip-compressed, into a NumPy array.
 
-    Magic number, dimensions and size are checked: a truncated or corrupted file raises
-    `IDXError` naming the file and what is wrong.
+    Magic number, dimensions and size are checked, and with `md5` the checksum of the
+    (decompressed) content: a truncated, corrupted or unexpected file raises `IDXError` naming
+    the file and what is wrong. Only as many bytes as the header announces are decompressed.
     """
     path = Path(path)
-    return parse_idx(_read_bytes(path), str(path))
+    with _open_decompressed(path) as f:
+        return _read_idx(f, str(path), md5)
 
 
 # ***** where MNIST comes from *****
@@ -137,8 +176,54 @@ def _find(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+# Hashing all of MNIST takes about 0.1 s, a third of loading it. So a file whose checksum matched
+# is remembered in _VERIFIED under the cache folder, by path, with its size and modification time,
+# and trusted without hashing only while both are unchanged. Nothing is written next to the data
+# (a --data folder may be read-only, or someone else's); where the record cannot be written,
+# files are simply hashed on every load.
+_VERIFIED = "verified.json"
+
+
+def _verified_files() -> dict:
+    try:
+        return json.loads((default_data_dir().parent / _VERIFIED).read_text())
+    except (OSError, ValueError):  # none yet, unreadable, or half-written by a killed process
+        return {}
+
+
+def _remember_verified(stamps: dict) -> None:
+    record = {k: v for k, v in (_verified_files() | stamps).items() if os.path.exists(k)}
+    path = default_data_dir().parent / _VERIFIED
+    tmp = path.with_name(f".{_VERIFIED}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(record, indent=1))
+        os.replace(tmp, path)  # whole or not at all; with two writers, the last one wins
+    except OSError:  # a read-only home: verify again next time
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _md5_of(path: Path) -> str:
+    """MD5 of the decompressed content, computed chunk by chunk (memory stays flat)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with _open_decompressed(path) as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # mkdir only says "File exists": find what is in the way
+        for p in (folder, *folder.parents):
+            if p.is_symlink() and not p.exists():
+                raise DownloadError(f"cannot create {folder}: {p} is a symbolic link to {os.readlink(p)}, "
+                                    "which does not exist; create that folder or remove the link") from None
+            if p.exists() and not p.is_dir():
+                raise DownloadError(f"cannot create {folder}: {p} is a file, not a folder") from None
+        raise
 
 
 # ***** the downloader *****
@@ -198,7 +283,7 @@ def download_file(name: str, folder, md5: str, mirrors=MNIST_MIRRORS, timeout: f
     Raises `DownloadError` listing each URL and why it failed.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     dest, errors = folder / (name + ".gz"), []
     for mirror in mirrors:
         url = mirror + name + ".gz"
@@ -206,7 +291,7 @@ def download_file(name: str, folder, md5: str, mirrors=MNIST_MIRRORS, timeout: f
         try:
             with os.fdopen(fd, "wb") as out:
                 _fetch(url, out, timeout, progress)
-            got = _md5(_read_bytes(Path(tmp)))
+            got = _md5_of(Path(tmp))
             if got != md5:
                 raise DownloadError(f"checksum mismatch: MD5 {got}, expected {md5}")
             os.replace(tmp, dest)  # atomic: dest is either absent or complete
@@ -295,10 +380,25 @@ def load_mnist(root=None, download: bool = True, n_val: int = 5000, mirrors=MNIS
             raise MNISTNotFoundError(_not_found_message(folder, missing, f"\nDownload failed: {e}")) from None
     elif missing:
         raise MNISTNotFoundError(_not_found_message(folder, missing))
-    train = _images(read_idx(paths["train_images"]), str(paths["train_images"]))
-    train_y = _labels(read_idx(paths["train_labels"]), str(paths["train_labels"]), len(train))
-    test = _images(read_idx(paths["test_images"]), str(paths["test_images"]))
-    test_y = _labels(read_idx(paths["test_labels"]), str(paths["test_labels"]), len(test))
+    # Every file is checksummed, not only after a download: a different file in the folder must
+    # not be used silently. A file that passed is remembered (see _VERIFIED) and not hashed again.
+    record, passed = _verified_files(), {}
+
+    def read(key):
+        path, md5 = paths[key], files[key][1]
+        st, where = path.stat(), str(path.resolve())  # stat first: a change while reading shows next time
+        stamp = [st.st_size, st.st_mtime_ns, md5]
+        raw = read_idx(path, None if record.get(where) == stamp else md5)
+        if time.time_ns() - st.st_mtime_ns > 2 * 10**9:  # a file written just now could change
+            passed[where] = stamp  # again within the same mtime tick: remember only settled files
+        return raw, str(path)
+
+    train = _images(*read("train_images"))
+    train_y = _labels(*read("train_labels"), len(train))
+    test = _images(*read("test_images"))
+    test_y = _labels(*read("test_labels"), len(test))
+    if any(record.get(k) != v for k, v in passed.items()):
+        _remember_verified(passed)
     return MNIST(train[n_val:], train_y[n_val:], train[:n_val], train_y[:n_val], test, test_y,
                  source=str(folder))
 
@@ -312,9 +412,9 @@ def load_mnist_sample() -> MNIST:
     >>> load_mnist_sample()
     MNIST(train=7000, val=1000, test=2000, source='bundled sample (10,000 MNIST test images)')
     """
-    name_x, name_y = MNIST_FILES["test_images"][0], MNIST_FILES["test_labels"][0]
-    x = _images(read_idx(SAMPLE_DIR / (name_x + ".gz")), name_x)
-    y = _labels(read_idx(SAMPLE_DIR / (name_y + ".gz")), name_y, len(x))
+    (name_x, md5_x), (name_y, md5_y) = MNIST_FILES["test_images"], MNIST_FILES["test_labels"]
+    x = _images(read_idx(SAMPLE_DIR / (name_x + ".gz"), md5_x), name_x)
+    y = _labels(read_idx(SAMPLE_DIR / (name_y + ".gz"), md5_y), name_y, len(x))
     return MNIST(x[1000:8000], y[1000:8000], x[:1000], y[:1000], x[8000:], y[8000:],
                  source="bundled sample (10,000 MNIST test images)", is_sample=True)
 

@@ -18,7 +18,11 @@ machine, and it is read with `allow_pickle=False`, so loading a file never runs 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import socket
+import stat
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -27,13 +31,63 @@ import numpy as np
 from . import backend
 from .tensor import Tensor
 
+# ***** temporary files *****
+# save() writes `.<name>.<host>.<pid>.<random>.minigrad-tmp` next to the target and renames it
+# into place. A killed save leaves that file behind; the next save into the same folder removes
+# such files when their writer is certainly gone: a process of this machine that no longer exists,
+# or any writer at all after a day (a pid from another machine sharing the folder means nothing
+# here, and no save takes a day). Files of any other name are never touched.
+
+_HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname()) or "host"  # no dots: the name parses
+_TEMP = re.compile(r"\..+\.(?P<host>[\w-]+)\.(?P<pid>\d+)\.\w+\.minigrad-tmp")
+_STALE_AFTER_S = 24 * 3600
+
+
+def _temp_name(target: str, pid: int, tag: str, host: str = _HOST) -> str:
+    return f".{target[:100]}.{host}.{pid}.{tag}.minigrad-tmp"  # [:100]: stay under NAME_MAX
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: trust only the age
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: checks that the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by another user
+        pass
+    return True
+
+
+def _remove_stale_temp_files(folder: str) -> None:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = _TEMP.fullmatch(name)
+        if m is None:
+            continue
+        path = os.path.join(folder, name)
+        try:
+            dead = m["host"] == _HOST and not _process_exists(int(m["pid"]))
+            if dead or time.time() - os.lstat(path).st_mtime > _STALE_AFTER_S:
+                os.remove(path)
+        except OSError:  # removed meanwhile, or not ours to remove: leave it
+            pass
+
+
+# ***** save / load *****
+
 
 def save(state_dict, path) -> None:
     """Write a mapping of names to Tensors (or arrays, or numbers) to `path` as .npz.
 
     The values are copied to the host; the model they came from is not changed. The file is
     written to a temporary name and then renamed, so an interrupted save never leaves a
-    half-written file under `path`.
+    half-written file under `path` (the old file, if any, stays whole). A new file gets the
+    usual permissions (0o666 less the umask), an overwritten file keeps its own. Temporary files
+    that killed saves left in the folder are removed (see `_remove_stale_temp_files`).
     """
     arrays = {}
     for k, v in state_dict.items():
@@ -45,9 +99,16 @@ def save(state_dict, path) -> None:
         arrays[k] = np.asarray(backend.to_numpy(data) if hasattr(data, "shape") else data)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    _remove_stale_temp_files(folder)  # first: a killed save's file may be what fills the disk
+    tmp = os.path.join(folder, _temp_name(os.path.basename(path), os.getpid(), secrets.token_hex(4)))
+    # os.open applies the umask to 0o666 as for any new file (tempfile.mkstemp would give 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:  # a file object: NumPy does not append ".npz" to the name
+            try:
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))  # rewriting a file keeps its mode
+            except FileNotFoundError:
+                pass
             np.savez(f, **arrays)
         os.replace(tmp, path)
     except BaseException:
@@ -56,18 +117,42 @@ def save(state_dict, path) -> None:
         raise
 
 
+_CONVERT = ("Convert it where PyTorch is installed: sd = torch.load(path, map_location='cpu'); "
+            "minigrad.save({k: v.numpy() for k, v in sd.items()}, 'model.npz')")
+
+
+def _foreign(head: bytes, names=()) -> str | None:
+    """What a file that is not a minigrad state dict is, and what to do with it; None if it
+    looks like one. `head`: its first bytes; `names`: the members if it is a zip archive."""
+    if head.startswith(b"\x93NUMPY"):
+        return ("holds a single NumPy array (.npy), not a state dict: read it with numpy.load, "
+                "and write state dicts with minigrad.save(model.state_dict(), path)")
+    if head.startswith(b"\x80"):  # the PROTO opcode that starts every pickle of protocol 2 or later
+        return ("is a Python pickle (for example a PyTorch checkpoint from before PyTorch 1.6); "
+                "minigrad never unpickles files, since unpickling can run any code. " + _CONVERT)
+    if any(n.rsplit("/", 1)[-1] == "data.pkl" for n in names):  # torch.save's zip layout
+        return "is a PyTorch checkpoint (written by torch.save), not a minigrad .npz file. " + _CONVERT
+    return None
+
+
 def load(path) -> OrderedDict:
     """Read a file written by `save` into an OrderedDict of CPU Tensors (in the saved order).
     `model.load_state_dict(...)` moves them to the model's device.
 
-    Raises ValueError naming the file if it is truncated, corrupt or not an .npz archive.
+    Raises ValueError naming the file if it is truncated, corrupt or not an .npz archive, and
+    saying what it is instead when it is a .npy array, a pickle or a PyTorch checkpoint.
     """
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not a state dict")
-            return OrderedDict((k, Tensor(z[k])) for k in z.files)  # reads (and CRC-checks) every array
+        with open(path, "rb") as f:  # our own handle: NumPy leaks its own when the zip is broken
+            head = f.read(8)
+            what = _foreign(head)
+            if what is None:
+                f.seek(0)
+                with np.load(f, allow_pickle=False) as z:  # a zip (.npz) here: .npy and pickles were caught
+                    what = _foreign(head, z.files)
+                    if what is None:  # reading each array also checks its CRC
+                        return OrderedDict((k, Tensor(z[k])) for k in z.files)
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
@@ -75,3 +160,4 @@ def load(path) -> OrderedDict:
             f"load: {path!r} is not a readable minigrad state dict (.npz); it may be truncated or "
             f"corrupt ({type(e).__name__}: {e})"
         ) from None
+    raise ValueError(f"load: {path!r} {what}")

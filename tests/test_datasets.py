@@ -7,6 +7,7 @@ import os
 import socket
 import struct
 import threading
+import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,6 +23,12 @@ from minigrad.datasets import (
 REAL = os.environ.get("MINIGRAD_DATA") or str(Path(__file__).resolve().parents[2] / "shared/data/mnist")
 HAVE_REAL = all((Path(REAL) / f"{n}.gz").is_file() or (Path(REAL) / n).is_file()
                 for n, _ in datasets.MNIST_FILES.values())
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Never read or write the real cache folder (where verified checksums are remembered)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 # ***** helpers: an IDX writer written independently of the reader *****
@@ -92,6 +99,49 @@ def test_corrupted_gzip_is_a_clear_error(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(IDXError, match="truncated or corrupted"):
         read_idx(path)
+
+
+def test_header_whose_size_overflows_int64_is_a_clear_error(tmp_path):
+    """65536**4 bytes wraps to 0 in int64 arithmetic: the reader must not believe a 20-byte file
+    holds that array (it used to fail inside NumPy's reshape)."""
+    path = tmp_path / "x.idx"
+    path.write_bytes(struct.pack(">BBBB4I", 0, 0, 0x08, 4, *[65536] * 4))
+    with pytest.raises(IDXError, match=r"x\.idx: shape \(65536, 65536, 65536, 65536\) of uint8 needs "
+                                       r"\d+ bytes, the file has 20"):
+        read_idx(path)
+
+
+# A gzip bomb: the header announces ten bytes, the stream inflates to 200 MB of zeros (~200 KB).
+BOMB_MB = 200
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bomb") / "bomb-idx1-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(struct.pack(">BBBBI", 0, 0, 0x08, 1, 10))
+        zeros = bytes(1 << 20)
+        for _ in range(BOMB_MB):
+            f.write(zeros)
+    return path
+
+
+def peak_mb(fn):
+    """Run fn() and return the peak Python memory it allocated, in MB."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_gzip_bomb_is_refused_without_inflating_it(bomb):
+    def read():
+        with pytest.raises(IDXError, match=r"bomb-idx1-ubyte\.gz: .*more data than its header announces"):
+            read_idx(bomb)
+
+    assert peak_mb(read) < 16  # the bomb inflates to 200 MB
 
 
 # ***** a local HTTP server that serves generated files *****
@@ -210,6 +260,32 @@ def test_failed_download_keeps_existing_file(server, tmp_path):
     assert leftovers(tmp_path) == ["f-idx1-ubyte.gz"]
 
 
+def test_download_checksum_streams_a_gzip_bomb(server, tmp_path, bomb):
+    server.files["/bomb-idx1-ubyte.gz"] = bomb.read_bytes()
+
+    def download():
+        with pytest.raises(DownloadError, match="checksum mismatch"):
+            download_file("bomb-idx1-ubyte", tmp_path, "0" * 32, mirrors=[server.url], timeout=5,
+                          progress=False)
+
+    assert peak_mb(download) < 16
+    assert leftovers(tmp_path) == []
+
+
+def test_broken_cache_symlink_is_named(server, tmp_path):
+    """The cache folder is a symlink whose target is gone: say so (mkdir said only "File exists")."""
+    arrays, files = fake_mnist()
+    for key, (name, _) in files.items():
+        serve(server, name, arrays[key])
+    link = tmp_path / "mnist"
+    link.symlink_to(tmp_path / "gone")
+    with pytest.raises(MNISTNotFoundError, match=rf"{link} is a symbolic link to {tmp_path / 'gone'}, "
+                                                 "which does not exist"):
+        load_mnist(link, mirrors=[server.url], files=files, progress=False)
+    (tmp_path / "gone").mkdir()  # what the message suggests: then it works
+    check_split(load_mnist(link, n_val=10, mirrors=[server.url], files=files, progress=False), arrays, 10)
+
+
 # ***** MNIST loading *****
 
 
@@ -222,8 +298,12 @@ def fake_mnist(n_train=30, n_test=12, seed=0):
         "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
         "test_labels": rng.integers(0, 10, n_test, dtype=np.uint8),
     }
-    files = {k: (name, md5(idx_bytes(arrays[k]))) for k, (name, _) in datasets.MNIST_FILES.items()}
-    return arrays, files
+    return arrays, checksums(arrays)
+
+
+def checksums(arrays):
+    """A FILES table (name, MD5 of the IDX content) for these arrays."""
+    return {k: (name, md5(idx_bytes(arrays[k]))) for k, (name, _) in datasets.MNIST_FILES.items()}
 
 
 def write_mnist(folder: Path, arrays, files, compress=True):
@@ -293,16 +373,89 @@ def test_load_mnist_partial_download_failure_is_reported(server, tmp_path):
 
 
 def test_load_mnist_rejects_wrong_shapes(tmp_path):
-    arrays, files = fake_mnist()
+    arrays, _ = fake_mnist()
     arrays["train_labels"] = arrays["train_labels"][:-1]
+    files = checksums(arrays)  # the right checksums: only the shapes are wrong
     write_mnist(tmp_path, arrays, files)
     with pytest.raises(IDXError, match="labels"):
         load_mnist(tmp_path, download=False, n_val=10, files=files)
-    arrays, files = fake_mnist()
+    arrays, _ = fake_mnist()
     arrays["test_images"] = arrays["test_images"][:, :27]
+    files = checksums(arrays)
     write_mnist(tmp_path, arrays, files)
     with pytest.raises(IDXError, match=r"\(N, 28, 28\)"):
         load_mnist(tmp_path, download=False, n_val=10, files=files)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_cached_file_with_wrong_checksum_is_refused(tmp_path, compress):
+    """A valid IDX file that is not the expected one (here: the test labels reversed) is caught
+    every time it is loaded, not only when it was downloaded; the message says how to fix it."""
+    arrays, files = fake_mnist()
+    good = arrays["test_labels"]
+    arrays["test_labels"] = good[::-1].copy()
+    write_mnist(tmp_path, arrays, files, compress)
+    name = files["test_labels"][0] + (".gz" if compress else "")
+    with pytest.raises(IDXError) as info:
+        load_mnist(tmp_path, download=False, n_val=10, files=files)
+    msg = str(info.value)
+    assert str(tmp_path / name) in msg
+    assert files["test_labels"][1] in msg and md5(idx_bytes(arrays["test_labels"])) in msg
+    assert "delete" in msg.lower()
+
+
+def age(folder: Path, seconds=60):
+    """Set the files' modification times in the past (files written just now are not remembered)."""
+    for p in folder.iterdir():
+        t = p.stat().st_mtime - seconds
+        os.utime(p, (t, t))
+
+
+def count_hashes(monkeypatch):
+    calls = []
+    real = hashlib.md5
+    monkeypatch.setattr(hashlib, "md5", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_verified_checksums_are_remembered_while_size_and_mtime_match(tmp_path, monkeypatch):
+    arrays, files = fake_mnist()
+    write_mnist(tmp_path, arrays, files)
+    age(tmp_path)
+    hashed = count_hashes(monkeypatch)
+    load_mnist(tmp_path, download=False, n_val=10, files=files)
+    assert len(hashed) == 4
+    check_split(load_mnist(tmp_path, download=False, n_val=10, files=files), arrays, 10)
+    assert len(hashed) == 4  # remembered: not hashed again
+    assert leftovers(tmp_path) == sorted(name + ".gz" for name, _ in files.values())  # nothing written here
+    # another file in its place (same size, new mtime) is hashed again, and refused
+    path = tmp_path / (files["test_labels"][0] + ".gz")
+    path.write_bytes(gzip.compress(idx_bytes(arrays["test_labels"][::-1].copy())))
+    with pytest.raises(IDXError, match=files["test_labels"][1]):
+        load_mnist(tmp_path, download=False, n_val=10, files=files)
+    assert len(hashed) == 5
+
+
+@pytest.mark.parametrize("what", ["data", "cache"])
+def test_checksums_are_verified_when_nothing_can_be_written(tmp_path, monkeypatch, what):
+    """The real data folder is read-only; a cache folder that cannot be written must not break
+    loading either (a cache path under a plain file fails even for root, unlike chmod)."""
+    arrays, files = fake_mnist()
+    write_mnist(tmp_path / "ro", arrays, files)
+    age(tmp_path / "ro")
+    if what == "cache":
+        (tmp_path / "file").write_bytes(b"")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file" / "cache"))
+    os.chmod(tmp_path / "ro", 0o555)
+    try:
+        for _ in range(2):
+            check_split(load_mnist(tmp_path / "ro", download=False, n_val=10, files=files), arrays, 10)
+        files["train_images"] = (files["train_images"][0], "0" * 32)
+        with pytest.raises(IDXError, match="0" * 32):
+            load_mnist(tmp_path / "ro", download=False, n_val=10, files=files)
+        assert leftovers(tmp_path / "ro") == sorted(name + ".gz" for name, _ in files.values())
+    finally:
+        os.chmod(tmp_path / "ro", 0o755)
 
 
 def test_data_folder_order(tmp_path, monkeypatch):

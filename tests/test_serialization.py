@@ -2,6 +2,11 @@
 clearly and leave the model untouched; saving has no side effect; files are device-neutral."""
 
 import os
+import pickle
+import stat
+import subprocess
+import sys
+import time
 import zipfile
 
 import numpy as np
@@ -163,3 +168,98 @@ def test_saved_file_is_a_plain_npz(tmp_path):
     with zipfile.ZipFile(tmp_path / "bn.npz") as z:
         assert sorted(z.namelist()) == ["bias.npy", "num_batches_tracked.npy", "running_mean.npy",
                                         "running_var.npy", "weight.npy"]
+
+
+# ***** files that are not minigrad state dicts say what they are *****
+
+
+def test_load_of_a_npy_file_says_what_to_do(tmp_path):
+    np.save(tmp_path / "w.npy", np.ones(3))
+    with pytest.raises(ValueError, match=r"w\.npy.*a single NumPy array \(\.npy\).*numpy\.load"):
+        minigrad.load(tmp_path / "w.npy")
+
+
+def test_load_of_a_pytorch_checkpoint_says_what_to_do(tmp_path):
+    """torch.save writes a zip holding <name>/data.pkl (built here by hand: no torch needed)."""
+    path = tmp_path / "model.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("model/data.pkl", b"\x80\x02}q\x00.")
+        z.writestr("model/data/0", b"\x00" * 8)
+        z.writestr("model/version", b"3\n")
+    with pytest.raises(ValueError, match=r"model\.pt.*PyTorch checkpoint.*torch\.load.*minigrad\.save"):
+        minigrad.load(path)
+
+
+def test_load_of_a_pickle_says_what_to_do(tmp_path):
+    """A legacy (pre-1.6) torch.save file, or any pickle: minigrad never unpickles."""
+    path = tmp_path / "old.pt"
+    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=2))
+    with pytest.raises(ValueError, match=r"old\.pt.*pickle.*never unpickles.*torch\.load"):
+        minigrad.load(path)
+
+
+def test_load_of_a_real_pytorch_checkpoint(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save({"w": torch.ones(2)}, tmp_path / "new.pt")
+    torch.save({"w": torch.ones(2)}, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="PyTorch checkpoint"):
+        minigrad.load(tmp_path / "new.pt")
+    with pytest.raises(ValueError, match="pickle"):
+        minigrad.load(tmp_path / "old.pt")
+
+
+# ***** file modes and temporary files *****
+
+
+@pytest.fixture
+def umask():
+    def set_umask(mask):
+        os.umask(mask)
+
+    old = os.umask(0o022)
+    os.umask(old)
+    yield set_umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_new_file_respects_the_umask(tmp_path, umask, mask):
+    umask(mask)
+    minigrad.save({"w": minigrad.ones(2)}, tmp_path / "m.npz")
+    assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o666 & ~mask
+
+
+def test_overwritten_file_keeps_its_mode(tmp_path, umask):
+    umask(0o077)  # the existing file's mode wins over the umask, as when a file is rewritten in place
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o644)
+    minigrad.save({"w": minigrad.ones(2)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    os.chmod(path, 0o640)
+    minigrad.save({"w": minigrad.ones(2)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def test_temp_files_of_dead_writers_are_removed(tmp_path):
+    """The next save into a folder removes temporary files that an interrupted save of this
+    machine left behind (its process is gone), and nothing else."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        temp = minigrad.serialization._temp_name
+        stale = tmp_path / temp("a.npz", int(dead), "x1")
+        live = tmp_path / temp("b.npz", alive.pid, "x2")
+        other_host = tmp_path / temp("c.npz", int(dead), "x3", host="elsewhere")
+        old_other_host = tmp_path / temp("d.npz", int(dead), "x4", host="elsewhere")
+        mine = ["a.npz", ".a.npz.tmp", ".hidden"]  # not of save's naming: never touched
+        for p in [stale, live, other_host, old_other_host] + [tmp_path / m for m in mine]:
+            p.write_bytes(b"x")
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(old_other_host, (two_days_ago, two_days_ago))
+        minigrad.save({"w": minigrad.ones(2)}, tmp_path / "m.npz")
+        assert sorted(os.listdir(tmp_path)) == sorted(mine + ["m.npz", live.name, other_host.name])
+    finally:
+        alive.kill()
+        alive.wait()
