@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 
 from ..autograd import Function
+from ..dtypes import check_same_dtype
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -290,11 +291,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
         )
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"{op}: bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != x.dtype:
-            raise TypeError(
-                f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with .to(dtype=...)"
-            )
+    check_same_dtype(op, x, weight=weight, bias=bias)
     stride = _positive(_pair(stride, "stride", op), "stride", op)
     dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
     pads = _padding(padding, (kh, kw), stride, dilation, op)

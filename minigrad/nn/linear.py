@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..autograd import Function
+from ..dtypes import check_same_dtype
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -41,11 +42,7 @@ def _check_linear(x: Tensor, weight: Tensor, bias: Tensor | None):
         )
     if bias is not None and bias.data.shape != (ws[0],):
         raise ValueError(f"linear: bias of shape {bias.shape}, expected ({ws[0]},)")
-    # as torch and conv2d: mixing would give float64 grads to float32 parameters
-    if x.data.dtype != weight.data.dtype or (bias is not None and bias.data.dtype != weight.data.dtype):
-        name, t = ("bias", bias) if x.data.dtype == weight.data.dtype else ("weight", weight)
-        raise TypeError(f"linear: input is {x.dtype} but {name} is {t.dtype}; convert one with "
-                        f".to(dtype=...)")
+    check_same_dtype("linear", x, weight=weight, bias=bias)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

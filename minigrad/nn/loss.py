@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
-from ..ops import log_softmax
+from ..ops import log_softmax, stable_sigmoid
 from ..tensor import Tensor
 from .module import Module
 
@@ -209,10 +209,7 @@ class BCEWithLogitsFunction(Function):
     def backward(self, gy):
         xp, gx = self.xp, None
         if self.needs_input_grad[0]:
-            with quiet_underflow(xp):
-                e = xp.exp(-xp.abs(self.x))  # stable sigmoid: e^-|x| never overflows
-                sig = xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e))
-            gx = gy * (sig - self.y)  # d/dx = sigmoid(x) - y
+            gx = gy * (stable_sigmoid(xp, self.x) - self.y)  # d/dx = sigmoid(x) - y
         return gx, (-gy * self.x if self.needs_input_grad[1] else None)  # d/dy = -x
 
 

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from .. import backend
 from ..dtypes import as_dtype, float_or_default
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grad
 
 
 class Parameter(Tensor):
@@ -175,11 +175,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        zero_grad(self.parameters(), set_to_none)
 
     def to(self, device=None, dtype=None) -> Module:
         """Move parameters and buffers to `device` and/or cast the floating ones to `dtype`, in

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import backend, ops
 from ..autograd import Function
-from ..dtypes import float_or_default
+from ..dtypes import check_same_dtype, float_or_default
 from ..grad_mode import no_grad
 from ..tensor import Tensor, int64, ones, wrap, zeros
 from . import init
@@ -395,11 +395,9 @@ def _check_layer_norm(x: Tensor, shape: tuple, weight, bias):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.shape != shape:
             raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected normalized_shape {shape}")
-        if t is not None and t.dtype != x.dtype:  # else float32 parameters get float64 grads
-            raise TypeError(f"layer_norm: input is {x.dtype} but {name} is {t.dtype}; convert one with "
-                            f".to(dtype=...)")
     if x.dtype.kind != "f":
         raise TypeError(f"layer_norm: expected a floating-point input, got {x.dtype}")
+    check_same_dtype("layer_norm", x, weight=weight, bias=bias)
 
 
 def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
