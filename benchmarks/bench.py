@@ -127,9 +127,9 @@ def build_minigrad_mlp(bn: bool, device="cpu"):
             layers.append(nn.Tanh())
     model = nn.Sequential(*layers)
     for lin, W in zip([m for m in model if isinstance(m, nn.Linear)], _weights()):
-        lin.weight.data[...] = W
+        lin.weight.array[...] = W
         if lin.bias is not None:
-            lin.bias.data[...] = 0
+            lin.bias.array[...] = 0
     return model.to(device)
 
 

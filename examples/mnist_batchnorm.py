@@ -102,9 +102,9 @@ def build_net(weights: list, activation: str, bn: bool, momentum: float, eps: fl
         last = i == len(weights) - 1
         bn_next = bn and (bn_position == "pre_act" or last)  # BN right after this Linear
         linear = nn.Linear(n_in, n_out, bias=not bn_next)
-        linear.weight.data[...] = w.data
+        linear.weight.array[...] = w.array
         if linear.bias is not None:
-            linear.bias.data[...] = 0
+            linear.bias.array[...] = 0
         layers.append(linear)
         if bn_next:
             layers.append(nn.BatchNorm1d(n_out, eps=eps, momentum=momentum))

@@ -44,9 +44,9 @@ def build_net(weights: list, bn: bool) -> nn.Sequential:
     layers = []
     for i, w in enumerate(weights):
         linear = nn.Linear(w.shape[1], w.shape[0], bias=not bn)
-        linear.weight.data[...] = w.data
+        linear.weight.array[...] = w.array
         if not bn:
-            linear.bias.data[...] = 0
+            linear.bias.array[...] = 0
         layers.append(linear)
         if i < len(weights) - 1:
             layers += [nn.BatchNorm1d(w.shape[0]), nn.Sigmoid()] if bn else [nn.Sigmoid()]

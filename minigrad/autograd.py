@@ -66,7 +66,7 @@ class Function:
     """
 
     def __call__(self, *inputs: Tensor) -> Tensor:
-        arrays = [t.data for t in inputs]
+        arrays = [t.array for t in inputs]
         xp = np
         for a in arrays:  # NOTE: runs for every op, so the common case (all NumPy) goes first
             if type(a) is not _ndarray and not isinstance(a, _generic):
@@ -140,8 +140,8 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
         for inp, gi in zip(fn.inputs, in_grads):
             if gi is None or not inp.requires_grad:
                 continue
-            if gi.shape != inp.data.shape:
-                gi = unbroadcast(gi, inp.data.shape)
+            if gi.shape != inp.array.shape:
+                gi = unbroadcast(gi, inp.array.shape)
             # fan-out: a tensor used twice gets the sum of both gradients; never +=, since gi
             # may be the very array another input received (Add returns gy, gy)
             if inp._ctx is None:
@@ -222,7 +222,7 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
     owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
     for leaf, g in leaves.values():
         if leaf.grad is not None:
-            leaf.grad = wrap(leaf.grad.data + g)  # accumulate across backward() calls
+            leaf.grad = wrap(leaf.grad.array + g)  # accumulate across backward() calls
             continue
         owner = id(backend.memory_owner(g))
         if owner in owners or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):

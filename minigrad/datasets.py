@@ -458,7 +458,7 @@ class DataLoader:
 
     def __init__(self, arrays, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  generator: Generator | None = None, device: str = "cpu"):
-        arrays = tuple(a.data if isinstance(a, Tensor) else a for a in arrays)
+        arrays = tuple(a.array if isinstance(a, Tensor) else a for a in arrays)
         if not arrays or any(not hasattr(a, "shape") or a.ndim == 0 for a in arrays):
             raise TypeError("DataLoader needs a tuple of arrays with a first (sample) dimension")
         lengths = {a.shape[0] for a in arrays}

@@ -150,7 +150,7 @@ class _Anomaly:
         if inputs is None:
             cause = ""
         else:
-            dirty = [i for i, t in enumerate(inputs) if _nonfinite(t.data)]
+            dirty = [i for i, t in enumerate(inputs) if _nonfinite(t.array)]
             cause = (f"; its input(s) {dirty} already held non-finite values (look before this op)"
                      if dirty else "; its inputs were finite")
         where, trace = _describe_stack(frames)
@@ -323,7 +323,7 @@ def _graph_nodes(t: Tensor, label: dict) -> list[GraphNode]:
 
     nodes, dtype_str, device_str = [], {}, {}  # caches: str(dtype) is slow in NumPy
     for i, u in enumerate(order):
-        a = u.data
+        a = u.array
         if a.dtype not in dtype_str:
             dtype_str[a.dtype] = str(a.dtype)
         if type(a) not in device_str:
@@ -333,7 +333,7 @@ def _graph_nodes(t: Tensor, label: dict) -> list[GraphNode]:
             op, grad_norm = type(ctx).__name__, _grad_norms.get(ctx)
         else:
             op = "Parameter" if isinstance(u, Parameter) else ("leaf" if u.requires_grad else "const")
-            grad_norm = _norm(u.grad.data) if u.grad is not None else None
+            grad_norm = _norm(u.grad.array) if u.grad is not None else None
         nodes.append(GraphNode(
             index=i, op=op, shape=tuple(a.shape), dtype=dtype_str[a.dtype], device=device_str[type(a)],
             inputs=tuple(index[id(inp)] for inp in _inputs(u)), grad_norm=grad_norm,

@@ -1,6 +1,6 @@
 """Optimizers (SGD, Adam, AdamW) and a learning-rate scheduler (StepLR), shaped like torch.optim.
 
-An optimizer updates `p.data` in place (and calls `p.bump_version()`, so a graph that saved the old
+An optimizer updates `p.array` in place (and calls `p.bump_version()`, so a graph that saved the old
 values refuses to backward). Hyperparameters are plain Python floats: NumPy 2 would turn a
 float32 parameter into float64 if a np.float64 learning rate reached the arithmetic.
 State (momentum buffers, Adam moments) is kept as raw arrays on the parameter's device, in
@@ -130,7 +130,7 @@ class Optimizer:
 
 def _grads(group):
     """(parameter, gradient array) for each parameter of the group that has a gradient."""
-    return [(p, p.grad.data) for p in group["params"] if p.grad is not None]
+    return [(p, p.grad.array) for p in group["params"] if p.grad is not None]
 
 
 class SGD(Optimizer):
@@ -167,7 +167,7 @@ class SGD(Optimizer):
             damp, nesterov = float(group["dampening"]), group["nesterov"]
             for p, g in _grads(group):
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p.array
                 if mom != 0:
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
@@ -177,7 +177,7 @@ class SGD(Optimizer):
                         buf *= mom
                         buf += (1 - damp) * g if damp else g
                     g = g + mom * buf if nesterov else buf
-                p.data -= lr * g
+                p.array -= lr * g
                 p.bump_version()  # the in-place change a saved graph must notice
 
 
@@ -219,15 +219,15 @@ class Adam(Optimizer):
             for p, g in _grads(group):
                 state = self.state.setdefault(p, {})
                 if not state:
-                    xp = backend.get_array_module(p.data)
-                    state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+                    xp = backend.get_array_module(p.array)
+                    state.update(step=0, exp_avg=xp.zeros_like(p.array), exp_avg_sq=xp.zeros_like(p.array))
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = xp.zeros_like(p.array)
                 if wd != 0:
                     if self._decoupled:  # AdamW: shrink the weights, not the gradient
-                        p.data *= 1 - lr * wd
+                        p.array *= 1 - lr * wd
                     else:
-                        g = g + wd * p.data
+                        g = g + wd * p.array
                 state["step"] += 1
                 t = state["step"]
                 m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -242,7 +242,7 @@ class Adam(Optimizer):
                 denom = backend.get_array_module(v).sqrt(v)
                 denom /= math.sqrt(1 - b2**t)
                 denom += eps
-                p.data -= (lr / (1 - b1**t)) * (m / denom)
+                p.array -= (lr / (1 - b1**t)) * (m / denom)
                 p.bump_version()  # the in-place change a saved graph must notice
 
 

@@ -93,7 +93,7 @@ def save(state_dict, path) -> None:
     for k, v in state_dict.items():
         if not isinstance(k, str):
             raise TypeError(f"save: keys must be strings, got {k!r}")
-        data = v.data if isinstance(v, Tensor) else v
+        data = v.array if isinstance(v, Tensor) else v
         if not (hasattr(data, "shape") or isinstance(data, (int, float, bool, np.generic))):
             raise TypeError(f"save: value of {k!r} is a {type(v).__name__}; expected a Tensor, array or number")
         arrays[k] = np.asarray(backend.to_numpy(data) if hasattr(data, "shape") else data)

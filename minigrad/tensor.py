@@ -19,6 +19,9 @@ from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
+    The values live in `.array`, a NumPy array (CuPy on a GPU); `.data` is, as in PyTorch, a
+    Tensor sharing that memory without the graph.
+
     Args:
         data: an array (NumPy, CuPy), a nested list or a number. Python floats become float32;
             arrays keep their dtype unless `dtype` is given (as `torch.tensor` does).
@@ -32,12 +35,12 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_versions", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         dtype = as_dtype(dtype)
         if isinstance(data, np.generic):  # NumPy scalars (0-d results) keep their dtype
             data = np.asarray(data)
@@ -51,7 +54,7 @@ class Tensor:
             data = backend.to_device(data, device)
         if data.dtype.kind not in "fiub":
             raise TypeError(f"unsupported dtype {data.dtype}: use a float, int or bool dtype")
-        self.data = data
+        self.array = data
         self.grad: Tensor | None = None
         self._ctx = None  # the Function that made this tensor (None for leaves)
         self._versions = [0]  # in-place change counter; a list so that detach() can share it
@@ -63,19 +66,19 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def _version(self) -> int:
@@ -90,7 +93,7 @@ class Tensor:
         """Record an in-place change of `data`. Backward compares the counter with the value
         seen in forward, so a graph that saved the old values raises instead of using the new
         ones. Shared with `detach()`ed tensors and views, which share the memory. Code that
-        writes `t.data` in place (optimizers, running statistics) calls this."""
+        writes `t.array` in place (optimizers, running statistics) calls this."""
         self._versions[0] += 1
 
     @property
@@ -106,7 +109,7 @@ class Tensor:
         return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
@@ -129,13 +132,13 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number (a device->host sync)."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self) -> np.ndarray:
         """A NumPy array with the tensor's values (a copy when the tensor is on the GPU)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -165,10 +168,25 @@ class Tensor:
         return self.to(dtype=float64)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data (and in-place counter), cut from the graph."""
-        out = Tensor(self.data)
+        """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
+        out = Tensor(self.array)
         out._versions = self._versions
         return out
+
+    @property
+    def data(self) -> Tensor:
+        """As in PyTorch: this tensor's values as a Tensor that shares its memory but not its
+        graph (`p.data += -lr * p.grad` updates p). The raw NumPy/CuPy array is `.array`."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor):
+        # as torch: `p.data = t` makes p hold t's values (shape may change), p stays the same object
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        if value.device != self.device:
+            raise TypeError(f"Tensor.data: cannot set a {value.device!r} tensor's data on a {self.device!r} tensor")
+        self.array = value.array
 
     def clone(self) -> Tensor:
         return ops.clone(self)
@@ -179,14 +197,14 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"backward(): grad can be implied only for one-element outputs, got shape "
                     f"{self.shape}; pass grad= of that shape"
                 )
-            g = backend.get_array_module(self.data).ones_like(self.data)
+            g = backend.get_array_module(self.array).ones_like(self.array)
         else:
-            g = grad.data if isinstance(grad, Tensor) else grad
+            g = grad.array if isinstance(grad, Tensor) else grad
             if backend.device_of(g) != self.device:
                 raise TypeError(f"backward(): grad is on {backend.device_of(g)!r}, tensor on {self.device!r}")
             if g.shape != self.shape:
@@ -204,26 +222,26 @@ class Tensor:
         self.bump_version()
 
     def _value(self, other):
-        return other.data if isinstance(other, Tensor) else other
+        return other.array if isinstance(other, Tensor) else other
 
     def add_(self, other, alpha=1.0) -> Tensor:
         self._inplace_check("add_")
-        self.data += self.dtype.type(alpha) * self._value(other) if alpha != 1 else self._value(other)
+        self.array += self.dtype.type(alpha) * self._value(other) if alpha != 1 else self._value(other)
         return self
 
     def sub_(self, other) -> Tensor:
         self._inplace_check("sub_")
-        self.data -= self._value(other)
+        self.array -= self._value(other)
         return self
 
     def mul_(self, other) -> Tensor:
         self._inplace_check("mul_")
-        self.data *= self._value(other)
+        self.array *= self._value(other)
         return self
 
     def fill_(self, value) -> Tensor:
         self._inplace_check("fill_")
-        self.data.fill(value)
+        self.array.fill(value)
         return self
 
     def zero_(self) -> Tensor:
@@ -234,12 +252,12 @@ class Tensor:
         src = self._value(src)
         if tuple(src.shape) != self.shape:
             raise ValueError(f"copy_: source shape {tuple(src.shape)} != destination shape {self.shape}")
-        self.data[...] = src
+        self.array[...] = src
         return self
 
     def __setitem__(self, index, value):
         self._inplace_check("__setitem__")
-        self.data[ops.index_data(index)] = self._value(value)
+        self.array[ops.index_data(index)] = self._value(value)
 
     # ***** arithmetic (each a call into ops) *****
 
@@ -310,9 +328,9 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"truth value of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self):
         return float(self.item())
@@ -421,7 +439,7 @@ class Tensor:
         return ops.unsqueeze(self, dim)
 
     def __repr__(self):
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        body = np.array2string(backend.to_numpy(self.array), separator=", ", prefix="tensor(")
         extra = []
         if self.device != "cpu":
             extra.append(f"device='{self.device}'")
@@ -487,7 +505,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype('int64')
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     xp = backend.get_array_module(data)
     data = xp.array(data, copy=True) if hasattr(data, "dtype") else data
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
@@ -569,7 +587,7 @@ def wrap(data, requires_grad: bool = False) -> Tensor:
     """A Tensor around `data` (an array or a NumPy scalar, kept as is), without __init__'s
     checks: the engine wraps every op's output with it, and ops wrap constants."""
     t = Tensor.__new__(Tensor)
-    t.data, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
+    t.array, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
     return t
 
 
@@ -583,7 +601,7 @@ def zero_grad(tensors, set_to_none: bool = True) -> None:
         if set_to_none:
             t.grad = None
         else:
-            t.grad.data[...] = 0
+            t.grad.array[...] = 0
 
 
 from . import autograd, ops  # noqa: E402  (both need Tensor: imported last, see the docstring)

@@ -169,7 +169,7 @@ def test_R2_4_grad_kept_on_leaves_only(device):
 
 
 def _assert_no_shared_memory(*tensors):
-    arrays = [mg.backend.to_numpy(t.grad.data) for t in tensors]
+    arrays = [mg.backend.to_numpy(t.grad.array) for t in tensors]
     for i in range(len(arrays)):
         for j in range(i + 1, len(arrays)):
             assert not np.shares_memory(arrays[i], arrays[j]), (i, j)
@@ -192,7 +192,7 @@ def test_R2_5_leaf_grads_never_share_memory():
     _assert_no_shared_memory(a, b, c)
     g[:] = 0  # the caller's array is not aliased either
     assert np.abs(b.grad.numpy()).sum() > 0
-    a.grad.data[...] = 7  # writing one grad leaves the others alone
+    a.grad.array[...] = 7  # writing one grad leaves the others alone
     assert not (b.grad.numpy() == 7).any()
 
 
@@ -200,7 +200,7 @@ def test_R2_5_leaf_grad_is_a_writable_array():
     """Sum's backward is a read-only broadcast view; .grad must still be a plain array."""
     x = leaf(np.ones((2, 3)))
     (x.sum(0) * 2).sum().backward()
-    x.grad.data *= 0.5  # e.g. an optimizer or a user scaling grads in place
+    x.grad.array *= 0.5  # e.g. an optimizer or a user scaling grads in place
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
 
 
@@ -564,9 +564,9 @@ def test_R2_14_gradcheck_warns_when_vacuous():
 def test_R2_14_gradcheck_leaves_inputs_as_they_were(device):
     x = leaf([1.0, 2.0], device)
     x.grad = mg.tensor([7.0, 7.0], dtype=mg.float64, device=device)
-    data = x.data
+    data = x.array
     assert gradcheck(lambda x: x.exp(), x)
-    assert x.data is data
+    assert x.array is data
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
     np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])
     with pytest.raises(TypeError, match="float64"):
@@ -591,7 +591,7 @@ def test_R2_5_leaf_grad_is_writable_for_one_element_inputs(shape):
     """broadcast_to of a one-element array is 'contiguous' but still read-only (mean's backward)."""
     x = leaf(np.ones(shape))
     x.mean().backward()
-    x.grad.data *= 2  # as an optimizer or a user scaling grads in place would
+    x.grad.array *= 2  # as an optimizer or a user scaling grads in place would
     np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 2.0))
     y = leaf(np.ones(shape))
     (y * 3).sum().backward()

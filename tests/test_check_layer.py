@@ -175,7 +175,7 @@ class UpdatesInEval(nn.Module):
 
     def forward(self, x):
         with minigrad.no_grad():  # forgot `if self.training:`
-            self.running.data[...] = 0.9 * self.running.data + 0.1 * x.data.mean(axis=0)
+            self.running.array[...] = 0.9 * self.running.array + 0.1 * x.array.mean(axis=0)
         return x - self.running
 
 

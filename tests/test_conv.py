@@ -254,7 +254,7 @@ CASES_7 = [  # (kernel, stride, padding, dilation)
 @pytest.mark.parametrize("kernel,stride,padding,dilation", CASES_7)
 def test_col2im_of_im2col_is_input_times_coverage_r3_7(device, kernel, stride, padding, dilation):
     x = rnd(2, 3, 9, 8)
-    xp = minigrad.tensor(x, device=device).data
+    xp = minigrad.tensor(x, device=device).array
     from minigrad import backend
 
     xp_mod = backend.get_array_module(xp)

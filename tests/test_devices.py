@@ -38,7 +38,7 @@ def test_to_and_back_keeps_values_and_dtype(device):
         t = minigrad.tensor(h).to(device)
         assert t.device == device and t.dtype == dtype
         back = t.cpu()
-        assert back.device == "cpu" and isinstance(back.data, np.ndarray)
+        assert back.device == "cpu" and isinstance(back.array, np.ndarray)
         np.testing.assert_array_equal(back.numpy(), h)
 
 
@@ -350,7 +350,7 @@ def test_optimizers_match_cpu(device, name, make):
         for state in opt.state.values():
             for v in state.values():
                 if hasattr(v, "shape"):
-                    assert backend.device_of(v.data if isinstance(v, minigrad.Tensor) else v) == d
+                    assert backend.device_of(v.array if isinstance(v, minigrad.Tensor) else v) == d
         for p in model.parameters():
             assert p.device == d and p.dtype == np.float32
         results[d] = [p.numpy() for p in model.parameters()]

@@ -57,7 +57,7 @@ def test_both_nets_start_from_the_same_weights(mb, activation):
     for a, b, w in zip(linears(vanilla), linears(bn), weights):
         np.testing.assert_array_equal(a.weight.numpy(), w.numpy())
         np.testing.assert_array_equal(b.weight.numpy(), w.numpy())
-        assert not a.weight.data is b.weight.data  # copies: training one leaves the other alone
+        assert not a.weight.array is b.weight.array  # copies: training one leaves the other alone
         np.testing.assert_array_equal(a.bias.numpy(), 0)
         assert b.bias is None  # no bias before BN (R1.15)
     kinds = [type(m).__name__ for m in bn]

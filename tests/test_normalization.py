@@ -578,8 +578,8 @@ def test_layer_norm_torch_parity():
     host = np.random.default_rng(5).standard_normal((4, 3, 6)) * 5 + 2
     G = np.random.default_rng(6).standard_normal((4, 3, 6))
     ln = nn.LayerNorm((3, 6), eps=1e-3, dtype=f64)
-    ln.weight.data[...] = np.random.default_rng(7).standard_normal((3, 6))
-    ln.bias.data[...] = np.random.default_rng(8).standard_normal((3, 6))
+    ln.weight.array[...] = np.random.default_rng(7).standard_normal((3, 6))
+    ln.bias.array[...] = np.random.default_rng(8).standard_normal((3, 6))
     tln = torch.nn.LayerNorm((3, 6), eps=1e-3, dtype=torch.float64)
     assert set(ln.state_dict()) == set(tln.state_dict())
     copy_weights(ln, tln)
@@ -606,7 +606,7 @@ def test_layer_norm_output_does_not_alias_saved_state():
     expected = y.numpy().copy()
     G = np.random.default_rng(9).standard_normal((2, 3))
     with minigrad.no_grad():
-        y.data[...] = 0  # the user scribbles on the output
+        y.array[...] = 0  # the user scribbles on the output
     y.backward(minigrad.tensor(G))
     x2 = _x((2, 3), "cpu")
     y2 = F.layer_norm(x2, (3,))

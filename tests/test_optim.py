@@ -86,11 +86,11 @@ def test_float32_stays_float32_with_numpy_hyperparameters(device, name, ours_cls
 
 def test_step_updates_in_place_and_bumps_version():
     fc = nn.Linear(3, 2)
-    w, arr, v = fc.weight, fc.weight.data, fc.weight._version
+    w, arr, v = fc.weight, fc.weight.array, fc.weight._version
     opt = optim.SGD(fc.parameters(), lr=0.1)
     fc(minigrad.randn(4, 3)).sum().backward()
     opt.step()
-    assert fc.weight is w and fc.weight.data is arr and w._version == v + 1
+    assert fc.weight is w and fc.weight.array is arr and w._version == v + 1
 
 
 def test_update_after_backward_does_not_corrupt_a_saved_graph():

@@ -14,7 +14,7 @@ except ImportError:
 
 def test_attributes(device):
     x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], device=device, requires_grad=True)
-    assert isinstance(x.data, type(backend.to_device(np.zeros(1), device)))  # the raw array
+    assert isinstance(x.array, type(backend.to_device(np.zeros(1), device)))  # the raw array
     assert x.shape == (2, 3) and x.ndim == 2 and x.dtype == mg.float32 and x.device == device
     assert x.grad is None and x.requires_grad and x.is_leaf and x.grad_fn is None
     assert x.numel() == 6 and x.size() == (2, 3) and x.size(1) == 3 and len(x) == 2
@@ -34,9 +34,9 @@ def test_item_and_numpy(device):
 
 
 def test_data_assignment_is_visible(device):
-    """`layer.weight.data[...] = w` is how users load weights (STYLE decision 3)."""
+    """`layer.weight.array[...] = w` is how users load weights (STYLE decision 3)."""
     x = mg.zeros(3, device=device)
-    x.data[...] = backend.to_device(np.array([1.0, 2.0, 3.0], dtype=np.float32), device)
+    x.array[...] = backend.to_device(np.array([1.0, 2.0, 3.0], dtype=np.float32), device)
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0, 3.0])
 
 
@@ -44,7 +44,7 @@ def test_detach_shares_data_and_cuts_the_graph(device):
     x = mg.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = x * 3
     d = y.detach()
-    assert not d.requires_grad and d.grad_fn is None and d.data is y.data
+    assert not d.requires_grad and d.grad_fn is None and d.array is y.array
     (d * x).sum().backward()  # d is a constant here
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0])
 

@@ -34,13 +34,13 @@ class LinearFunction(Function):
 
 
 def _check_linear(x: Tensor, weight: Tensor, bias: Tensor | None):
-    xs, ws = x.data.shape, weight.data.shape  # NOTE: raw shapes: this runs on every forward
+    xs, ws = x.array.shape, weight.array.shape  # NOTE: raw shapes: this runs on every forward
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             f"(expected input (..., {weight.shape[-1] if weight.ndim == 2 else '?'}))"
         )
-    if bias is not None and bias.data.shape != (ws[0],):
+    if bias is not None and bias.array.shape != (ws[0],):
         raise ValueError(f"linear: bias of shape {bias.shape}, expected ({ws[0]},)")
     check_same_dtype("linear", x, weight=weight, bias=bias)
 

@@ -39,7 +39,7 @@ def _check_labels(name, input: Tensor, target) -> Tensor:
     if target.device != input.device:
         raise TypeError(f"{name}: input is on {input.device!r}, target on {target.device!r}")
     C = input.shape[1]
-    t = target.data
+    t = target.array
     # NOTE: checked on the CPU only: on a GPU the check is a host sync every step (issue 6)
     if t.size and target.device == "cpu" and bool(((t < 0) | (t >= C)).any()):
         bad = backend.to_numpy(t)
@@ -105,7 +105,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """
     _check_reduction(reduction)
     target = _check_labels("cross_entropy", input, target)
-    return SoftmaxCrossEntropyFunction(target.data, reduction)(input)
+    return SoftmaxCrossEntropyFunction(target.array, reduction)(input)
 
 
 def cross_entropy_simple(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -126,8 +126,8 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """
     _check_reduction(reduction)
     target = _check_labels("nll_loss", input, target)
-    rows = backend.get_array_module(target.data).arange(input.shape[0])
-    return _reduce(-input[rows, target.data], reduction)
+    rows = backend.get_array_module(target.array).arange(input.shape[0])
+    return _reduce(-input[rows, target.array], reduction)
 
 
 # ***** MSE and binary cross-entropy *****
@@ -189,7 +189,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     """
     _check_reduction(reduction)
     target = _check_pair("binary_cross_entropy", input, target)
-    p = input.data
+    p = input.array
     # NOTE: checked on the CPU only, like the labels above (a host sync on a GPU)
     if p.size and input.device == "cpu" and bool(((p < 0) | (p > 1)).any()):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "

@@ -22,7 +22,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -194,9 +194,9 @@ class Module:
                 if holder is None:
                     continue
                 if device is not None:
-                    holder.data = backend.to_device(holder.data, device)
+                    holder.array = backend.to_device(holder.array, device)
                 if cast:
-                    holder.data = holder.data.astype(dtype)
+                    holder.array = holder.array.astype(dtype)
             if cast or device is not None:
                 t.bump_version()
         return self
@@ -270,7 +270,7 @@ class Module:
         for k, v in state_dict.items():
             if k not in targets:
                 continue
-            arr = v.data if isinstance(v, Tensor) else v
+            arr = v.array if isinstance(v, Tensor) else v
             if tuple(arr.shape) != targets[k].shape:
                 errors.append(f"{k}: shape {tuple(arr.shape)} in the state dict, {targets[k].shape} in the model")
             else:
@@ -279,7 +279,7 @@ class Module:
             raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
         for k, arr in values.items():
             t = targets[k]
-            t.data = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
+            t.array = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
             t.bump_version()
         return missing, unexpected
 

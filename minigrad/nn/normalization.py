@@ -162,26 +162,26 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         (tensor([0.2]), tensor([1.1]))
     """
     _check_batch_norm(x, running_mean, running_var, weight, bias, training)
-    dtype = x.data.dtype
+    dtype = x.array.dtype
     dt = _stat_dtype(dtype)  # float16 is normalised in float32
     if weight is None or bias is None:  # no affine: gamma = 1, beta = 0
-        xp = backend.get_array_module(x.data)
+        xp = backend.get_array_module(x.array)
         weight = wrap(xp.ones(x.shape[1], dtype=dt)) if weight is None else weight
         bias = wrap(xp.zeros(x.shape[1], dtype=dt)) if bias is None else bias
     if dt != dtype:
         x = ops.cast(x, dt)
-    if weight.data.dtype != dt:
+    if weight.array.dtype != dt:
         weight = ops.cast(weight, dt)
-    if bias.data.dtype != dt:
+    if bias.array.dtype != dt:
         bias = ops.cast(bias, dt)
     if not training:
-        y = BatchNormEvalFunction(float(eps), running_mean.data, running_var.data)(x, weight, bias)
+        y = BatchNormEvalFunction(float(eps), running_mean.array, running_var.array)(x, weight, bias)
     elif running_mean is None:
         y = BatchNormFunction(float(momentum), float(eps))(x, weight, bias)
     else:
         running_mean.bump_version()  # changed in place by the forward pass
         running_var.bump_version()
-        y = BatchNormFunction(float(momentum), float(eps), running_mean.data, running_var.data)(x, weight, bias)
+        y = BatchNormFunction(float(momentum), float(eps), running_mean.array, running_var.array)(x, weight, bias)
     return y if dt == dtype else ops.cast(y, dtype)
 
 
@@ -199,8 +199,8 @@ def batch_norm_simple(x: Tensor, running_mean: Tensor | None, running_var: Tenso
         if running_mean is not None:
             n = x.numel() // x.shape[1]
             m = float(momentum)
-            running_mean.data[...] = (1 - m) * running_mean.data + m * mean.data.reshape(-1)
-            running_var.data[...] = (1 - m) * running_var.data + m * var.data.reshape(-1) * n / (n - 1)
+            running_mean.array[...] = (1 - m) * running_mean.array + m * mean.array.reshape(-1)
+            running_var.array[...] = (1 - m) * running_var.array + m * var.array.reshape(-1) * n / (n - 1)
     else:
         xc = x - running_mean.detach().reshape(pshape)
         var = running_var.detach().reshape(pshape)
@@ -417,7 +417,7 @@ def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: 
     fn = LayerNormFunction(tuple(range(x.ndim - len(shape), x.ndim)), float(eps))
     if weight is None and bias is None:
         return fn(x)
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     if weight is None:
         weight = wrap(xp.ones(shape, dtype=bias.dtype))
     if bias is None:

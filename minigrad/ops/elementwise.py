@@ -318,7 +318,7 @@ class Where(Function):
 
 def where(cond, a, b) -> Tensor:
     """Elementwise `a if cond else b`; `cond` is a bool tensor or array (no gradient)."""
-    cond = cond.data if isinstance(cond, Tensor) else cond
+    cond = cond.array if isinstance(cond, Tensor) else cond
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError("where: at least one of a and b must be a Tensor")
     a, b = operands(a, b)
@@ -341,8 +341,8 @@ class Cast(Function):
 
 def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype` (differentiable between float dtypes)."""
-    if isinstance(x.data, np.generic):  # a constant number stays a number (it fits any device)
-        return wrap(np.dtype(dtype).type(x.data))
+    if isinstance(x.array, np.generic):  # a constant number stays a number (it fits any device)
+        return wrap(np.dtype(dtype).type(x.array))
     return Cast(np.dtype(dtype))(x)
 
 
@@ -456,7 +456,7 @@ def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
 def compare(a, b, op: str) -> Tensor:
     """Elementwise comparison (`less`, `equal`, ...) giving a bool tensor without grad."""
     a, b = operands(a, b)
-    xp = backend.get_array_module(a.data, b.data)
-    if backend.device_of(a.data) != backend.device_of(b.data) and a.ndim and b.ndim:
+    xp = backend.get_array_module(a.array, b.array)
+    if backend.device_of(a.array) != backend.device_of(b.array) and a.ndim and b.ndim:
         raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
-    return Tensor(getattr(xp, op)(a.data, b.data))
+    return Tensor(getattr(xp, op)(a.array, b.array))

@@ -185,10 +185,10 @@ def std(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
 def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the maximum (over the flattened tensor when dim is None); never requires grad."""
     axis = None if dim is None else one_dim(x, dim)
-    return Tensor(x.data.argmax(axis=axis, keepdims=keepdim))
+    return Tensor(x.array.argmax(axis=axis, keepdims=keepdim))
 
 
 def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the minimum; never requires grad."""
     axis = None if dim is None else one_dim(x, dim)
-    return Tensor(x.data.argmin(axis=axis, keepdims=keepdim))
+    return Tensor(x.array.argmin(axis=axis, keepdims=keepdim))

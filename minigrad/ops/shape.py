@@ -18,7 +18,7 @@ def _view(out: Tensor, x: Tensor) -> Tensor:
     """If `out` shares x's memory (NumPy/CuPy returned a view, not a copy), let it share x's
     in-place counter too, so a change through either one is seen by a graph that saved the
     other, as detach() does."""
-    if getattr(out.data, "base", None) is not None and backend.memory_owner(out.data) is backend.memory_owner(x.data):
+    if getattr(out.array, "base", None) is not None and backend.memory_owner(out.array) is backend.memory_owner(x.array):
         out._versions = x._versions
     return out
 
@@ -40,7 +40,7 @@ class Reshape(Function):
 def reshape(x: Tensor, *shape) -> Tensor:
     """x with shape `shape` (one entry may be -1). `x.reshape(2, 3)` or `x.reshape((2, 3))`."""
     shape = shape_tuple(shape)
-    n, known = x.data.size, int(np.prod([s for s in shape if s != -1]))
+    n, known = x.array.size, int(np.prod([s for s in shape if s != -1]))
     if shape.count(-1) > 1 or (-1 in shape and (known == 0 or n % known)) or (
         -1 not in shape and known != n
     ):
@@ -132,8 +132,8 @@ def index_data(index):
     """`index` with the tensors inside it replaced by their arrays (for getitem and
     Tensor.__setitem__)."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index.data if isinstance(index, Tensor) else index
+        return tuple(i.array if isinstance(i, Tensor) else i for i in index)
+    return index.array if isinstance(index, Tensor) else index
 
 
 def _is_basic(index) -> bool:

@@ -63,7 +63,7 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
     out = fn(*inputs)
     if grad_output is None:
         grad_output = np.random.default_rng(seed).standard_normal(out.shape)
-    G = backend.to_numpy(grad_output.data if isinstance(grad_output, Tensor) else grad_output)
+    G = backend.to_numpy(grad_output.array if isinstance(grad_output, Tensor) else grad_output)
     G = np.asarray(G, dtype=np.float64)
 
     saved_grads = [t.grad for _, t in checked]
@@ -71,7 +71,7 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
         t.grad = None
     try:
         out.backward(Tensor(backend.to_device(G.copy(), out.device)).to(dtype=out.dtype))
-        analytic = [np.zeros(t.shape) if t.grad is None else backend.to_numpy(t.grad.data).copy()
+        analytic = [np.zeros(t.shape) if t.grad is None else backend.to_numpy(t.grad.array).copy()
                     for _, t in checked]
     finally:
         for (_, t), g in zip(checked, saved_grads):
@@ -81,17 +81,17 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
     for (i, t), ga in zip(checked, analytic):
         if ga.shape != t.shape:
             raise AssertionError(f"gradcheck: input {i}: grad shape {ga.shape} != input shape {t.shape}")
-        original, host, device = t.data, backend.to_numpy(t.data).copy(), t.device
+        original, host, device = t.array, backend.to_numpy(t.array).copy(), t.device
 
         def loss():  # numerical_grad perturbs `host`; the input sees it on its own device
-            t.data = backend.to_device(host, device)
-            return float((backend.to_numpy(fn(*inputs).data) * G).sum())
+            t.array = backend.to_device(host, device)
+            return float((backend.to_numpy(fn(*inputs).array) * G).sum())
 
         try:
             with grad_mode.no_grad():
                 gn = numerical_grad(loss, host, eps)
         finally:
-            t.data = original
+            t.array = original
         err = np.abs(ga - gn) - (atol + rtol * np.abs(gn))
         if np.isnan(err).any() or (err > 0).any():
             k = tuple(int(j) for j in np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), t.shape))
@@ -120,7 +120,7 @@ class LayerCheckError(AssertionError):
 
 def _float_inputs(inputs, dtype, requires_grad):
     """Copies of the inputs: float ones cast to `dtype` (as new leaves), others unchanged."""
-    return [Tensor(backend.to_numpy(x.data).astype(dtype), requires_grad=requires_grad)
+    return [Tensor(backend.to_numpy(x.array).astype(dtype), requires_grad=requires_grad)
             if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs]
 
 
@@ -229,16 +229,16 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         for kind, n, t in _layer_state(l32):
             if t.dtype.kind == "f" and t.dtype != np.float32:
                 fail(f"{kind} {n!r} became {t.dtype} after a float32 training step; update buffers in place "
-                     "in their own dtype (buf.data[...] = new) rather than rebinding to a float64 result")
+                     "in their own dtype (buf.array[...] = new) rather than rebinding to a float64 result")
 
         # 3. eval: no state change, deterministic
         l_eval = copy.deepcopy(layer).eval()
-        before = {n: backend.to_numpy(t.data).copy() for _, n, t in _layer_state(l_eval)}
+        before = {n: backend.to_numpy(t.array).copy() for _, n, t in _layer_state(l_eval)}
         with grad_mode.no_grad():
             xe = _float_inputs(inputs, np.float32, False)
             a, b = l_eval(*xe), l_eval(*xe)
         for _, n, t in _layer_state(l_eval):
-            if not np.array_equal(before[n], backend.to_numpy(t.data)):
+            if not np.array_equal(before[n], backend.to_numpy(t.array)):
                 fail(f"in eval mode the forward changed {n!r}; eval must not update state "
                      "(guard the update with `if self.training:`)")
         if not np.array_equal(a.numpy(), b.numpy()):
@@ -266,7 +266,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         dst = copy.deepcopy(layer)
         with grad_mode.no_grad():
             for _, _, t in _layer_state(dst):  # make sure loading has to overwrite every value
-                t.data = t.data + 1
+                t.array = t.array + 1
         dst.load_state_dict(loaded)
         dst.eval()
         with grad_mode.no_grad():
@@ -283,12 +283,12 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         l64 = copy.deepcopy(layer)
         for _, _, t in _layer_state(l64):
             if t.dtype.kind == "f":
-                t.data = t.data.astype(np.float64)
-        buffers = [(t, t.data.copy()) for t in l64.buffers()]
+                t.array = t.array.astype(np.float64)
+        buffers = [(t, t.array.copy()) for t in l64.buffers()]
 
         def run64(xs):  # from the same buffers every time (train mode updates running stats)
             for t, value in buffers:
-                t.data = value.copy()
+                t.array = value.copy()
             return run(l64, xs)
 
         for mode in ("train", "eval"):
@@ -320,9 +320,9 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         devices.insert(0, "strict")
         for dev in devices:
             ld = copy.deepcopy(layer).train().to(dev)
-            xd = [Tensor(backend.to_device(x.data, dev), requires_grad=x.requires_grad)
+            xd = [Tensor(backend.to_device(x.array, dev), requires_grad=x.requires_grad)
                   if isinstance(x, Tensor) and x.dtype.kind == "f" else
-                  (Tensor(backend.to_device(x.data, dev)) if isinstance(x, Tensor) else x)
+                  (Tensor(backend.to_device(x.array, dev)) if isinstance(x, Tensor) else x)
                   for x in x32]
             try:
                 outd = run(ld, xd)

@@ -1,7 +1,7 @@
 """The "strict" device: a CPU stand-in for CuPy that fails where CuPy would fail.
 
 Why it exists: CI has no GPU, yet the classic CuPy bugs are easy to write and invisible on
-NumPy: a stray `np.exp(t.data)`, `np.asarray(t.data)` or `np.pad(t.data, ...)` inside an op,
+NumPy: a stray `np.exp(t.array)`, `np.asarray(t.array)` or `np.pad(t.array, ...)` inside an op,
 mixing a host array into device math, or code that expects `x.sum()` to be a NumPy scalar.
 On CuPy these raise or silently synchronise; on NumPy they just work. The strict
 device holds its data in `StrictArray`, a thin wrapper around a NumPy array that behaves like
@@ -24,7 +24,7 @@ The test suite's `device` fixture runs every op/layer/loss/optimizer test on it.
     >>> x.grad.device
     'strict'
     >>> import numpy as np
-    >>> np.asarray(x.data)  # doctest: +ELLIPSIS
+    >>> np.asarray(x.array)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     TypeError: Implicit conversion to a NumPy array is not allowed on the strict device ...
