@@ -226,16 +226,22 @@ def interleaved(contenders: dict, steps: int, repeats: int, warmup: int = 20, sy
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def mlp_contenders(bn: bool, device="cpu") -> dict:
+    """Name -> training-step function of the MLP: minigrad on `device`, PyTorch on the same
+    device (when it has it) and, on the CPU, the hand-written NumPy floor."""
+    contenders = {"numpy": numpy_mlp(bn)} if device == "cpu" else {}
+    contenders["minigrad"] = minigrad_mlp(bn, device)
+    if torch_device(device) is not None:
+        contenders["torch"] = torch_mlp(bn, torch_device(device))
+    return contenders
+
+
 def bench_mlp(repeats, device="cpu", steps=50, warmup=20):
-    """The MLP step (vanilla and BN) of minigrad on `device`, beside PyTorch on the same device
-    and, on the CPU, the hand-written NumPy floor."""
+    """The MLP step (vanilla and BN), contenders as in `mlp_contenders`."""
     rows = []
     tdev = torch_device(device)
     for bn in (False, True):
-        contenders = {"numpy": numpy_mlp(bn)} if device == "cpu" else {}
-        contenders["minigrad"] = minigrad_mlp(bn, device)
-        if tdev is not None:
-            contenders["torch"] = torch_mlp(bn, tdev)
+        contenders = mlp_contenders(bn, device)
         ms = interleaved(contenders, steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
         name = "MLP step, BN" if bn else "MLP step, vanilla"
         rows.append(dict(name=name, ms=ms, ratio_floor=ms["minigrad"] / ms["numpy"] if "numpy" in ms else None,
@@ -247,7 +253,9 @@ def bench_mlp(repeats, device="cpu", steps=50, warmup=20):
 # ***** the CNN of examples/mnist_cnn.py (models shared with benchmarks/bench_cnn.py) *****
 
 
-def bench_cnn(repeats, device="cpu", steps=3, warmup=3):
+def cnn_contenders(device="cpu") -> dict:
+    """Name -> training-step function of the CNN (batch 64): minigrad on `device`, PyTorch on the
+    same device when it has it, both from the same weights."""
     from bench_cnn import minigrad_cnn, timed_step, torch_cnn
 
     rng = np.random.default_rng(0)
@@ -263,7 +271,12 @@ def bench_cnn(repeats, device="cpu", steps=3, warmup=3):
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
         tx, ty = torch.from_numpy(xa).to(tdev), torch.from_numpy(ya).to(tdev)
         contenders["torch"] = lambda: timed_step(torch.nn.functional.cross_entropy, tmodel, topt, tx, ty)
-    ms = interleaved(contenders, steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
+    return contenders
+
+
+def bench_cnn(repeats, device="cpu", steps=3, warmup=3):
+    tdev = torch_device(device)
+    ms = interleaved(cnn_contenders(device), steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
     return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None,
                  device=device, torch_device=tdev)]
 
