@@ -226,12 +226,12 @@ def interleaved(contenders: dict, steps: int, repeats: int, warmup: int = 20, sy
     return {name: statistics.median(v) for name, v in times.items()}
 
 
-def mlp_contenders(bn: bool, device="cpu") -> dict:
+def mlp_contenders(bn: bool, device="cpu", with_torch=True) -> dict:
     """Name -> training-step function of the MLP: minigrad on `device`, PyTorch on the same
     device (when it has it) and, on the CPU, the hand-written NumPy floor."""
     contenders = {"numpy": numpy_mlp(bn)} if device == "cpu" else {}
     contenders["minigrad"] = minigrad_mlp(bn, device)
-    if torch_device(device) is not None:
+    if with_torch and torch_device(device) is not None:
         contenders["torch"] = torch_mlp(bn, torch_device(device))
     return contenders
 
@@ -253,7 +253,7 @@ def bench_mlp(repeats, device="cpu", steps=50, warmup=20):
 # ***** the CNN of examples/mnist_cnn.py (models shared with benchmarks/bench_cnn.py) *****
 
 
-def cnn_contenders(device="cpu") -> dict:
+def cnn_contenders(device="cpu", with_torch=True) -> dict:
     """Name -> training-step function of the CNN (batch 64): minigrad on `device`, PyTorch on the
     same device when it has it, both from the same weights."""
     from bench_cnn import minigrad_cnn, timed_step, torch_cnn
@@ -266,7 +266,7 @@ def cnn_contenders(device="cpu") -> dict:
     x, y = minigrad.tensor(xa, device=device), minigrad.tensor(ya, device=device)
     contenders = {"minigrad": lambda: timed_step(F.cross_entropy, model, opt, x, y)}
     tdev = torch_device(device)
-    if tdev is not None:
+    if with_torch and tdev is not None:
         tmodel = torch_cnn(torch, model).to(tdev)
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
         tx, ty = torch.from_numpy(xa).to(tdev), torch.from_numpy(ya).to(tdev)
