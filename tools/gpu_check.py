@@ -575,6 +575,8 @@ class Check:
         r = self.example("mnist_batchnorm_quick", "examples/mnist_batchnorm.py",
                          ["--runs", "1", "--quick", "--no-progress", "--out", str(out), *self.data["flags"]], timeout)
         r["result"] = self.batchnorm_results(out)
+        if r["rc"] == 0 and "ms_per_step" not in r["result"].get("1", {}):
+            r["failed_reason"] = "results.md not understood (did the example's table change?)"
         return r
 
     def p_mnist_batchnorm_full(self, timeout):
@@ -634,6 +636,8 @@ class Check:
         if m:
             res["test"] = float(m[1])
         r["result"] = res
+        if r["rc"] == 0 and not ("ms_per_step" in res and "test" in res):
+            r["failed_reason"] = "output not understood (did the example's epoch/test lines change?)"
         return r
 
     # ----- the plan -----

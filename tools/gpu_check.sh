@@ -5,5 +5,12 @@
 set -u
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-PY="${PYTHON:-$(command -v python3 || command -v python)}"
-exec "$PY" tools/gpu_check.py "$@"
+# The interpreter: $PYTHON, else the first of python3/python that has CuPy (for a GPU run),
+# else the first that has NumPy.
+PY="${PYTHON:-}"
+for need in cupy numpy; do
+  for c in python3 python; do
+    if [ -z "$PY" ] && command -v "$c" >/dev/null && "$c" -c "import $need" 2>/dev/null; then PY="$c"; fi
+  done
+done
+exec "${PY:-python3}" tools/gpu_check.py "$@"
