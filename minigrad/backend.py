@@ -79,7 +79,8 @@ def check_device(device: str) -> str:
             raise RuntimeError(
                 "device 'cuda' is not available: "
                 + (f"CuPy could not be used ({_cupy_error!r})" if _cupy_error else "CuPy found no GPU")
-                + ". Install the extra with `pip install minigrad[cuda]` on a machine with an NVIDIA GPU."
+                + ". On a machine with an NVIDIA GPU install CuPy for its CUDA major (the 'CUDA Version' "
+                "nvidia-smi shows): `pip install minigrad[cuda12]` or `pip install minigrad[cuda13]`."
             )
         return "cuda"
     if device == "cpu" or device in _extra:

@@ -123,3 +123,23 @@ def test_mnist_batchnorm_without_matplotlib_writes_table_and_csv(gc, tmp_path, m
     row = gc.Check.batchnorm_results(tmp_path)["1"]
     assert row["steps"] == 2 and all(ms > 0 for ms in row["ms_per_step"])
     assert all(0 <= a <= 1 for a in row["val"] + row["test"])
+
+
+def test_dataloader_moves_the_order_to_the_device_once_per_epoch(gc):
+    """A copy from the host can wait for the GPU: one per epoch, not one per batch; the batches
+    are the CPU's."""
+    from minigrad.datasets import DataLoader
+
+    x, y = np.arange(50, dtype=np.float32).reshape(25, 2), np.arange(25)
+
+    def loader(device):
+        return DataLoader((x, y), batch_size=5, shuffle=True, generator=minigrad.Generator(3), device=device)
+
+    epoch, stream = loader("strict"), loader("strict")  # each copies the data to the device once
+    with gc.SyncCounter("strict", gc.strict_device()) as c:
+        batches = list(epoch)  # 5 batches, one epoch
+        streamed = list(stream.stream(8))  # 40 samples: two epochs, one straddling batch
+    assert c.counts["host_to_device"] == 1 + 2
+    for got, want in zip(batches + streamed, list(loader("cpu")) + list(loader("cpu").stream(8))):
+        np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
+        np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
