@@ -232,11 +232,17 @@ class SyncCounter:
 
         self._undo = []
         self.counts = dict(to_numpy=0, item=0, bool=0, host_to_device=0)
-        self._wrap(backend, "to_numpy", "to_numpy", lambda a, *r, **k: backend.device_of(a) != "cpu")
+        def on(a):  # the device of an array; numbers and lists are on the host
+            try:
+                return backend.device_of(a)
+            except TypeError:
+                return "cpu"
+
+        self._wrap(backend, "to_numpy", "to_numpy", lambda a, *r, **k: on(a) != "cpu")
         self._wrap(Tensor, "item", "item")
         self._wrap(Tensor, "__bool__", "bool")
         self._wrap(backend, "to_device", "host_to_device",
-                   lambda a, dev, *r, **k: backend.device_of(a) == "cpu" and str(dev) != "cpu")
+                   lambda a, *r, **k: on(a) == "cpu" and str(k.get("device", r[0] if r else "cpu")) != "cpu")
         self._strict0 = self.strict.host_transfers if self.strict else None
         return self
 
@@ -755,8 +761,9 @@ def render_summary(report: dict) -> str:
                          f"steps{'' if cnn['steps'] == cnn['full_epoch_steps'] else ', from ms/step'}) |")
     b = res("bench")
     if b.get("rows"):
-        lines += ["", f"ms per training step (medians; torch {b.get('torch')}, torch on "
-                      f"{b['rows'][0].get('torch_device')}):", "",
+        tdev = b["rows"][0].get("torch_device")
+        lines += ["", "ms per training step (medians; " + (f"PyTorch {b.get('torch')} on {tdev}" if tdev else
+                                                           "PyTorch not available") + "):", "",
                   "| benchmark | minigrad ms | torch ms | minigrad / torch |", "|---|---|---|---|"]
         for r in b["rows"]:
             lines.append(f"| {r['name']} | {f(r['ms'].get('minigrad'), 3)} | {f(r['ms'].get('torch'), 3)} | "
