@@ -755,10 +755,11 @@ def render_summary(report: dict) -> str:
                                  f"{r['test'][0]:.4f} / {r['test'][1]:.4f} | {r['ms_per_step'][0]:.2f} / "
                                  f"{r['ms_per_step'][1]:.2f} | {epoch:.1f} s (917 steps, both nets, no validation) |")
         if "ms_per_step" in cnn:
-            epoch = cnn["ms_per_step"] * cnn["full_epoch_steps"] / 1e3
+            full = cnn["steps"] == cnn["full_epoch_steps"]
+            epoch = cnn["epoch_s"] if full else cnn["ms_per_step"] * cnn["full_epoch_steps"] / 1e3
             lines.append(f"| mnist_cnn --epochs 1 | {cnn['steps']} of {cnn['full_epoch_steps']} | {cnn['val']:.4f} | "
                          f"{f(cnn.get('test'), 4)} | {cnn['ms_per_step']:.2f} | {epoch:.1f} s ({cnn['full_epoch_steps']} "
-                         f"steps{'' if cnn['steps'] == cnn['full_epoch_steps'] else ', from ms/step'}) |")
+                         f"steps{', measured' if full else ', from ms/step'}) |")
     b = res("bench")
     if b.get("rows"):
         tdev = b["rows"][0].get("torch_device")
