@@ -244,7 +244,8 @@ def bench_mlp(repeats, device="cpu", steps=50, warmup=20):
         contenders = mlp_contenders(bn, device)
         ms = interleaved(contenders, steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
         name = "MLP step, BN" if bn else "MLP step, vanilla"
-        rows.append(dict(name=name, ms=ms, ratio_floor=ms["minigrad"] / ms["numpy"] if "numpy" in ms else None,
+        rows.append(dict(name=name, ms=ms,
+                         ratio_floor=ms["minigrad"] / ms["numpy"] if "numpy" in ms else None,
                          ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None,
                          device=device, torch_device=tdev))
     return rows
@@ -276,7 +277,8 @@ def cnn_contenders(device="cpu", with_torch=True) -> dict:
 
 def bench_cnn(repeats, device="cpu", steps=3, warmup=3):
     tdev = torch_device(device)
-    ms = interleaved(cnn_contenders(device), steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
+    ms = interleaved(cnn_contenders(device), steps=steps, repeats=repeats, warmup=warmup,
+                     sync=device_sync(device))
     return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None,
                  device=device, torch_device=tdev)]
 
@@ -368,7 +370,8 @@ def main(argv=None):
     ap.add_argument("--only", choices=["mlp", "cnn", "epoch", "memory"], action="append")
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--json", default=None,
-                    help="where to write the rows (default benchmarks/results.json; results_<device>.json off the CPU)")
+                    help="where to write the rows (default benchmarks/results.json; "
+                         "results_<device>.json off the CPU)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a ratio misses its target")
     ap.add_argument("--device", default="cpu",
                     help="where minigrad (and torch, when it has the device) runs: cpu or cuda; the mlp "
@@ -406,7 +409,8 @@ def main(argv=None):
         else:
             print(f"{r['name']}: {r['seconds']:.1f} s")
     failed = missed_targets(rows, device)
-    path = args.json or ("benchmarks/results.json" if device == "cpu" else f"benchmarks/results_{device}.json")
+    path = args.json or ("benchmarks/results.json" if device == "cpu"
+                         else f"benchmarks/results_{device}.json")
     with open(path, "w") as fh:
         json.dump(dict(rows=rows, device=device, numpy=np.__version__, torch=torch.__version__ if torch else None), fh, indent=2)
     for msg in failed:

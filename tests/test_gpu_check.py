@@ -143,3 +143,29 @@ def test_dataloader_moves_the_order_to_the_device_once_per_epoch(gc):
     for got, want in zip(batches + streamed, list(loader("cpu")) + list(loader("cpu").stream(8))):
         np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
         np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
+
+
+def test_summary_of_a_gpu_report(gc):
+    """The parts only a GPU fills (card, memory pool, CuPy's sync check) render: a GPU run must
+    not lose its summary to a formatting slip no CPU run could show."""
+    steps = {"MLP step, BN": dict(first_ms=900.0, second_ms=3.1, steady_ms=2.5, n=25)}
+    report = dict(device="cuda", budget_s=420, wall_s=400, data="/data/mnist", parts={
+        "env": dict(status="ok", required=True, seconds=3.0),
+        "first_use": dict(status="ok", required=True, seconds=30.0, result=dict(
+            cold=dict(import_s=1.0, first_op_s=0.3, steps=steps, kernel_cache_files=87),
+            warm=dict(import_s=1.0, first_op_s=0.3, steps=steps))),
+        "syncs": dict(status="ok", required=True, result={"MLP step, BN": dict(
+            to_numpy=0, item=0, bool=0, host_to_device=0, cupyx_check="none detected")}),
+        "memory": dict(status="ok", required=True, result={"CNN step": dict(
+            used_mib_after_10=40.0, total_mib_after_10=90.0, used_mib_after_20=40.0, total_mib_after_20=90.0,
+            torch_allocated_mib=20.0, torch_peak_allocated_mib=60.0, torch_reserved_mib=80.0)}),
+        "mnist_cnn": dict(status="ok", required=True, result=dict(
+            steps=1718, full_epoch_steps=1718, epoch_s=9.5, ms_per_step=5.5, val=0.98, test=0.985)),
+        "bench": dict(status="ok", required=True, result=dict(torch="2.9.0", missed_targets=[], rows=[
+            dict(name="CNN step", ms=dict(minigrad=3.0, torch=1.5), ratio_torch=2.0, torch_device="cuda")])),
+    }, env=dict(gpu="NVIDIA H100 80GB HBM3", compute_capability="9.0", cuda_driver="13.0", cupy="13.6.0"))
+    text = gc.render_summary(report)
+    for expected in ("NVIDIA H100 80GB HBM3", "none detected", "| CNN step | 40.0 / 40.0 | 90.0 | 20.0 / 60.0 / 80.0 |",
+                     "| mnist_cnn --epochs 1 | 1718 of 1718 | 0.9800 | 0.9850 | 5.50 | 9.5 s (1718 steps, measured) |",
+                     "kernel cache files after the cold run: 87", "| CNN step | 3.000 | 1.500 | 2.00 |"):
+        assert expected in text, expected

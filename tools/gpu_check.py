@@ -121,7 +121,8 @@ def part_env(device: str, args) -> dict:
     try:
         import torch
 
-        info.update(torch=torch.__version__, torch_cuda=torch.version.cuda, torch_cuda_available=torch.cuda.is_available())
+        info.update(torch=torch.__version__, torch_cuda=torch.version.cuda,
+                    torch_cuda_available=torch.cuda.is_available())
         if device == "cuda" and torch.cuda.is_available():
             info["torch_gpu"] = torch.cuda.get_device_name(0)
     except ImportError:
@@ -198,8 +199,8 @@ def part_first_use(device: str, args) -> dict:
             step()
             sync()
             times.append((time.perf_counter() - t) * 1e3)
-        out["steps"][name] = dict(first_ms=times[0], second_ms=times[1], steady_ms=statistics.median(times[2:]),
-                                  n=len(times))
+        out["steps"][name] = dict(first_ms=times[0], second_ms=times[1],
+                                  steady_ms=statistics.median(times[2:]), n=len(times))
     cache = os.environ.get("CUPY_CACHE_DIR")
     if device == "cuda" and cache and os.path.isdir(cache):
         out["kernel_cache_files"] = sum(len(f) for _, _, f in os.walk(cache))
@@ -320,7 +321,8 @@ def part_syncs(device: str, args) -> dict:
         out[name] = count_syncs(step, device, strict)
         if device == "cuda":
             out[name]["cupyx_check"] = _cupyx_sync_check(step)
-    bad = {k: v for k, v in out.items() if v["to_numpy"] + v["item"] + v["bool"] + v.get("strict_host_transfers", 0)}
+    bad = {k: v for k, v in out.items()
+           if v["to_numpy"] + v["item"] + v["bool"] + v.get("strict_host_transfers", 0)}
     out["DataLoader: next batch"] = count_syncs(lambda: next(batches), device, strict)
     control = count_syncs(logged_step, device, strict)
     out["control: Adam step + loss.item()"] = control
@@ -346,7 +348,8 @@ def part_memory(device: str, args) -> dict:
     for name in ("MLP step, BN", "CNN step"):
         gc.collect()
         pool.free_all_blocks()
-        contenders = bench.mlp_contenders(True, device) if name.startswith("MLP") else bench.cnn_contenders(device)
+        contenders = (bench.mlp_contenders(True, device) if name.startswith("MLP")
+                      else bench.cnn_contenders(device))
         row = {}
         step = contenders["minigrad"]
         for k in range(2):
@@ -432,8 +435,9 @@ class Check:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.start = time.monotonic()
         self.deadline = self.start + args.budget
-        self.report = dict(device=self.device, started=datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                           budget_s=args.budget, command=shlex.join([sys.executable] + sys.argv), parts={})
+        self.report = dict(device=self.device, budget_s=args.budget, parts={},
+                           started=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                           command=shlex.join([sys.executable] + sys.argv))
         self.env = dict(os.environ)
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")]))
         self.env.setdefault("MPLBACKEND", "Agg")
@@ -517,20 +521,19 @@ class Check:
         cold = self.child("first_use", timeout * 0.6, ["--tag", "cold"])
         if cold["rc"] != 0 or cold["timed_out"]:
             return cold
-        warm = self.child("first_use", max(self.deadline_for(timeout) - time.monotonic(), 5), ["--tag", "warm"])
+        left = max(self._part_start + timeout - time.monotonic(), 5)
+        warm = self.child("first_use", left, ["--tag", "warm"])
         warm["seconds"] += cold["seconds"]
         warm["result"] = dict(cold=cold["result"], warm=warm["result"])
         return warm
-
-    def deadline_for(self, timeout):
-        return self._part_start + timeout
 
     def p_tests(self, timeout):
         junit = self.out / f"junit_{self.device}.xml"
         env = dict(self.env)
         probe = subprocess.run([sys.executable, "-c", "import pytest"], env=env, capture_output=True)
         if probe.returncode != 0 and self.args.pylib and Path(self.args.pylib).is_dir():
-            env["PYTHONPATH"] += os.pathsep + str(Path(self.args.pylib).resolve())  # after: installed ones win
+            # appended: whatever the machine has installed comes first
+            env["PYTHONPATH"] += os.pathsep + str(Path(self.args.pylib).resolve())
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", self.device, "-rfEs",
                "--durations=15", f"--junitxml={junit}", "-o", "junit_family=xunit2"]
         r = self.run("tests", cmd, timeout, env)
@@ -579,7 +582,8 @@ class Check:
     def p_mnist_batchnorm_quick(self, timeout):
         out = self.out / "mnist_batchnorm_quick"
         r = self.example("mnist_batchnorm_quick", "examples/mnist_batchnorm.py",
-                         ["--runs", "1", "--quick", "--no-progress", "--out", str(out), *self.data["flags"]], timeout)
+                         ["--runs", "1", "--quick", "--no-progress", "--out", str(out), *self.data["flags"]],
+                         timeout)
         r["result"] = self.batchnorm_results(out)
         if r["rc"] == 0 and "ms_per_step" not in r["result"].get("1", {}):
             r["failed_reason"] = "results.md not understood (did the example's table change?)"
@@ -599,7 +603,8 @@ class Check:
             return dict(skipped=f"no time: run 1 needs ~{estimate(2000):.0f} s, {timeout:.0f} s left")
         out = self.out / "mnist_batchnorm_full"
         r = self.example("mnist_batchnorm_full", "examples/mnist_batchnorm.py",
-                         ["--runs", *map(str, runs), "--no-progress", "--out", str(out), *self.data["flags"]], timeout)
+                         ["--runs", *map(str, runs), "--no-progress", "--out", str(out), *self.data["flags"]],
+                         timeout)
         r["result"] = self.batchnorm_results(out)
         return r
 
@@ -632,10 +637,13 @@ class Check:
             ms = fu.get("steps", {}).get("CNN step", {}).get("steady_ms") or 50.0
             fit = int((timeout - 40) / (1.5 * ms / 1e3))
             steps = max(min(full_steps, fit), 10)
-        args = ["--epochs", "1", *self.data["flags"]] + (["--steps", str(steps)] if steps < full_steps else [])
+        args = ["--epochs", "1", *self.data["flags"]]
+        if steps < full_steps:
+            args += ["--steps", str(steps)]
         r = self.example("mnist_cnn", "examples/mnist_cnn.py", args, timeout)
         res = dict(steps_requested=steps, full_epoch_steps=full_steps)
-        m = re.search(r"epoch 1: ([\d.]+) s \(([\d.]+) ms/step, (\d+) steps\), validation accuracy ([\d.]+)", r["text"])
+        m = re.search(r"epoch 1: ([\d.]+) s \(([\d.]+) ms/step, (\d+) steps\), validation accuracy ([\d.]+)",
+                      r["text"])
         if m:
             res.update(epoch_s=float(m[1]), ms_per_step=float(m[2]), steps=int(m[3]), val=float(m[4]))
         m = re.search(r"test accuracy ([\d.]+)", r["text"])
@@ -707,13 +715,18 @@ class Check:
         self.report["exit_code"] = 1 if bad else 0
         self.report["not_ok"] = bad
         self.save()
-        summary = render_summary(self.report)
+        try:
+            summary = render_summary(self.report)
+        except Exception as e:  # noqa: BLE001  (gpu_check.json already holds everything)
+            summary = f"summary.md could not be written ({type(e).__name__}: {e}); see gpu_check.json\n"
+            self.report["exit_code"] = 1
         (self.out / "summary.md").write_text(summary)
         shutil.rmtree(self.cache, ignore_errors=True)
         print("\n" + summary, flush=True)
         for n in bad:
             e = self.report["parts"][n]
-            print(f"--- {n}: {e['status']} ({e.get('reason')}); log {e.get('log')}\n{e.get('tail', '')[-800:]}")
+            print(f"--- {n}: {e['status']} ({e.get('reason')}); log {e.get('log')}")
+            print(e.get("tail", "")[-800:])
         self.log(f"done: {'FAILED: ' + ', '.join(bad) if bad else 'all parts ok'}; results in {self.out}")
         return self.report["exit_code"]
 
@@ -726,14 +739,16 @@ def render_summary(report: dict) -> str:
     env = report.get("env") or {}
     lines = [f"# minigrad GPU check: device {report['device']}", ""]
     if report["device"] == "cuda":
-        lines.append(f"Card: {env.get('gpu')} (compute {env.get('compute_capability')}, {env.get('gpu_memory_gib')} GiB); "
-                     f"driver CUDA {env.get('cuda_driver')}, runtime {env.get('cuda_runtime')}; nvidia-smi: "
-                     f"{env.get('nvidia_smi')}; CuPy {env.get('cupy')}, NumPy {env.get('numpy')}, "
-                     f"PyTorch {env.get('torch')} (CUDA {env.get('torch_cuda')}), Python {env.get('python')}.")
+        lines.append(f"Card: {env.get('gpu')} (compute {env.get('compute_capability')}, "
+                     f"{env.get('gpu_memory_gib')} GiB); driver CUDA {env.get('cuda_driver')}, runtime "
+                     f"{env.get('cuda_runtime')}; nvidia-smi: {env.get('nvidia_smi')}; CuPy {env.get('cupy')}, "
+                     f"NumPy {env.get('numpy')}, PyTorch {env.get('torch')} (CUDA {env.get('torch_cuda')}), "
+                     f"Python {env.get('python')}.")
     else:
         lines.append(f"The CPU rehearsal on the strict stand-in device (Python {env.get('python')}, NumPy "
                      f"{env.get('numpy')}): timings here are not GPU numbers.")
-    lines += ["", f"Data: {report.get('data')}. Budget {report['budget_s']:.0f} s, wall {report.get('wall_s', 0):.0f} s.",
+    lines += ["", f"Data: {report.get('data')}. Budget {report['budget_s']:.0f} s, "
+                  f"wall {report.get('wall_s', 0):.0f} s.",
               "", "| part | status | seconds | note |", "|---|---|---|---|"]
     for name, e in P.items():
         lines.append(f"| {name} | {e['status']} | {f(e.get('seconds'), 1)} | {e.get('reason', '')} |")
@@ -751,15 +766,16 @@ def render_summary(report: dict) -> str:
             for k, r in rows.items():
                 if "ms_per_step" in r:
                     epoch = sum(r["ms_per_step"]) * (55000 // 60) / 1e3
-                    lines.append(f"| {label}, run {k} | {r['steps']} | {r['val'][0]:.4f} / {r['val'][1]:.4f} | "
-                                 f"{r['test'][0]:.4f} / {r['test'][1]:.4f} | {r['ms_per_step'][0]:.2f} / "
-                                 f"{r['ms_per_step'][1]:.2f} | {epoch:.1f} s (917 steps, both nets, no validation) |")
+                    lines.append(f"| {label}, run {k} | {r['steps']} | {r['val'][0]:.4f} / {r['val'][1]:.4f} "
+                                 f"| {r['test'][0]:.4f} / {r['test'][1]:.4f} | {r['ms_per_step'][0]:.2f} / "
+                                 f"{r['ms_per_step'][1]:.2f} | {epoch:.1f} s (917 steps, both nets, "
+                                 "no validation) |")
         if "ms_per_step" in cnn:
             full = cnn["steps"] == cnn["full_epoch_steps"]
             epoch = cnn["epoch_s"] if full else cnn["ms_per_step"] * cnn["full_epoch_steps"] / 1e3
-            lines.append(f"| mnist_cnn --epochs 1 | {cnn['steps']} of {cnn['full_epoch_steps']} | {cnn['val']:.4f} | "
-                         f"{f(cnn.get('test'), 4)} | {cnn['ms_per_step']:.2f} | {epoch:.1f} s ({cnn['full_epoch_steps']} "
-                         f"steps{', measured' if full else ', from ms/step'}) |")
+            lines.append(f"| mnist_cnn --epochs 1 | {cnn['steps']} of {cnn['full_epoch_steps']} "
+                         f"| {cnn['val']:.4f} | {f(cnn.get('test'), 4)} | {cnn['ms_per_step']:.2f} "
+                         f"| {epoch:.1f} s ({cnn['full_epoch_steps']} steps{', measured' if full else ', from ms/step'}) |")
     b = res("bench")
     if b.get("rows"):
         tdev = b["rows"][0].get("torch_device")
@@ -777,10 +793,10 @@ def render_summary(report: dict) -> str:
                   "| step | cold first ms | warm first ms | second ms | steady ms |", "|---|---|---|---|---|"]
         for name, c in fu["cold"]["steps"].items():
             w = (fu.get("warm") or {}).get("steps", {}).get(name, {})
-            lines.append(f"| {name} | {c['first_ms']:.0f} | {f(w.get('first_ms'), 0)} | {f(w.get('second_ms'))} | "
-                         f"{f(w.get('steady_ms'))} |")
-        lines.append(f"Import {fu['cold']['import_s']:.2f} s; first op (context) {fu['cold']['first_op_s']:.2f} s; "
-                     f"kernel cache files after the cold run: {fu['cold'].get('kernel_cache_files', '-')}.")
+            lines.append(f"| {name} | {c['first_ms']:.0f} | {f(w.get('first_ms'), 0)} "
+                         f"| {f(w.get('second_ms'))} | {f(w.get('steady_ms'))} |")
+        lines.append(f"Import {fu['cold']['import_s']:.2f} s; first op (context) "
+                     f"{fu['cold']['first_op_s']:.2f} s; kernel cache files after the cold run: {fu['cold'].get('kernel_cache_files', '-')}.")
     s = res("syncs")
     if s:
         lines += ["", "Host transfers in one call (to_numpy / item / bool / host->device"
@@ -790,14 +806,15 @@ def render_summary(report: dict) -> str:
             check = f"; CuPy sync check: {c['cupyx_check']}" if "cupyx_check" in c else ""
             if not isinstance(c, dict):
                 continue
-            lines.append(f"- {name}: {c['to_numpy']} / {c['item']} / {c['bool']} / {c['host_to_device']}{extra}{check}")
+            lines.append(f"- {name}: {c['to_numpy']} / {c['item']} / {c['bool']} / {c['host_to_device']}"
+                         f"{extra}{check}")
     m = res("memory")
     if m:
-        lines += ["", "| memory (MiB) | CuPy pool used after 10 / 20 steps | pool total after 20 | torch allocated / peak / reserved |",
-                  "|---|---|---|---|"]
+        lines += ["", "| memory (MiB) | CuPy pool used after 10 / 20 steps | pool total after 20 "
+                      "| torch allocated / peak / reserved |", "|---|---|---|---|"]
         for name, r in m.items():
-            lines.append(f"| {name} | {f(r.get('used_mib_after_10'), 1)} / {f(r.get('used_mib_after_20'), 1)} | "
-                         f"{f(r.get('total_mib_after_20'), 1)} | {f(r.get('torch_allocated_mib'), 1)} / "
+            lines.append(f"| {name} | {f(r.get('used_mib_after_10'), 1)} / {f(r.get('used_mib_after_20'), 1)} "
+                         f"| {f(r.get('total_mib_after_20'), 1)} | {f(r.get('torch_allocated_mib'), 1)} / "
                          f"{f(r.get('torch_peak_allocated_mib'), 1)} / {f(r.get('torch_reserved_mib'), 1)} |")
     return "\n".join(lines) + "\n"
 
@@ -847,16 +864,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cuda", choices=["cuda", "strict"])
-    ap.add_argument("--out", default=os.environ.get("OUT") or "gpu_out", help="results folder (default $OUT, else ./gpu_out)")
-    ap.add_argument("--data", default=None, help="folder with the four MNIST IDX .gz files (default: the bundled sample)")
+    ap.add_argument("--out", default=os.environ.get("OUT") or "gpu_out",
+                    help="results folder (default $OUT, else ./gpu_out)")
+    ap.add_argument("--data", default=None,
+                    help="folder with the four MNIST IDX .gz files (default: the bundled sample)")
     ap.add_argument("--budget", type=float, default=420, help="seconds for everything (default 420)")
     ap.add_argument("--pylib", default=str(ROOT / ".gpu_data" / "pylib"),
                     help="pure-Python pytest to use when none is installed (made by --prepare)")
-    ap.add_argument("--full", action="store_true", help="off the GPU too: the full CNN epoch and mnist_batchnorm runs")
+    ap.add_argument("--full", action="store_true",
+                    help="off the GPU too: the full CNN epoch and mnist_batchnorm runs")
     ap.add_argument("--no-full", action="store_true", help="never the full mnist_batchnorm runs")
     ap.add_argument("--no-torch", action="store_true", help="time minigrad alone")
     ap.add_argument("--only", action="append", help="run only this part (repeatable)")
-    ap.add_argument("--prepare", metavar="DIR", help="copy MNIST (--data) and pytest into DIR for the GPU machine")
+    ap.add_argument("--prepare", metavar="DIR",
+                    help="copy MNIST (--data) and pytest into DIR for the GPU machine")
     ap.add_argument("--part", help=argparse.SUPPRESS)
     ap.add_argument("--tag", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
