@@ -169,3 +169,24 @@ def test_summary_of_a_gpu_report(gc):
                      "| mnist_cnn --epochs 1 | 1718 of 1718 | 0.9800 | 0.9850 | 5.50 | 9.5 s (1718 steps, measured) |",
                      "kernel cache files after the cold run: 87", "| CNN step | 3.000 | 1.500 | 2.00 |"):
         assert expected in text, expected
+
+
+def test_cuda_parts_run_against_a_fake_cupy(tmp_path):
+    """The cuda-only code of the check (versions, memory pool, CuPy's sync detector, the cuda
+    case selection) runs before the one real GPU window: here against tools/fake_cupy, a CuPy
+    made of the strict device. Its numbers are made up; only that the parts run is checked."""
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tools" / "fake_cupy"), str(ROOT)]))
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "gpu_check.py"), "--device", "cuda", "--only", "env",
+                           "--only", "syncs", "--only", "memory", "--budget", "120", "--out", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert report["env"]["gpu"] == "Fake GPU" and report["env"]["cuda_runtime"] == "13.0"
+    assert {n: p["status"] for n, p in report["parts"].items()} == dict(env="ok", syncs="ok", memory="ok")
+    memory = report["parts"]["memory"]["result"]["CNN step"]
+    assert memory["used_mib_after_20"] == 1.0 and memory["total_mib_after_20"] == 2.0
+    assert "Card: Fake GPU" in (tmp_path / "summary.md").read_text()
