@@ -171,8 +171,9 @@ def test_summary_of_a_gpu_report(gc):
         assert expected in text, expected
 
 
-def test_cuda_parts_run_against_a_fake_cupy(tmp_path):
-    """The cuda-only code of the check (versions, memory pool, CuPy's sync detector, the cuda
+def test_gpu_only_parts_run_against_a_fake_cupy(tmp_path):
+    """(Named without "cuda": `pytest -k cuda` on a real GPU must not select it.)
+    The cuda-only code of the check (versions, memory pool, CuPy's sync detector, the cuda
     case selection) runs before the one real GPU window: here against tools/fake_cupy, a CuPy
     made of the strict device. Its numbers are made up; only that the parts run is checked."""
     import json

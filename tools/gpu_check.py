@@ -31,12 +31,15 @@ only if carried). First, here, put MNIST and a pure-Python pytest into the ignor
 
     python3 tools/gpu_check.py --prepare .gpu_data --data /work/shared/data/mnist
 
-then one call of the `run` tool, with carry [".gpu_data"] and timeout_s 560:
+then one call of the `run` tool, with carry [".gpu_data"] and timeout_s 540 (results in $OUT):
 
-    bash tools/gpu_check.sh --device cuda --data .gpu_data/mnist --pylib .gpu_data/pylib --budget 450
+    bash tools/gpu_check.sh --device cuda --data .gpu_data/mnist --budget 420
 
 Nothing is installed: the repository root goes on PYTHONPATH; .gpu_data/pylib is appended to it
 for pytest only if `import pytest` fails there.
+
+`PYTHONPATH=tools/fake_cupy` swaps in a fake CuPy made of the strict device, so that the cuda-only
+code of this script runs without a GPU (tests/test_gpu_check.py does); its numbers are made up.
 """
 
 from __future__ import annotations
