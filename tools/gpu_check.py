@@ -882,7 +882,9 @@ def main(argv=None) -> int:
                     help="off the GPU too: the full CNN epoch and mnist_batchnorm runs")
     ap.add_argument("--no-full", action="store_true", help="never the full mnist_batchnorm runs")
     ap.add_argument("--no-torch", action="store_true", help="time minigrad alone")
-    ap.add_argument("--only", action="append", help="run only this part (repeatable)")
+    ap.add_argument("--only", action="append", help="run only this part (repeatable)",
+                    choices=["env", "first_use", "tests", "syncs", "memory", "mnist_batchnorm_quick", "mnist_cnn",
+                             "bench", "mnist_batchnorm_full"])
     ap.add_argument("--prepare", metavar="DIR",
                     help="copy MNIST (--data) and pytest into DIR for the GPU machine")
     ap.add_argument("--part", help=argparse.SUPPRESS)
