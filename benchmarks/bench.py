@@ -3,10 +3,14 @@
     python benchmarks/bench.py                 # everything (a few minutes)
     python benchmarks/bench.py --only mlp      # just the MLP steps
     python benchmarks/bench.py --check         # exit 1 if a ratio misses its target
+    python benchmarks/bench.py --device cuda --only mlp --only cnn   # the same steps on a GPU,
+                                               # beside PyTorch CUDA (tools/gpu_check.py runs this)
 
 Every contender runs in this one process and the contenders are interleaved (A B C A B C ...)
 so that machine noise hits them alike; we report medians over repeats. Targets are ratios to a
-reference measured in the same run, never absolute times.
+reference measured in the same run, never absolute times. On a GPU every timed block starts and
+ends with a device synchronisation (kernels run asynchronously) and warm-up calls (CUDA context,
+kernel compilation, memory-pool growth) are not timed.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
-from minigrad import nn, optim  # noqa: E402
+from minigrad import backend, nn, optim  # noqa: E402
 
 try:
     import torch
@@ -148,7 +152,7 @@ def minigrad_mlp(bn: bool, device="cpu"):
     return step
 
 
-def torch_mlp(bn: bool):
+def torch_mlp(bn: bool, device="cpu"):
     layers = []
     for i, (fi, fo) in enumerate(zip(SIZES[:-1], SIZES[1:])):
         layers.append(torch.nn.Linear(fi, fo, bias=not bn))
@@ -162,9 +166,10 @@ def torch_mlp(bn: bool):
             lin.weight.copy_(torch.from_numpy(W))
             if lin.bias is not None:
                 lin.bias.zero_()
+    model.to(device)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     xa, ya = _batch()
-    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
+    x, y = torch.from_numpy(xa).to(device), torch.from_numpy(ya).to(device)
 
     def step():
         opt.zero_grad()
@@ -178,54 +183,104 @@ def torch_mlp(bn: bool):
 # ***** timing *****
 
 
-def interleaved(contenders: dict, steps: int, repeats: int, warmup: int = 20) -> dict:
-    """Median ms per call of each contender; contenders alternate within every repeat."""
+def torch_device(device: str) -> str | None:
+    """Where the PyTorch contender runs beside minigrad on `device`: the same device when torch
+    has it ("cuda" needs a CUDA build of torch), else None (no torch column). On the strict
+    stand-in device torch runs on the CPU: that only keeps its code path exercised, the ratio
+    means nothing there."""
+    if torch is None:
+        return None
+    if device == "cuda":
+        return "cuda" if torch.cuda.is_available() else None
+    return "cpu"
+
+
+def device_sync(device: str):
+    """A function that waits for all queued work of minigrad on `device` and of torch on its
+    device (the same GPU: both libraries' kernels must be done before the clock is read)."""
+    tdev = torch_device(device)
+
+    def sync():
+        backend.synchronize(device)
+        if tdev == "cuda":
+            torch.cuda.synchronize()
+
+    return sync
+
+
+def interleaved(contenders: dict, steps: int, repeats: int, warmup: int = 20, sync=lambda: None) -> dict:
+    """Median ms per call of each contender; contenders alternate within every repeat.
+    `sync()` waits for the device: it runs before the clock starts and before it is read."""
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
     times = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, fn in contenders.items():
+            sync()
             t0 = time.perf_counter()
             for _ in range(steps):
                 fn()
+            sync()
             times[name].append((time.perf_counter() - t0) / steps * 1e3)
     return {name: statistics.median(v) for name, v in times.items()}
 
 
-def bench_mlp(repeats):
+def mlp_contenders(bn: bool, device="cpu", with_torch=True) -> dict:
+    """Name -> training-step function of the MLP: minigrad on `device`, PyTorch on the same
+    device (when it has it) and, on the CPU, the hand-written NumPy floor."""
+    contenders = {"numpy": numpy_mlp(bn)} if device == "cpu" else {}
+    contenders["minigrad"] = minigrad_mlp(bn, device)
+    if with_torch and torch_device(device) is not None:
+        contenders["torch"] = torch_mlp(bn, torch_device(device))
+    return contenders
+
+
+def bench_mlp(repeats, device="cpu", steps=50, warmup=20):
+    """The MLP step (vanilla and BN), contenders as in `mlp_contenders`."""
     rows = []
+    tdev = torch_device(device)
     for bn in (False, True):
-        contenders = {"numpy": numpy_mlp(bn), "minigrad": minigrad_mlp(bn)}
-        if torch is not None:
-            contenders["torch"] = torch_mlp(bn)
-        ms = interleaved(contenders, steps=50, repeats=repeats)
+        contenders = mlp_contenders(bn, device)
+        ms = interleaved(contenders, steps=steps, repeats=repeats, warmup=warmup, sync=device_sync(device))
         name = "MLP step, BN" if bn else "MLP step, vanilla"
-        rows.append(dict(name=name, ms=ms, ratio_floor=ms["minigrad"] / ms["numpy"],
-                         ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None))
+        rows.append(dict(name=name, ms=ms,
+                         ratio_floor=ms["minigrad"] / ms["numpy"] if "numpy" in ms else None,
+                         ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None,
+                         device=device, torch_device=tdev))
     return rows
 
 
 # ***** the CNN of examples/mnist_cnn.py (models shared with benchmarks/bench_cnn.py) *****
 
 
-def bench_cnn(repeats):
+def cnn_contenders(device="cpu", with_torch=True) -> dict:
+    """Name -> training-step function of the CNN (batch 64): minigrad on `device`, PyTorch on the
+    same device when it has it, both from the same weights."""
     from bench_cnn import minigrad_cnn, timed_step, torch_cnn
 
     rng = np.random.default_rng(0)
     xa, ya = rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
     minigrad.manual_seed(0)
-    model = minigrad_cnn()
+    model = minigrad_cnn().to(device)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = minigrad.tensor(xa), minigrad.tensor(ya)
+    x, y = minigrad.tensor(xa, device=device), minigrad.tensor(ya, device=device)
     contenders = {"minigrad": lambda: timed_step(F.cross_entropy, model, opt, x, y)}
-    if torch is not None:
-        tmodel = torch_cnn(torch, model)
+    tdev = torch_device(device)
+    if with_torch and tdev is not None:
+        tmodel = torch_cnn(torch, model).to(tdev)
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9)
-        tx, ty = torch.from_numpy(xa), torch.from_numpy(ya)
+        tx, ty = torch.from_numpy(xa).to(tdev), torch.from_numpy(ya).to(tdev)
         contenders["torch"] = lambda: timed_step(torch.nn.functional.cross_entropy, tmodel, topt, tx, ty)
-    ms = interleaved(contenders, steps=3, repeats=repeats, warmup=3)
-    return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None)]
+    return contenders
+
+
+def bench_cnn(repeats, device="cpu", steps=3, warmup=3):
+    tdev = torch_device(device)
+    ms = interleaved(cnn_contenders(device), steps=steps, repeats=repeats, warmup=warmup,
+                     sync=device_sync(device))
+    return [dict(name="CNN step", ms=ms, ratio_torch=ms["minigrad"] / ms["torch"] if "torch" in ms else None,
+                 device=device, torch_device=tdev)]
 
 
 def bench_memory():
@@ -278,30 +333,63 @@ def bench_epochs():
     return rows
 
 
-TARGETS = {  # name -> (ratio key, upper bound)
-    "MLP step, vanilla": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
-    "MLP step, BN": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
-    "CNN step": [("ratio_torch", 2.0)],
+TARGETS = {  # device -> name -> (ratio key, upper bound)
+    "cpu": {
+        "MLP step, vanilla": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
+        "MLP step, BN": [("ratio_floor", 1.25), ("ratio_torch", 1.0)],
+        "CNN step": [("ratio_torch", 2.0)],
+    },
+    # The MLP is overhead-bound on a GPU (kernel launches): its ratio is reported, not targeted.
+    "cuda": {"CNN step": [("ratio_torch", 2.0)]},
 }
+
+
+def missed_targets(rows, device="cpu") -> list:
+    """Messages for the ratios in `rows` that miss their target on `device`."""
+    failed = []
+    for r in rows:
+        for key, bound in TARGETS.get(device, {}).get(r["name"], []):
+            if r.get(key) is not None and r[key] > bound:
+                failed.append(f"{r['name']}: {key} {r[key]:.2f} > {bound}")
+    return failed
+
+
+def print_table(rows) -> None:
+    f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
+    print(f"| {'benchmark':<22} | {'minigrad ms':>11} | {'numpy ms':>9} | {'torch ms':>9} | {'vs numpy':>8} | {'vs torch':>8} |")
+    print(f"|{'-' * 24}|{'-' * 13}|{'-' * 11}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
+    for r in rows:
+        if "ms" in r:
+            ms = r["ms"]
+            print(f"| {r['name']:<22} | {f(ms.get('minigrad')):>11} | {f(ms.get('numpy')):>9} | "
+                  f"{f(ms.get('torch')):>9} | {f(r.get('ratio_floor'), 2):>8} | {f(r.get('ratio_torch'), 2):>8} |")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=["mlp", "cnn", "epoch", "memory"], action="append")
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--json", default="benchmarks/results.json")
+    ap.add_argument("--json", default=None,
+                    help="where to write the rows (default benchmarks/results.json; "
+                         "results_<device>.json off the CPU)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a ratio misses its target")
+    ap.add_argument("--device", default="cpu",
+                    help="where minigrad (and torch, when it has the device) runs: cpu or cuda; the mlp "
+                         "and cnn steps only off the CPU (the strict device: tools/gpu_check.py)")
     args = ap.parse_args(argv)
-    only = set(args.only or ["mlp", "cnn", "epoch", "memory"])
+    device = backend.check_device(args.device)
+    only = set(args.only or (["mlp", "cnn", "epoch", "memory"] if device == "cpu" else ["mlp", "cnn"]))
+    if device != "cpu" and only - {"mlp", "cnn"}:
+        ap.error(f"--only {' '.join(sorted(only - {'mlp', 'cnn'}))}: CPU only")
 
     threads = os.environ.get("OMP_NUM_THREADS")
     if torch is not None:
         torch.set_num_threads(int(threads) if threads else 1)
     rows = []
     if "mlp" in only:
-        rows += bench_mlp(args.repeats)
+        rows += bench_mlp(args.repeats, device)
     if "cnn" in only:
-        rows += bench_cnn(args.repeats)
+        rows += bench_cnn(args.repeats, device)
     if "memory" in only:
         rows += bench_memory()
     if "epoch" in only:
@@ -309,16 +397,8 @@ def main(argv=None):
 
     print(f"\nminigrad {minigrad.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else '-'} ({torch.get_num_threads() if torch else '-'} threads), "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
-    print(f"| {'benchmark':<22} | {'minigrad ms':>11} | {'numpy ms':>9} | {'torch ms':>9} | {'vs numpy':>8} | {'vs torch':>8} |")
-    print(f"|{'-' * 24}|{'-' * 13}|{'-' * 11}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
-    failed = []
-    f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
-    for r in rows:
-        if "ms" in r:
-            ms = r["ms"]
-            print(f"| {r['name']:<22} | {f(ms.get('minigrad')):>11} | {f(ms.get('numpy')):>9} | "
-                  f"{f(ms.get('torch')):>9} | {f(r.get('ratio_floor'), 2):>8} | {f(r.get('ratio_torch'), 2):>8} |")
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, device {device}\n")
+    print_table(rows)
     extra = [r for r in rows if "ms" not in r]
     if extra:
         print()
@@ -328,12 +408,11 @@ def main(argv=None):
                   f"({r['col_mb']:.1f} MiB)")
         else:
             print(f"{r['name']}: {r['seconds']:.1f} s")
-    for r in rows:
-        for key, bound in TARGETS.get(r["name"], []):
-            if r.get(key) is not None and r[key] > bound:
-                failed.append(f"{r['name']}: {key} {r[key]:.2f} > {bound}")
-    with open(args.json, "w") as fh:
-        json.dump(dict(rows=rows, numpy=np.__version__, torch=torch.__version__ if torch else None), fh, indent=2)
+    failed = missed_targets(rows, device)
+    path = args.json or ("benchmarks/results.json" if device == "cpu"
+                         else f"benchmarks/results_{device}.json")
+    with open(path, "w") as fh:
+        json.dump(dict(rows=rows, device=device, numpy=np.__version__, torch=torch.__version__ if torch else None), fh, indent=2)
     for msg in failed:
         print("MISSED TARGET:", msg)
     if args.check and failed:

@@ -192,25 +192,29 @@ def plot_run(ax, k: int, run: Run, result: dict) -> None:
 
 
 def save_outputs(out: Path, runs: dict, results: dict, header: str) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out.mkdir(parents=True, exist_ok=True)
-    for k, result in results.items():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # it comes with the `examples` extra; without it, the CSV and table only
+        print("matplotlib is not installed: no figures", file=sys.stderr)
+        plt = None
+    for k, result in results.items() if plt else ():
         fig, ax = plt.subplots(figsize=(6, 4))
         plot_run(ax, k, runs[k], result)
         fig.tight_layout()
         fig.savefig(out / f"run{k}.png", dpi=110)
         plt.close(fig)
-    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.6), squeeze=False)
-    for ax, (k, result) in zip(axes[0], results.items()):
-        plot_run(ax, k, runs[k], result)
-    fig.suptitle(header, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / "all_runs.png", dpi=110)
-    plt.close(fig)
+    if plt:
+        fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.6), squeeze=False)
+        for ax, (k, result) in zip(axes[0], results.items()):
+            plot_run(ax, k, runs[k], result)
+        fig.suptitle(header, fontsize=10)
+        fig.tight_layout()
+        fig.savefig(out / "all_runs.png", dpi=110)
+        plt.close(fig)
 
     with open(out / "curves.csv", "w", newline="") as f:
         w = csv.writer(f)

@@ -116,6 +116,17 @@ def to_device(array, device: str):
     return host if device == "cpu" else xp_for(device).asarray(host)
 
 
+def synchronize(device: str = "cuda") -> None:
+    """Wait until every kernel queued on `device` has finished. GPU kernels run asynchronously,
+    so call this before reading a clock; a no-op on the CPU and on registered host-backed devices.
+
+    >>> from minigrad import backend
+    >>> backend.synchronize("cpu")  # nothing is queued on the CPU
+    """
+    if check_device(device) == "cuda":
+        cp.cuda.Device().synchronize()  # the whole device: CuPy's streams and any other library's
+
+
 def scatter_add(dst, index, values) -> None:
     """dst[index] += values, with repeated indices accumulating (unlike plain `+=`)."""
     get_array_module(dst).add.at(dst, index, values)

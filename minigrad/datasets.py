@@ -477,9 +477,11 @@ class DataLoader:
         full, rest = divmod(self.n, self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
-    def _order(self) -> np.ndarray:
+    def _order(self):
+        """This epoch's sample order, drawn on the host (the same on every device) and moved to
+        the loader's device once: a copy from the host per batch could wait for the GPU each time."""
         rng = (self.generator or default_generator).rng
-        return rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+        return backend.to_device(rng.permutation(self.n) if self.shuffle else np.arange(self.n), self.device)
 
     def _batch(self, idx: np.ndarray) -> tuple:
         idx = backend.to_device(idx, self.device)
@@ -504,7 +506,7 @@ class DataLoader:
                 take = order[pos : pos + need]
                 parts.append(take)
                 pos, need = pos + len(take), need - len(take)
-            yield self._batch(parts[0] if len(parts) == 1 else np.concatenate(parts))
+            yield self._batch(parts[0] if len(parts) == 1 else backend.xp_for(self.device).concatenate(parts))
 
     def __repr__(self):
         return (f"DataLoader(n={self.n}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
