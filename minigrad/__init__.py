@@ -20,7 +20,7 @@ from .ops import (
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where,
 )
-from . import nn, optim  # noqa: E402  (after Tensor: nn builds on it)
+from . import nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 
 __version__ = "0.1.0"
