@@ -120,15 +120,18 @@ def _device(name: str) -> device:
     return d
 
 
+_CPU, _CUDA = _device("cpu"), _device("cuda")  # what device_of returns on every op: no lookup
+
+
 def device_of(array) -> device:
     """device('cpu'), device('cuda'), or that of a registered device."""
     for name, mod in _extra.items():  # first: a registered array type may subclass np.ndarray
         if isinstance(array, mod.ndarray):
             return _device(name)
     if isinstance(array, np.ndarray) or np.isscalar(array):
-        return _device("cpu")
+        return _CPU
     if cp is not None and isinstance(array, cp.ndarray):
-        return _device("cuda")
+        return _CUDA
     raise TypeError(f"unsupported array type {type(array).__name__}")
 
 
