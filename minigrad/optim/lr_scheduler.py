@@ -107,7 +107,7 @@ class StepLR(LRScheduler):
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by `gamma` at each epoch listed in `milestones` (by gamma^k
-    if a milestone is listed k times)."""
+    if a milestone is listed k times). Example: in the module's docstring."""
 
     def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
         self.milestones, self.gamma = Counter(int(m) for m in milestones), float(gamma)
@@ -120,7 +120,17 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by `gamma` every epoch."""
+    """Multiply the learning rate by `gamma` every epoch.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> for epoch in range(3):
+    ...     opt.step(); sched.step()
+    >>> sched.get_last_lr()
+    [0.125]
+    """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = float(gamma)
@@ -139,7 +149,18 @@ class CosineAnnealingLR(LRScheduler):
         lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2
 
     computed step to step from the current lr, as PyTorch does, so it composes with other
-    changes of the lr."""
+    changes of the lr.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
         self.T_max, self.eta_min = int(T_max), float(eta_min)
@@ -194,6 +215,16 @@ class OneCycleLR(LRScheduler):
     moves the opposite way between `max_momentum` and `base_momentum`. `three_phase=True`
     comes back down symmetrically before the final fall. Same as
     torch.optim.lr_scheduler.OneCycleLR; stepping more than `total_steps` times raises.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> lrs = []
+    >>> for batch in range(10):
+    ...     lrs.append(round(sched.get_last_lr()[0], 3)); opt.step(); sched.step()
+    >>> lrs[0], max(lrs), lrs[-1]   # from max_lr / 25, up to max_lr, down to max_lr / 25e4
+    (0.04, 1.0, 0.0)
     """
 
     def __init__(self, optimizer: Optimizer, max_lr, total_steps: int | None = None, epochs: int | None = None,

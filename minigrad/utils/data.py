@@ -88,7 +88,14 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of `dataset` at `indices`, in that order."""
+    """The samples of `dataset` at `indices`, in that order.
+
+    >>> import minigrad
+    >>> from minigrad.utils.data import Subset, TensorDataset
+    >>> ds = Subset(TensorDataset(minigrad.arange(10)), [7, 2])
+    >>> len(ds), ds[0]
+    (2, (tensor(7),))
+    """
 
     def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, [int(i) for i in indices]
