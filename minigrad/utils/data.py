@@ -330,13 +330,15 @@ class DataLoader:
             return _to(batch, self.device) if self.device is not None else batch
         if self._arrays is None:
             tensors, index = self._columns
-            self._arrays = ([t.array if self.device is None else backend.to_device(t.array, self.device)
-                             for t in tensors], index)
-        arrays, index = self._arrays
+            arrays = [t.array if self.device is None else backend.to_device(t.array, self.device) for t in tensors]
+            on_host = all(backend.device_of(a) == "cpu" for a in arrays)
+            self._arrays = (arrays, index, on_host)
+        arrays, index, on_host = self._arrays
         if index is not None:
             idx = index[idx]
-        # one fancy index per tensor; the indices go to the arrays' device first
-        return [Tensor(a[backend.to_device(idx, backend.device_of(a))]) for a in arrays]
+        if on_host:  # one fancy index per tensor
+            return [Tensor(a[idx]) for a in arrays]
+        return [Tensor(a[backend.to_device(idx, backend.device_of(a))]) for a in arrays]  # indices go there first
 
     def __iter__(self):
         order = self._order()
