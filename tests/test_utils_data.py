@@ -238,3 +238,28 @@ def test_mnist_dataset_is_a_tensor_dataset_without_a_copy():
     assert xb.shape == (64, 28, 28) and yb.dtype == minigrad.int64
     with pytest.raises(ValueError, match="split"):
         mnist.dataset("training")
+
+
+def test_batch_sampler_and_worker_options():
+    x, y = columns(10)
+    ds = TensorDataset(x, y)
+    batches = [[9, 1, 1], [0], [4, 5]]
+    loader = DataLoader(ds, batch_sampler=batches)
+    assert len(loader) == 3 and [b[1].tolist() for b in loader] == [[90, 10, 10], [0], [40, 50]]
+    slow = DataLoader(Pairs(x, y), batch_sampler=data.BatchSampler(data.SequentialSampler(ds), 4, drop_last=True))
+    assert len(slow) == 2 and [b[1].tolist() for b in slow] == [[0, 10, 20, 30], [40, 50, 60, 70]]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, batch_sampler=batches, batch_size=4)
+    with pytest.raises(ValueError, match="batch_sampler"):
+        next(loader.stream(1))
+    loader = DataLoader(ds, batch_size=5, num_workers=2, persistent_workers=True, prefetch_factor=2, timeout=5,
+                        worker_init_fn=lambda i: None, pin_memory=True)  # worker options: accepted, unused
+    assert [len(b[1]) for b in loader] == [5, 5]
+
+
+def test_batch_sampler_matches_torch():
+    torch = pytest.importorskip("torch")
+    for n, bs, drop in [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False)]:
+        ours = data.BatchSampler(range(n), bs, drop)
+        theirs = torch.utils.data.BatchSampler(range(n), bs, drop)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)

@@ -6,6 +6,7 @@
     default_collate(samples)     a list of samples -> one batch (tensors stacked, numbers -> tensor)
     DataLoader(dataset, ...)     batches, shuffled with a minigrad Generator (a fresh order every epoch)
     SequentialSampler, RandomSampler   the orders DataLoader uses for shuffle=False / True
+    BatchSampler                 groups a sampler's indices into batches (DataLoader(batch_sampler=...))
 
 A learner's loop reads as in PyTorch:
 
@@ -195,6 +196,32 @@ class Sampler:
         raise NotImplementedError
 
 
+class BatchSampler(Sampler):
+    """Groups the indices of `sampler` into lists of `batch_size` (the last one shorter unless
+    `drop_last`); pass one as DataLoader(batch_sampler=...).
+
+    >>> from minigrad.utils.data import BatchSampler
+    >>> list(BatchSampler(range(5), batch_size=2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler, batch_size: int, drop_last: bool):
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), bool(drop_last)
+
+    def __iter__(self):
+        it = iter(self.sampler)
+        while batch := list(itertools.islice(it, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield batch
+
+    def __len__(self) -> int:
+        full, rest = divmod(len(self.sampler), self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
+
+
 class SequentialSampler(Sampler):
     """0, 1, ..., len(data_source) - 1."""
 
@@ -270,9 +297,13 @@ class DataLoader:
             BatchNorm in training).
         collate_fn: turns a list of samples into a batch; default `default_collate`.
         generator: a `minigrad.Generator`; default minigrad's global one (`manual_seed`).
+        batch_sampler: yields the index lists of whole batches instead (not with batch_size,
+            shuffle, sampler or drop_last).
         num_workers, pin_memory: accepted for PyTorch code; loading always runs in the calling
             process (NumPy slicing of a TensorDataset is faster than worker processes would be)
-            and pinning has no meaning for NumPy arrays.
+            and pinning has no meaning for NumPy arrays. The options of worker processes
+            (timeout, worker_init_fn, prefetch_factor, persistent_workers, ...) are accepted
+            and unused, as in PyTorch with num_workers=0.
         device: where the batches go (a minigrad extra; torch code moves them with `.to`).
             For a TensorDataset the tensors are copied there once, not every batch.
 
@@ -287,8 +318,10 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
-                 num_workers: int = 0, collate_fn=None, pin_memory: bool = False, drop_last: bool = False,
-                 generator: Generator | None = None, *, device=None):
+                 batch_sampler=None, num_workers: int = 0, collate_fn=None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None, multiprocessing_context=None,
+                 generator: Generator | None = None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True, device=None):
         if isinstance(dataset, tuple):  # DataLoader((images, labels)): the arrays are the columns
             if not dataset or any(not hasattr(a, "shape") or len(a.shape) == 0 for a in dataset):
                 raise TypeError("DataLoader needs a Dataset, or a tuple of arrays with a first (sample) "
@@ -305,18 +338,25 @@ class DataLoader:
                              "multiprocessing.")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                             "and drop_last")
+        # timeout, worker_init_fn, multiprocessing_context, prefetch_factor, persistent_workers,
+        # pin_memory_device, in_order: options of worker processes, which minigrad does not start
         self.dataset, self.batch_size, self.drop_last = dataset, int(batch_size), bool(drop_last)
         self.num_workers, self.pin_memory, self.generator = int(num_workers), bool(pin_memory), generator
         self.collate_fn = collate_fn or default_collate
         self.device = backend.check_device(device) if device is not None else None
         if sampler is None:
             sampler = RandomSampler(dataset, generator) if shuffle else SequentialSampler(dataset)
-        self.sampler = sampler
+        self.sampler, self.batch_sampler = sampler, batch_sampler
         self.shuffle = isinstance(sampler, RandomSampler)
         self._columns = _tensor_columns(dataset) if collate_fn is None else None
         self._arrays = None  # the fast path's arrays, on the loader's device (copied on first use)
 
     def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         full, rest = divmod(len(self.sampler), self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
@@ -341,6 +381,10 @@ class DataLoader:
         return [Tensor(a[backend.to_device(idx, backend.device_of(a))]) for a in arrays]  # indices go there first
 
     def __iter__(self):
+        if self.batch_sampler is not None:
+            for indices in self.batch_sampler:
+                yield self._batch(np.asarray(indices, dtype=np.int64))
+            return
         order = self._order()
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
@@ -350,6 +394,9 @@ class DataLoader:
         """Exactly `steps` full batches, epoch after epoch: a batch that reaches the end of an
         epoch is completed from the start of the next one, in a fresh order (the way the
         original TensorFlow MNIST tutorial's `next_batch` worked). A minigrad extra."""
+        if self.batch_sampler is not None:
+            raise ValueError("stream() draws batches of batch_size from the sampler; this loader has a "
+                             "batch_sampler instead")
         order, pos = self._order(), 0
         for _ in range(steps):
             parts, need = [], self.batch_size
@@ -367,4 +414,4 @@ class DataLoader:
 
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "default_collate", "Sampler",
-           "SequentialSampler", "RandomSampler", "DataLoader"]
+           "SequentialSampler", "RandomSampler", "BatchSampler", "DataLoader"]
