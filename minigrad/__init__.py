@@ -14,13 +14,13 @@ from .tensor import (  # first: tensor.py imports autograd and ops once Tensor e
     randn, randn_like, tensor, zeros, zeros_like,
 )
 from .dtypes import bool_, float32, float64, int64
-from .backend import cuda_available
+from .backend import cuda_available, device
 from .ops import (
     abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where,
 )
-from . import nn, optim  # noqa: E402  (after Tensor: nn builds on it)
+from . import accelerator, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ module (`xp`) of the arrays it holds, so an op's output lives where its inputs l
     >>> backend.get_array_module(np.zeros(3)) is np
     True
     >>> backend.device_of(np.zeros(3))
-    'cpu'
+    device(type='cpu')
 """
 
 from __future__ import annotations
@@ -61,22 +61,85 @@ def get_array_module(*arrays):
     return np
 
 
-def device_of(array) -> str:
-    """'cpu', 'cuda', or the name of a registered device."""
+class device(str):
+    """A device, as torch.device: `device("cuda")`, `device("cuda:0")`, `device("cuda", 0)`,
+    `device("cpu")`, with `.type` ("cpu" or "cuda") and `.index` (None, or 0).
+
+    It is also the string it names (a `str` subclass), so it goes wherever a device string goes
+    and compares equal to it: `t.to(device("cuda"))`, `zeros(3, device=dev)`, `t.device == "cpu"`.
+    `Tensor.device` returns one. Making one never needs a GPU; using it for a tensor does.
+    minigrad uses one GPU, so the only index is 0 ("cuda" and "cuda:0" are the same place,
+    though, as in PyTorch, the two objects are not equal).
+
+    >>> import minigrad
+    >>> d = minigrad.device("cuda:0")
+    >>> d.type, d.index, str(d), d
+    ('cuda', 0, 'cuda:0', device(type='cuda', index=0))
+    >>> minigrad.zeros(2).device == minigrad.device("cpu") == "cpu"
+    True
+    """
+
+    type: str
+    index: int | None
+
+    def __new__(cls, type, index=None):  # noqa: A002  (PyTorch's argument name)
+        if isinstance(type, device) and index is None:
+            return type
+        name, colon, number = str(type).partition(":")
+        if colon:
+            if index is not None:
+                raise ValueError(f"device {type!r} already has an index; got index={index} as well")
+            if not number.isdigit():
+                raise ValueError(f"invalid device {type!r}: the index after ':' must be a number")
+            index = int(number)
+        if name not in ("cpu", "cuda") and name not in _extra:
+            raise ValueError(f"unknown device {str(type)!r}: expected 'cpu' or 'cuda'")
+        if index is not None and (name != "cuda" or int(index) != 0):
+            raise ValueError(f"device {str(type)!r} (index {index}): minigrad uses one GPU, 'cuda' or "
+                             "'cuda:0', and the CPU without an index")
+        self = super().__new__(cls, name if index is None else f"{name}:{int(index)}")
+        self.type, self.index = name, (None if index is None else int(index))
+        return self
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):  # pickles as a call with the string it is
+        return (device, (str(self),))
+
+
+_named: dict[str, device] = {}  # one device object per name, so Tensor.device builds nothing
+
+
+def _device(name: str) -> device:
+    d = _named.get(name)
+    if d is None:
+        d = _named[name] = device(name)
+    return d
+
+
+_CPU, _CUDA = _device("cpu"), _device("cuda")  # what device_of returns on every op: no lookup
+
+
+def device_of(array) -> device:
+    """device('cpu'), device('cuda'), or that of a registered device."""
     for name, mod in _extra.items():  # first: a registered array type may subclass np.ndarray
         if isinstance(array, mod.ndarray):
-            return name
+            return _device(name)
     if isinstance(array, np.ndarray) or np.isscalar(array):
-        return "cpu"
+        return _CPU
     if cp is not None and isinstance(array, cp.ndarray):
-        return "cuda"
+        return _CUDA
     raise TypeError(f"unsupported array type {type(array).__name__}")
 
 
-def check_device(device: str) -> str:
-    """Validate a device name and return it; explain why 'cuda' cannot be used."""
-    device = str(device)
-    if device.startswith("cuda"):  # accept "cuda" and "cuda:0"
+def check_device(device_name) -> device:
+    """Validate a device (a name or a `device`) and return it as `device('cpu')`,
+    `device('cuda')` or a registered one; explain why 'cuda' cannot be used."""
+    d = device(device_name)
+    if d.type == "cuda":  # "cuda" and "cuda:0": the one GPU
         if not cuda_available:
             raise RuntimeError(
                 "device 'cuda' is not available: "
@@ -85,10 +148,12 @@ def check_device(device: str) -> str:
                 'of minigrad `pip install -e ".[cuda12]"` (or `".[cuda13]"`), otherwise CuPy\'s own '
                 "package `pip install cupy-cuda12x` (or `cupy-cuda13x`)."
             )
-        return "cuda"
-    if device == "cpu" or device in _extra:
-        return device
-    raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+    return _device(d.type)
+
+
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees (0 without CuPy or a GPU)."""
+    return cp.cuda.runtime.getDeviceCount() if cuda_available else 0
 
 
 def xp_for(device: str):

@@ -4,17 +4,18 @@
     download_file(name, folder, ...) one file from a list of mirrors, checksummed, written atomically
     load_mnist(root=None)          the classic split: 55,000 train / 5,000 validation / 10,000 test
     load_mnist_sample()            the 10,000 bundled test images, split for offline use
-    DataLoader(arrays, ...)        batches of Tensors, shuffled with a minigrad Generator
+    MNIST.dataset(split)           a split as a TensorDataset, for minigrad.utils.data.DataLoader
 
 Where MNIST is looked for, in order: the `root` argument, the environment variable
 MINIGRAD_DATA, then the cache folder (`$XDG_CACHE_HOME/minigrad/mnist`, by default
 `~/.cache/minigrad/mnist`). Example:
 
     >>> import numpy as np
-    >>> from minigrad.datasets import DataLoader
-    >>> x, y = np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5)
-    >>> [tuple(yb.shape) for xb, yb in DataLoader((x, y), batch_size=2)]
-    [(2,), (2,), (1,)]
+    >>> from minigrad.datasets import load_mnist_sample
+    >>> from minigrad.utils.data import DataLoader
+    >>> loader = DataLoader(load_mnist_sample().dataset("test"), batch_size=500)
+    >>> len(loader), [tuple(t.shape) for t in next(iter(loader))]
+    (4, [(500, 28, 28), (500,)])
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backend
-from .tensor import Generator, Tensor, default_generator
+# The loader is minigrad.utils.data's (PyTorch's place for it); it is also importable from here,
+# where the examples have always found it. DataLoader((images, labels), ...) still works.
+from .utils.data import DataLoader, TensorDataset  # noqa: F401  (DataLoader: re-exported)
 
 # ***** the IDX format *****
 # Header: two zero bytes, a type code, the number of dimensions; then one big-endian uint32 per
@@ -322,6 +324,15 @@ class MNIST:
     source: str
     is_sample: bool = False
 
+    def dataset(self, split: str = "train", flatten: bool = False) -> TensorDataset:
+        """One split ("train", "val" or "test") as a TensorDataset of (images, labels), without
+        a copy; `flatten=True` gives images of shape (N, 784). A DataLoader slices whole batches
+        out of it (one fancy index per batch, no per-image Python call)."""
+        if split not in ("train", "val", "test"):
+            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        images, labels = getattr(self, split + "_images"), getattr(self, split + "_labels")
+        return TensorDataset(images.reshape(len(images), -1) if flatten else images, labels)
+
     def __repr__(self):
         sizes = ", ".join(f"{s}={len(getattr(self, s + '_labels'))}" for s in ("train", "val", "test"))
         return f"MNIST({sizes}, source={self.source!r})"
@@ -429,85 +440,3 @@ def load_mnist_or_sample(root=None, download: bool = True, progress: bool = True
               "2,000 test images cut from the 10,000 MNIST test images. Accuracies will be lower "
               "than on the full data set. ***\n", file=sys.stderr)
         return load_mnist_sample()
-
-
-# ***** DataLoader *****
-
-
-class DataLoader:
-    """Batches of Tensors from arrays that share their first dimension.
-
-    Args:
-        arrays: a tuple of arrays (or Tensors), e.g. `(images, labels)`.
-        batch_size: samples per batch.
-        shuffle: a fresh random order every epoch, drawn from `generator`.
-        drop_last: skip the last batch of an epoch when it is short (a batch of one breaks
-            BatchNorm in training).
-        generator: a `minigrad.Generator`; default minigrad's global one (`manual_seed`).
-        device: where the batches live; the arrays are copied there once.
-
-    Example:
-        >>> import numpy as np, minigrad
-        >>> from minigrad.datasets import DataLoader
-        >>> x, y = np.zeros((7, 3), np.float32), np.arange(7)
-        >>> loader = DataLoader((x, y), batch_size=3, shuffle=True, drop_last=True,
-        ...                     generator=minigrad.Generator(0))
-        >>> len(loader), [tuple(xb.shape) for xb, yb in loader]
-        (2, [(3, 3), (3, 3)])
-    """
-
-    def __init__(self, arrays, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 generator: Generator | None = None, device: str = "cpu"):
-        arrays = tuple(a.array if isinstance(a, Tensor) else a for a in arrays)
-        if not arrays or any(not hasattr(a, "shape") or a.ndim == 0 for a in arrays):
-            raise TypeError("DataLoader needs a tuple of arrays with a first (sample) dimension")
-        lengths = {a.shape[0] for a in arrays}
-        if len(lengths) != 1:
-            raise ValueError(f"arrays have different lengths: {[tuple(a.shape) for a in arrays]}")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if 0 in lengths:
-            raise ValueError("DataLoader needs at least one sample")
-        self.device = backend.check_device(device)
-        self.arrays = tuple(backend.to_device(a, self.device) for a in arrays)
-        self.n, self.batch_size = lengths.pop(), int(batch_size)
-        self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
-
-    def __len__(self) -> int:
-        full, rest = divmod(self.n, self.batch_size)
-        return full + (1 if rest and not self.drop_last else 0)
-
-    def _order(self):
-        """This epoch's sample order, drawn on the host (the same on every device) and moved to
-        the loader's device once: a copy from the host per batch could wait for the GPU each time."""
-        rng = (self.generator or default_generator).rng
-        return backend.to_device(rng.permutation(self.n) if self.shuffle else np.arange(self.n), self.device)
-
-    def _batch(self, idx: np.ndarray) -> tuple:
-        idx = backend.to_device(idx, self.device)
-        return tuple(Tensor(a[idx]) for a in self.arrays)
-
-    def __iter__(self):
-        order = self._order()
-        stop = self.n - self.n % self.batch_size if self.drop_last else self.n
-        for start in range(0, stop, self.batch_size):
-            yield self._batch(order[start : start + self.batch_size])
-
-    def stream(self, steps: int):
-        """Exactly `steps` full batches, epoch after epoch: a batch that reaches the end of an
-        epoch is completed from the start of the next one, in a fresh order (the way the
-        original TensorFlow MNIST tutorial's `next_batch` worked)."""
-        order, pos = self._order(), 0
-        for _ in range(steps):
-            parts, need = [], self.batch_size
-            while need:
-                if pos == self.n:
-                    order, pos = self._order(), 0
-                take = order[pos : pos + need]
-                parts.append(take)
-                pos, need = pos + len(take), need - len(take)
-            yield self._batch(parts[0] if len(parts) == 1 else backend.xp_for(self.device).concatenate(parts))
-
-    def __repr__(self):
-        return (f"DataLoader(n={self.n}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, device={self.device!r})")

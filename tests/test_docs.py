@@ -114,7 +114,8 @@ def _public(module_name, kinds=None):
 
 @pytest.mark.skipif(not API.exists(), reason="docs/api.md not written yet")
 @pytest.mark.parametrize("module", ["minigrad", "minigrad.nn", "minigrad.nn.functional", "minigrad.optim",
-                                    "minigrad.testing", "minigrad.debug"])
+                                    "minigrad.optim.lr_scheduler", "minigrad.utils.data", "minigrad.cuda",
+                                    "minigrad.accelerator", "minigrad.testing", "minigrad.debug"])
 def test_every_public_name_is_in_api_md(module):
     listed = _listed()
     mod = importlib.import_module(module)

@@ -22,7 +22,7 @@ The test suite's `device` fixture runs every op/layer/loss/optimizer test on it.
     >>> x = minigrad.tensor([1.0, 2.0], device="strict", requires_grad=True)
     >>> (x.exp() * x).sum().backward()
     >>> x.grad.device
-    'strict'
+    device(type='strict')
     >>> import numpy as np
     >>> np.asarray(x.array)  # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -1,0 +1,5 @@
+"""Utilities laid out as torch.utils: `minigrad.utils.data` (Dataset, DataLoader, ...)."""
+
+from . import data
+
+__all__ = ["data"]
