@@ -48,3 +48,44 @@ def test_run3_600_steps_bn_trains_vanilla_does_not():
     assert vanilla <= 0.2, f"vanilla net reached {vanilla:.4f}"
     assert result["curves"]["step"] == list(range(0, 600, 60)) + [599]
     assert result["val"][True] == bn  # the example's own scoring agrees
+
+
+def first_at(steps, accs, level=0.9):
+    return next((s for s, a in zip(steps, accs) if a >= level), None)
+
+
+def reaches_first(res):
+    """BN's curve reaches 0.9 at an earlier evaluated step than the plain net's (or only BN does)."""
+    bn, vanilla = (first_at(res["curves"]["step"], res["curves"][b]) for b in (True, False))
+    return bn is not None and (vanilla is None or bn < vanilla)
+
+
+@pytest.mark.slow
+def test_offline_default_shows_the_five_claims(tmp_path, monkeypatch):
+    """The offline default (bundled sample, all five runs, full length, seed 0) tells the story of
+    batch normalization. The final accuracies are scored here, independently of the example; the
+    thresholds are the claims' own (about 60 s of CPU)."""
+    from minigrad.datasets import load_mnist_sample
+
+    mb = load_example()
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    with np.errstate(over="ignore", invalid="ignore"):
+        results = mb.main(["--sample", "--out", str(tmp_path), "--no-progress"])
+    data = load_mnist_sample()
+    val = {k: {b: val_accuracy(res["nets"][b], data) for b in (False, True)} for k, res in results.items()}
+    for k, res in results.items():
+        assert res["curves"]["step"][-1] == mb.RUNS[k].steps - 1
+        assert [res["curves"][b][-1] for b in (False, True)] == [val[k][False], val[k][True]]
+    # 1: both learn, BN reaches 90 % first
+    assert val[1][False] >= 0.9 and val[1][True] >= 0.9 and reaches_first(results[1])
+    # 2: both end worse than in run 1, BN better
+    assert val[2][False] < val[1][False] and val[2][True] < val[1][True] and val[2][True] > val[2][False]
+    # 3: the plain net near chance, BN >= 0.9
+    assert val[3][False] <= 0.2 and val[3][True] >= 0.9
+    # 4: BN faster
+    assert reaches_first(results[4])
+    # 5: the plain net stuck, BN learns
+    assert val[5][False] <= 0.2 and val[5][True] >= 0.4
+    # the example's own verdicts agree, and its banner and report name the sample
+    report = (tmp_path / "report.md").read_text()
+    assert report.count("| **yes** |") == 5 and "bundled sample" in report
