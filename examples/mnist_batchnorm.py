@@ -292,6 +292,8 @@ def plot_run(ax, k: int, run: Run, per_seed: dict) -> None:
             seeds = "" if len(bad) == len(per_seed) else f" ({len(bad)} of {len(per_seed)} seeds)"
             ax.annotate(f"{NAMES[bn]}: loss non-finite\nfrom {when}{seeds}", xy=(first, 0.5),
                         xytext=(0.03 * steps[-1] + first, 0.5), fontsize=7, color=COLORS[bn], va="center")
+    if many:
+        ax.plot([], [], color="0.4", lw=0.7, label="thin lines: one per seed")  # a legend entry only
     ax.axhline(LEVEL, color="0.5", lw=0.6, ls="--", label=f"{LEVEL:.0%} (the claims' level)")
     ax.set(title=f"run {k}: {run.label()}", xlabel="training step", ylabel="validation accuracy",
            ylim=(0, 1), xlim=(0, steps[-1]))
@@ -299,7 +301,7 @@ def plot_run(ax, k: int, run: Run, per_seed: dict) -> None:
     ax.grid(alpha=0.3)
 
 
-def _legend_below(fig, ax, ncol=3):
+def _legend_below(fig, ax, ncol=4):
     """The legend under the axes, where it cannot hide a curve."""
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
@@ -322,11 +324,11 @@ def save_outputs(out: Path, runs: dict, per_seed: dict, label: str, settings: st
     by_run = {k: {s: per_seed[s][k] for s in seeds} for k in runs}
     caption = f"{label}; {_seed_text(seeds)}"
     for k in runs:
-        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+        fig, ax = plt.subplots(figsize=(7, 4.8))
         plot_run(ax, k, runs[k], by_run[k])
-        fig.suptitle(caption, fontsize=8, y=0.995)
-        fig.tight_layout(rect=(0, 0.06, 1, 0.97))
-        _legend_below(fig, ax)
+        fig.suptitle(caption, fontsize=8, y=0.99)
+        fig.tight_layout(rect=(0, 0.11, 1, 0.99))
+        _legend_below(fig, ax, ncol=2)
         fig.savefig(out / f"run{k}.png", dpi=110)
         plt.close(fig)
     fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.9), squeeze=False)
