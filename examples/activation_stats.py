@@ -82,9 +82,10 @@ def main(argv=None) -> dict:
     x = minigrad.randn(SAMPLES, WIDTH)
     acts = {setup: record_activations(build(setup), x) for setup in SETUPS}
 
-    print(f"layer | " + " | ".join(f"{s}: std, saturated, near 0" for s in SETUPS))
+    print("layer | " + " | ".join(f"{s}: std, saturated, near 0" for s in SETUPS))
     for i in range(LAYERS):
-        cells = [f"{a[i].std():.5f}, {saturated_share(a[i]):.3f}, {near_zero_share(a[i]):.3f}" for a in acts.values()]
+        cells = [f"{a[i].std():.5f}, {saturated_share(a[i]):.3f}, {near_zero_share(a[i]):.3f}"
+                 for a in acts.values()]
         print(f"{i + 1:5d} | " + " | ".join(cells))
 
     import matplotlib

@@ -235,7 +235,8 @@ def _claim_numbers(k: int, per_seed: dict) -> str:
         res = r[k]
         text = f"{res['val'][False]:.3f} / {res['val'][True]:.3f}"
         if k in (1, 4):
-            text += f", {LEVEL:.0%} at step {_fmt_first(_first(res, False))} / {_fmt_first(_first(res, True))}"
+            at = f"{_fmt_first(_first(res, False))} / {_fmt_first(_first(res, True))}"
+            text += f", {LEVEL:.0%} at step {at}"
         if k == 2 and 1 in r:
             text += f" (run 1: {r[1]['val'][False]:.3f} / {r[1]['val'][True]:.3f})"
         parts.append(f"seed {seed}: {text}")
@@ -342,21 +343,24 @@ def save_outputs(out: Path, runs: dict, per_seed: dict, label: str, settings: st
 
     with open(out / "curves.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["seed", "run", "lr", "steps", "activation", "init", "step", "vanilla_val_acc", "bn_val_acc"])
+        w.writerow(["seed", "run", "lr", "steps", "activation", "init", "step", "vanilla_val_acc",
+                    "bn_val_acc"])
         for seed in seeds:
             for k in runs:
                 r, c = runs[k], per_seed[seed][k]["curves"]
                 for s, a, b in zip(c["step"], c[False], c[True]):
                     w.writerow([seed, k, r.lr, r.steps, r.activation, r.init, s, f"{a:.4f}", f"{b:.4f}"])
 
-    rows = [("| seed " if len(seeds) > 1 else "") + "| run | lr | steps | act | init | val vanilla | val BN "
-            "| test vanilla | test BN | ms/step vanilla | ms/step BN |", "|---" * (11 + (len(seeds) > 1)) + "|"]
+    seed_col = len(seeds) > 1
+    rows = [("| seed " if seed_col else "") + "| run | lr | steps | act | init | val vanilla | val BN "
+            "| test vanilla | test BN | ms/step vanilla | ms/step BN |", "|---" * (11 + seed_col) + "|"]
     for seed in seeds:
         for k in runs:
             r, res = runs[k], per_seed[seed][k]
-            rows.append((f"| {seed} " if len(seeds) > 1 else "")
-                        + f"| {k} | {r.lr:g} | {r.steps} | {r.activation} | {r.init} | {res['val'][False]:.4f} "
-                        f"| {res['val'][True]:.4f} | {res['test'][False]:.4f} | {res['test'][True]:.4f} "
+            rows.append((f"| {seed} " if seed_col else "")
+                        + f"| {k} | {r.lr:g} | {r.steps} | {r.activation} | {r.init} "
+                        f"| {res['val'][False]:.4f} | {res['val'][True]:.4f} "
+                        f"| {res['test'][False]:.4f} | {res['test'][True]:.4f} "
                         f"| {res['ms_per_step'][False]:.2f} | {res['ms_per_step'][True]:.2f} |")
     header = f"{caption}; {settings}"
     (out / "results.md").write_text(header + "\n\n" + "\n".join(rows) + "\n")
@@ -381,14 +385,16 @@ def report_tables(runs: dict, per_seed: dict) -> str:
              "| run | lr | steps | act | init | val vanilla | val BN | test vanilla | test BN |",
              "|---" * 9 + "|"]
     for k, r in runs.items():
-        cells = [_spread([per_seed[s][k][part][bn] for s in seeds]) for part in ("val", "test") for bn in (False, True)]
-        lines.append(f"| {k} | {r.lr:g} | {r.steps} | {r.activation} | {r.init} | " + " | ".join(cells) + " |")
+        cells = [_spread([per_seed[s][k][part][bn] for s in seeds])
+                 for part in ("val", "test") for bn in (False, True)]
+        lines.append(f"| {k} | {r.lr:g} | {r.steps} | {r.activation} | {r.init} | {' | '.join(cells)} |")
     lines += ["", f"First evaluated step with validation accuracy >= {LEVEL:g} (vanilla / BN; "
               f"evaluated every {EVAL_EVERY} steps):", "",
               "| run | " + " | ".join(f"seed {s}" for s in seeds) + " |", "|---" * (n + 1) + "|"]
     for k in runs:
-        lines.append(f"| {k} | " + " | ".join(f"{_fmt_first(_first(per_seed[s][k], False))} / "
-                                               f"{_fmt_first(_first(per_seed[s][k], True))}" for s in seeds) + " |")
+        firsts = [f"{_fmt_first(_first(per_seed[s][k], False))} / {_fmt_first(_first(per_seed[s][k], True))}"
+                  for s in seeds]
+        lines.append(f"| {k} | " + " | ".join(firsts) + " |")
     bad = [(s, k, bn, per_seed[s][k]["nonfinite"][bn]) for s in seeds for k in runs for bn in (False, True)
            if per_seed[s][k]["nonfinite"][bn] is not None]
     if bad:
@@ -399,6 +405,9 @@ def report_tables(runs: dict, per_seed: dict) -> str:
         lines += ["", "The five claims (yes: every seed; partly: some; no: none). Numbers: final validation "
                   "accuracy vanilla / BN per seed.", "", "| claim | holds | numbers |", "|---|---|---|"]
         lines += [f"| {claim} | **{verdict}** | {numbers} |" for _, claim, verdict, numbers in claims]
+        if any(runs[k].steps != RUNS[k].steps for k in runs):
+            lines += ["", "NOTE: these runs were shortened (--steps or --quick); the claims are about the "
+                      "full-length runs."]
     return "\n".join(lines) + "\n"
 
 
@@ -416,7 +425,8 @@ def main(argv=None) -> dict:
     p.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="several shuffling seeds (e.g. 0 1 2): spread over seeds and report.md")
     p.add_argument("--weight-seed", type=int, default=42,
-                   help="seed of the NumPy RandomState that draws the initial weights (same for every shuffle seed)")
+                   help="seed of the NumPy RandomState that draws the initial weights "
+                   "(the same for every shuffle seed)")
     p.add_argument("--steps", type=int, default=None, help="override every run's number of steps")
     p.add_argument("--momentum", type=float, default=0.01,
                    help="BatchNorm momentum, PyTorch convention (TensorFlow decay = 1 - momentum)")

@@ -147,9 +147,9 @@ def main(argv=None) -> dict:
     for ax in axes:
         ax.grid(alpha=0.3)
     handles, labels = axes[1].get_legend_handles_labels()
-    fig.suptitle(f"{'MNIST bundled sample' if data.is_sample else 'MNIST'}, {len(data.train_labels):,} train / "
-                 f"{len(data.test_labels):,} test; {args.steps:,} steps, lr {args.lr:g}, init N(0, {args.init_std:g}), "
-                 f"shuffle seed {args.seed}", fontsize=9)
+    which = "MNIST bundled sample" if data.is_sample else "MNIST"
+    fig.suptitle(f"{which}, {len(data.train_labels):,} train / {len(data.test_labels):,} test; "
+                 f"{args.steps:,} steps, lr {args.lr:g}, init N(0, {args.init_std:g}), shuffle seed {args.seed}", fontsize=9)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)  # below (b) and (c)
     fig.savefig(out / "paper_mnist.png", dpi=110)

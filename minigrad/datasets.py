@@ -308,7 +308,7 @@ SAMPLE_TRAIN_FILES = {
     "train_images": ("train-images-first20000-idx3-ubyte", "d73432216241cd20c54e8173c3ac00ca"),
     "train_labels": ("train-labels-first20000-idx1-ubyte", "ddfb6eb9283c10c8a0182f23d1df9f2e"),
 }
-SAMPLE_DESCRIPTION = ("bundled sample: 15,000 train (MNIST training images 5,000-19,999) / 5,000 val "
+SAMPLE_DESCRIPTION = ("bundled MNIST sample: 15,000 train (MNIST training images 5,000-19,999) / 5,000 val "
                       "(training images 0-4,999, as in the full split) / 10,000 test (the MNIST test set)")
 
 
@@ -337,7 +337,7 @@ def load_mnist_or_sample(root=None, download: bool = True, progress: bool = True
     try:
         return load_mnist(root, download=download, progress=progress)
     except MNISTNotFoundError as e:
-        print(f"{e}\n\n*** Using the bundled MNIST sample instead: {SAMPLE_DESCRIPTION}. Only the "
+        print(f"{e}\n\n*** Using the {SAMPLE_DESCRIPTION}. Only the "
               "training set is smaller than the full one (15,000 images instead of 55,000). ***\n",
               file=sys.stderr)
         return load_mnist_sample()
