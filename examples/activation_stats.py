@@ -8,8 +8,9 @@ Ten layers of 200 tanh units see 500 random inputs, under three set-ups:
                    renormalised, whatever the weights' scale
 
 The activations are collected with Module forward hooks, so the layers know nothing about it.
-Prints each layer's mean and std and writes activation_stats.png (mean and std per layer) and
-activation_hist.png (a histogram per layer) into --out.
+Prints each layer's std and its shares of saturated (|y| > 0.9) and near-zero (|y| < 0.1) units,
+and writes activation_stats.png (those per layer) and activation_hist.png (a histogram per layer)
+into --out. (The mean is not shown: tanh is odd and the inputs symmetric, so it stays near 0.)
 
 Usage:
     python examples/activation_stats.py --out docs/figures
@@ -58,6 +59,19 @@ def record_activations(net: nn.Module, x: minigrad.Tensor) -> list:
     return outputs
 
 
+SATURATED, NEAR_ZERO = 0.9, 0.1
+
+
+def saturated_share(v: np.ndarray) -> float:
+    """Share of tanh outputs with |y| > SATURATED: there tanh' = 1 - y^2 < 0.19, the gradient fades."""
+    return float((np.abs(v) > SATURATED).mean())
+
+
+def near_zero_share(v: np.ndarray) -> float:
+    """Share of tanh outputs with |y| < NEAR_ZERO: the unit carries (almost) no signal."""
+    return float((np.abs(v) < NEAR_ZERO).mean())
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="runs/activation_stats", help="folder for the PNGs")
@@ -68,9 +82,10 @@ def main(argv=None) -> dict:
     x = minigrad.randn(SAMPLES, WIDTH)
     acts = {setup: record_activations(build(setup), x) for setup in SETUPS}
 
-    print("layer | " + " | ".join(f"{s}: mean, std" for s in SETUPS))
+    print("layer | " + " | ".join(f"{s}: std, saturated, near 0" for s in SETUPS))
     for i in range(LAYERS):
-        cells = [f"{a[i].mean():+.5f}, {a[i].std():.5f}" for a in acts.values()]
+        cells = [f"{a[i].std():.5f}, {saturated_share(a[i]):.3f}, {near_zero_share(a[i]):.3f}"
+                 for a in acts.values()]
         print(f"{i + 1:5d} | " + " | ".join(cells))
 
     import matplotlib
@@ -81,16 +96,23 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     depth = np.arange(1, LAYERS + 1)
-    fig, (ax_mean, ax_std) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for setup, a in acts.items():
-        ax_mean.plot(depth, [v.mean() for v in a], marker="o", label=setup)
-        ax_std.plot(depth, [v.std() for v in a], marker="o", label=setup)
-    ax_mean.set(title="mean of tanh outputs", xlabel="layer", ylim=(-1, 1))
-    ax_std.set(title="std of tanh outputs (log scale)", xlabel="layer", yscale="log")
-    for ax in (ax_mean, ax_std):
+    fig, (ax_share, ax_std) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for (setup, a), color in zip(acts.items(), ["tab:red", "tab:green", "tab:blue"]):
+        ax_share.plot(depth, [saturated_share(v) for v in a], marker="o", color=color, label=setup)
+        ax_share.plot(depth, [near_zero_share(v) for v in a], marker="o", color=color, ls="--", mfc="white")
+        ax_std.plot(depth, [v.std() for v in a], marker="o", color=color, label=setup)
+    ax_share.set(title=f"share of units: saturated, |tanh| > {SATURATED:g} (solid);\n"
+                       f"near zero, |tanh| < {NEAR_ZERO:g} (dashed)", xlabel="layer", ylabel="share of units",
+                 ylim=(-0.03, 1.03))
+    ax_std.set(title="std of tanh outputs (log scale)", xlabel="layer", ylabel="std", yscale="log")
+    for ax in (ax_share, ax_std):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+        ax.set_xticks(depth)
+    ax_share.title.set_fontsize(10)
+    ax_std.title.set_fontsize(10)
+    handles, labels = ax_std.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)  # below: hides nothing
     fig.savefig(out / "activation_stats.png", dpi=110)
     plt.close(fig)
 

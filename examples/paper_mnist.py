@@ -36,6 +36,9 @@ import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
 from minigrad.datasets import DataLoader, load_mnist_or_sample, load_mnist_sample  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the examples' shared helper, also when imported
+from _progress import progress_bar  # noqa: E402
+
 SIZES = [784, 100, 100, 100, 10]
 UNIT = 0  # the sigmoid (of the last hidden layer) whose input distribution is tracked
 
@@ -75,9 +78,9 @@ def main(argv=None) -> dict:
     p.add_argument("--seed", type=int, default=0, help="shuffling seed")
     p.add_argument("--device", default="cpu")
     p.add_argument("--data", default=None, help="folder with the MNIST IDX files")
-    p.add_argument("--sample", action="store_true", help="use the bundled 10,000-image sample")
+    p.add_argument("--sample", action="store_true", help="use the bundled sample (15,000 training images)")
     p.add_argument("--out", default="runs/paper_mnist")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
 
     data = load_mnist_sample() if args.sample else load_mnist_or_sample(args.data)
@@ -89,12 +92,7 @@ def main(argv=None) -> dict:
                         generator=minigrad.Generator(args.seed), device=args.device)
     test_x = minigrad.tensor(data.test_images.reshape(-1, 784), device=args.device)
     hist = {"step": [], False: [], True: []}
-    try:
-        from tqdm import tqdm
-
-        bar = tqdm(total=args.steps, disable=args.no_progress, file=sys.stderr)
-    except ImportError:
-        bar = None
+    bar = progress_bar(args.steps, "steps", not args.no_progress)
     start = time.perf_counter()
     for step, (xb, yb) in enumerate(loader.stream(args.steps), start=1):
         for bn, net in nets.items():
@@ -106,12 +104,9 @@ def main(argv=None) -> dict:
             hist["step"].append(step)
             for bn, net in nets.items():
                 hist[bn].append(evaluate(net, test_x, data.test_labels))
-            if bar is not None:
-                bar.set_postfix(vanilla=f"{hist[False][-1][0]:.4f}", bn=f"{hist[True][-1][0]:.4f}")
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+            bar.set_postfix(vanilla=f"{hist[False][-1][0]:.4f}", bn=f"{hist[True][-1][0]:.4f}")
+        bar.update(1)
+    bar.close()
     seconds = time.perf_counter() - start
 
     print(f"MNIST from {data.source}; {args.steps} steps, lr {args.lr:g}, init N(0, {args.init_std:g}), "
@@ -131,20 +126,32 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     steps = hist["step"]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
     for bn, name, color in [(False, "without BN", "tab:red"), (True, "with BN", "tab:blue")]:
         axes[0].plot(steps, [a for a, _ in hist[bn]], label=name, color=color)
-    axes[0].set(title="(a) test accuracy", xlabel="training step", ylim=(0.8, 1.0))
-    axes[0].legend()
+    axes[0].set(title="(a) test accuracy", xlabel="training step", ylabel="test accuracy", ylim=(0.8, 1.0))
+    axes[0].title.set_fontsize(10)
+    axes[0].legend(loc="lower right", fontsize=8)  # the curves rise to the top: the corner stays free
+    # (b) and (c) share one y-scale: the drift without BN against the steadiness with BN is the point
+    quantiles = {bn: np.array([qs for _, qs in hist[bn]]) for bn in (False, True)}
+    lo = min(q.min() for q in quantiles.values())
+    hi = max(q.max() for q in quantiles.values())
+    pad = 0.05 * (hi - lo or 1)
     for ax, bn, title in [(axes[1], False, "(b) without BN"), (axes[2], True, "(c) with BN")]:
-        q = np.array([qs for _, qs in hist[bn]])
         for j, pct in enumerate([15, 50, 85]):
-            ax.plot(steps, q[:, j], color="k", lw=1.5 if pct == 50 else 0.8, label=f"{pct}th percentile")
-        ax.set(title=f"{title}: input to one last-layer sigmoid", xlabel="training step")
-        ax.legend(fontsize=8)
+            ax.plot(steps, quantiles[bn][:, j], color="k", lw=1.6 if pct == 50 else 0.8,
+                    ls={15: ":", 50: "-", 85: "--"}[pct], label=f"{pct}th percentile")
+        ax.set(title=f"{title}: input to one last-layer sigmoid", xlabel="training step",
+               ylabel="sigmoid input (15th, 50th, 85th percentile)", ylim=(lo - pad, hi + pad))
+        ax.title.set_fontsize(10)
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    handles, labels = axes[1].get_legend_handles_labels()
+    which = "MNIST bundled sample" if data.is_sample else "MNIST"
+    fig.suptitle(f"{which}, {len(data.train_labels):,} train / {len(data.test_labels):,} test; "
+                 f"{args.steps:,} steps, lr {args.lr:g}, init N(0, {args.init_std:g}), shuffle seed {args.seed}", fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)  # below (b) and (c)
     fig.savefig(out / "paper_mnist.png", dpi=110)
     plt.close(fig)
     print(f"wrote {out}/paper_mnist.png")

@@ -3,7 +3,7 @@
     read_idx(path)                 an IDX file (raw or .gz) as a NumPy array, validated
     download_file(name, folder, ...) one file from a list of mirrors, checksummed, written atomically
     load_mnist(root=None)          the classic split: 55,000 train / 5,000 validation / 10,000 test
-    load_mnist_sample()            the 10,000 bundled test images, split for offline use
+    load_mnist_sample()            the bundled sample (20,000 training + 10,000 test images), offline
     MNIST.dataset(split)           a split as a TensorDataset, for minigrad.utils.data.DataLoader
 
 Where MNIST is looked for, in order: the `root` argument, the environment variable
@@ -15,7 +15,7 @@ MINIGRAD_DATA, then the cache folder (`$XDG_CACHE_HOME/minigrad/mnist`, by defau
     >>> from minigrad.utils.data import DataLoader
     >>> loader = DataLoader(load_mnist_sample().dataset("test"), batch_size=500)
     >>> len(loader), [tuple(t.shape) for t in next(iter(loader))]
-    (4, [(500, 28, 28), (500,)])
+    (20, [(500, 28, 28), (500,)])
 """
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ def download_file(name: str, folder, md5: str, mirrors=MNIST_MIRRORS, timeout: f
 class MNIST:
     """MNIST split into train / val / test: images float32 in [0, 1] of shape (N, 28, 28),
     labels int64. `source` says where they came from; `is_sample` is True for the bundled
-    10,000-image sample (see `load_mnist_sample`)."""
+    sample (see `load_mnist_sample`)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -414,20 +414,32 @@ def load_mnist(root=None, download: bool = True, n_val: int = 5000, mirrors=MNIS
                  source=str(folder))
 
 
+# The sample's training files: the first 20,000 images of the MNIST training set (IDX, gzip).
+SAMPLE_TRAIN_FILES = {
+    "train_images": ("train-images-first20000-idx3-ubyte", "d73432216241cd20c54e8173c3ac00ca"),
+    "train_labels": ("train-labels-first20000-idx1-ubyte", "ddfb6eb9283c10c8a0182f23d1df9f2e"),
+}
+SAMPLE_DESCRIPTION = ("bundled MNIST sample: 15,000 train (MNIST training images 5,000-19,999) / 5,000 val "
+                      "(training images 0-4,999, as in the full split) / 10,000 test (the MNIST test set)")
+
+
 def load_mnist_sample() -> MNIST:
-    """The bundled sample: the 10,000 MNIST test images, split 7,000 train (images 1,000-7,999),
-    1,000 validation (0-999) and 2,000 test (8,000-9,999). For running offline; its numbers are
-    not comparable with the full data set.
+    """The bundled sample, for running offline: the first 20,000 MNIST training images and the
+    10,000 test images. Split as the full data set is: training images 0-4,999 are the validation
+    set (the same 5,000 as `load_mnist`'s), 5,000-19,999 the training set, and the test set is
+    the whole MNIST test set; so only the training set is smaller (15,000 instead of 55,000).
 
     >>> from minigrad.datasets import load_mnist_sample
-    >>> load_mnist_sample()
-    MNIST(train=7000, val=1000, test=2000, source='bundled sample (10,000 MNIST test images)')
+    >>> load_mnist_sample().train_images.shape
+    (15000, 28, 28)
     """
-    (name_x, md5_x), (name_y, md5_y) = MNIST_FILES["test_images"], MNIST_FILES["test_labels"]
+    (name_x, md5_x), (name_y, md5_y) = SAMPLE_TRAIN_FILES["train_images"], SAMPLE_TRAIN_FILES["train_labels"]
     x = _images(read_idx(SAMPLE_DIR / (name_x + ".gz"), md5_x), name_x)
     y = _labels(read_idx(SAMPLE_DIR / (name_y + ".gz"), md5_y), name_y, len(x))
-    return MNIST(x[1000:8000], y[1000:8000], x[:1000], y[:1000], x[8000:], y[8000:],
-                 source="bundled sample (10,000 MNIST test images)", is_sample=True)
+    (name_tx, md5_tx), (name_ty, md5_ty) = MNIST_FILES["test_images"], MNIST_FILES["test_labels"]
+    tx = _images(read_idx(SAMPLE_DIR / (name_tx + ".gz"), md5_tx), name_tx)
+    ty = _labels(read_idx(SAMPLE_DIR / (name_ty + ".gz"), md5_ty), name_ty, len(tx))
+    return MNIST(x[5000:], y[5000:], x[:5000], y[:5000], tx, ty, source=SAMPLE_DESCRIPTION, is_sample=True)
 
 
 def load_mnist_or_sample(root=None, download: bool = True, progress: bool = True) -> MNIST:
@@ -436,7 +448,7 @@ def load_mnist_or_sample(root=None, download: bool = True, progress: bool = True
     try:
         return load_mnist(root, download=download, progress=progress)
     except MNISTNotFoundError as e:
-        print(f"{e}\n\n*** Using the bundled MNIST sample instead: 7,000 train / 1,000 validation / "
-              "2,000 test images cut from the 10,000 MNIST test images. Accuracies will be lower "
-              "than on the full data set. ***\n", file=sys.stderr)
+        print(f"{e}\n\n*** Using the {SAMPLE_DESCRIPTION}. Only the "
+              "training set is smaller than the full one (15,000 images instead of 55,000). ***\n",
+              file=sys.stderr)
         return load_mnist_sample()

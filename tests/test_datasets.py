@@ -489,13 +489,42 @@ def test_sample_is_the_real_mnist_test_set():
     assert (datasets.SAMPLE_DIR / "README.md").is_file()
 
 
+def test_sample_training_files_are_intact():
+    """The bundled training files decompress to the MD5s recorded in datasets.py and data/README.md."""
+    readme = (datasets.SAMPLE_DIR / "README.md").read_text()
+    for name, checksum in datasets.SAMPLE_TRAIN_FILES.values():
+        assert md5(gzip.decompress((datasets.SAMPLE_DIR / (name + ".gz")).read_bytes())) == checksum
+        assert any(f"`{name}.gz`" in line and f"`{checksum}`" in line for line in readme.splitlines())
+
+
 def test_sample_split():
+    """Validation and test as in the full split; training images 5,000-19,999; no overlap."""
     m = load_mnist_sample()
     assert m.is_sample and "sample" in m.source
-    assert (len(m.train_labels), len(m.val_labels), len(m.test_labels)) == (7000, 1000, 2000)
-    full = read_idx(datasets.SAMPLE_DIR / "t10k-images-idx3-ubyte.gz").astype(np.float32) / 255
-    np.testing.assert_array_equal(np.concatenate([m.val_images, m.train_images, m.test_images]), full)
+    assert (len(m.train_labels), len(m.val_labels), len(m.test_labels)) == (15000, 5000, 10000)
+    name = datasets.SAMPLE_TRAIN_FILES["train_images"][0]
+    first = read_idx(datasets.SAMPLE_DIR / (name + ".gz")).astype(np.float32) / 255
+    assert first.shape == (20000, 28, 28)
+    np.testing.assert_array_equal(np.concatenate([m.val_images, m.train_images]), first)
+    test = read_idx(datasets.SAMPLE_DIR / "t10k-images-idx3-ubyte.gz").astype(np.float32) / 255
+    np.testing.assert_array_equal(m.test_images, test)
     assert m.train_images.dtype == np.float32 and m.train_labels.dtype == np.int64
+    # no image is both trained on and validated or tested on
+    seen = {x.tobytes() for x in (m.train_images * 255).astype(np.uint8)}
+    held_out = np.concatenate([m.val_images, m.test_images])
+    assert not any(x.tobytes() in seen for x in (held_out * 255).astype(np.uint8))
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="real MNIST not found (set MINIGRAD_DATA)")
+def test_sample_is_the_start_of_the_real_training_set():
+    """The sample is the first 20,000 training images of the real MNIST: its validation set is the
+    full split's, its training set the start of the full training set."""
+    m, full = load_mnist_sample(), load_mnist(REAL, download=False)
+    np.testing.assert_array_equal(m.val_images, full.val_images)
+    np.testing.assert_array_equal(m.val_labels, full.val_labels)
+    np.testing.assert_array_equal(m.train_images, full.train_images[:15000])
+    np.testing.assert_array_equal(m.train_labels, full.train_labels[:15000])
+    np.testing.assert_array_equal(m.test_labels, full.test_labels)
 
 
 def test_fallback_to_sample_says_so(tmp_path, capsys):

@@ -2,13 +2,18 @@
 blocks of one file in order and in one namespace; every name in docs/api.md exists and every
 public name is listed there; every link to a source line points at the thing it names.
 
-A block opts out with ```python no-run (only for what cannot run here, e.g. needs a GPU)."""
+A block opts out with ```python no-run (only for what cannot run here, e.g. needs a GPU). A block
+that makes inf or NaN on purpose (to show anomaly mode) says so with ```python inf-nan: NumPy's
+divide/invalid/overflow warnings are silenced for that block only, so that the test output shows
+no expected warnings and an unexpected one elsewhere still shows."""
 
+import contextlib
 import importlib
 import importlib.util
 import pathlib
 import re
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -18,8 +23,9 @@ DOCS = [p for p in DOCS if p.exists()]
 _FENCE = re.compile(r"^```(\S*)(.*)$")
 
 
-def python_blocks(path: pathlib.Path):
-    """(first line number, source, runs) of each ```python block, in order."""
+def python_blocks(path: pathlib.Path, flags: bool = False):
+    """(first line number, source, runs) of each ```python block, in order; with `flags`, a fourth
+    item: the words after "python" on the fence (e.g. {"inf-nan"})."""
     blocks, lines = [], path.read_text(encoding="utf-8").splitlines()
     i = 0
     while i < len(lines):
@@ -30,7 +36,8 @@ def python_blocks(path: pathlib.Path):
             while j < len(lines) and not lines[j].startswith("```"):
                 j += 1
             if lang == "python":
-                blocks.append((i + 2, "\n".join(lines[i + 1:j]), "no-run" not in rest))
+                block = (i + 2, "\n".join(lines[i + 1:j]), "no-run" not in rest)
+                blocks.append(block + (set(rest.split()),) if flags else block)
             i = j + 1
         else:
             i += 1
@@ -45,14 +52,17 @@ def _rel(path):
 def test_python_blocks_run(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # blocks that write files write them here
     namespace = {"__name__": f"docs:{_rel(path)}"}
-    for first_line, source, runs in python_blocks(path):
+    for first_line, source, runs, words in python_blocks(path, flags=True):
         if not runs:
             continue
+        quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore") if "inf-nan" in words \
+            else contextlib.nullcontext()
         # compiled under the .md file's own name and line numbers: a traceback (or an anomaly
         # report) points at the line in the doc
         code = compile("\n" * (first_line - 1) + source, str(path), "exec")
         try:
-            exec(code, namespace)
+            with quiet:
+                exec(code, namespace)
         except Exception as e:
             raise AssertionError(f"{_rel(path)}: the python block at line {first_line} raised "
                                  f"{type(e).__name__}: {e}") from e
@@ -63,6 +73,8 @@ def test_the_runner_finds_and_skips_blocks(tmp_path):
     doc.write_text("text\n```python\na = 1\n```\n```\nnot python\n```\n```python no-run\nboom\n```\n"
                    "```bash\nls\n```\n```python\nb = a + 1\n```\n")
     assert python_blocks(doc) == [(3, "a = 1", True), (9, "boom", False), (15, "b = a + 1", True)]
+    doc.write_text("```python inf-nan\nnp.log(0.0)\n```\n```python\na = 1\n```\n")
+    assert python_blocks(doc, flags=True) == [(2, "np.log(0.0)", True, {"inf-nan"}), (5, "a = 1", True, set())]
 
 
 # ***** docs/api.md *****

@@ -160,3 +160,102 @@ def test_paper_mnist_few_steps(tmp_path):
     run_example("paper_mnist", "--sample", "--steps", "120", "--eval-every", "60", "--out", str(tmp_path),
                 "--no-progress")
     assert (tmp_path / "paper_mnist.png").stat().st_size > 10_000
+
+
+def test_mnist_cnn_no_progress(tmp_path):
+    proc = run_example("mnist_cnn", "--sample", "--steps", "3", "--epochs", "1", "--no-progress")
+    assert "epoch 1" in proc.stdout and "\r" not in proc.stderr  # no bar, no counter
+
+
+def test_progress_bar_fallback_is_shared(monkeypatch, capsys):
+    """Without tqdm the examples' one helper prints a bare counter, and nothing when disabled."""
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import _progress
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # `from tqdm import tqdm` now raises ImportError
+    bar = _progress.progress_bar(200, "run 1", enabled=True)
+    for _ in range(200):
+        bar.update(1)
+    bar.set_postfix(loss="1.0")
+    bar.close()
+    assert "run 1: 200/200" in capsys.readouterr().err
+    quiet = _progress.progress_bar(200, "run 1", enabled=False)
+    quiet.update(200)
+    quiet.close()
+    assert capsys.readouterr().err == ""
+    for name in ("mnist_batchnorm", "mnist_cnn", "paper_mnist"):  # one helper, no private copies
+        source = (EXAMPLES / f"{name}.py").read_text()
+        assert "from _progress import progress_bar" in source and "tqdm" not in source
+
+
+# ***** --seeds, the report and the five claims *****
+
+
+def fake_result(val_curve_vanilla, val_curve_bn, steps=None, nonfinite=(None, None)):
+    steps = steps or [60 * i for i in range(len(val_curve_vanilla))]
+    return {"curves": {"step": steps, False: list(val_curve_vanilla), True: list(val_curve_bn)},
+            "val": {False: val_curve_vanilla[-1], True: val_curve_bn[-1]},
+            "test": {False: val_curve_vanilla[-1], True: val_curve_bn[-1]},
+            "nonfinite": {False: nonfinite[0], True: nonfinite[1]}}
+
+
+def textbook_seed():
+    """One seed's results on which all five claims hold."""
+    return {
+        1: fake_result([0.1, 0.85, 0.91, 0.92], [0.1, 0.91, 0.93, 0.93]),
+        2: fake_result([0.1, 0.1, 0.2], [0.1, 0.4, 0.66]),
+        3: fake_result([0.1, 0.1, 0.098], [0.1, 0.9, 0.96]),
+        4: fake_result([0.1, 0.7, 0.86], [0.1, 0.9, 0.94]),
+        5: fake_result([0.1, 0.096, 0.096], [0.1, 0.3, 0.52], nonfinite=(1, None)),
+    }
+
+
+def test_claims_yes_partly_no(mb):
+    good = textbook_seed()
+    assert [v for _, _, v, _ in mb.check_claims({0: good, 1: good})] == ["yes"] * 5
+    bad = textbook_seed()
+    bad[1] = fake_result([0.1, 0.91, 0.92, 0.92], [0.1, 0.85, 0.91, 0.93])  # vanilla at 90 % first
+    bad[2] = fake_result([0.1, 0.1, 0.2], [0.1, 0.1, 0.15])  # BN not better
+    bad[3] = fake_result([0.1, 0.1, 0.3], [0.1, 0.9, 0.96])  # vanilla above chance
+    bad[4] = fake_result([0.1, 0.9, 0.9], [0.1, 0.9, 0.94])  # same step: not faster
+    bad[5] = fake_result([0.1, 0.1, 0.1], [0.1, 0.2, 0.3])  # BN below LEARNS
+    verdicts = {k: v for k, _, v, _ in mb.check_claims({0: good, 1: bad})}
+    assert verdicts == {1: "partly", 2: "partly", 3: "partly", 4: "partly", 5: "partly"}
+    assert [v for _, _, v, _ in mb.check_claims({7: bad})] == ["no"] * 5
+    # claim 2 compares with run 1: without it, it is not judged
+    only2 = {0: {2: good[2]}}
+    assert mb.check_claims(only2)[0][2].startswith("not checked")
+    # the numbers quoted are the final accuracies and the steps at 90 %
+    numbers = {k: n for k, _, _, n in mb.check_claims({0: good})}
+    assert "0.920 / 0.930, 90% at step 120 / 60" in numbers[1]
+    assert "never / 60" in numbers[4]
+
+
+def test_data_label_never_a_folder(mb):
+    data = minigrad.datasets.MNIST(*(np.zeros((n, 1)) for n in (55000, 55000, 5000, 5000, 10000, 10000)),
+                                   source="/home/someone/data/mnist")
+    assert mb.data_label(data) == "MNIST, 55,000 train / 5,000 val / 10,000 test"
+    assert "bundled sample" in mb.data_label(minigrad.datasets.load_mnist_sample())
+
+
+def test_mnist_batchnorm_seeds_report(tmp_path):
+    run_example("mnist_batchnorm", "--quick", "--sample", "--seeds", "0", "1", "--runs", "1", "5",
+                "--out", str(tmp_path), "--no-progress")
+    with open(tmp_path / "curves.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted({(r["seed"], r["run"]) for r in rows}) == [("0", "1"), ("0", "5"), ("1", "1"), ("1", "5")]
+    report = (tmp_path / "report.md").read_text()
+    assert "shuffle seeds 0, 1" in report and "bundled sample" in report
+    for run in ("1", "5"):  # mean ± sd (min-max) of the last validation point, computed here from the CSV
+        for col in ("vanilla_val_acc", "bn_val_acc"):
+            finals = np.array([float([r for r in rows if r["run"] == run and r["seed"] == s][-1][col])
+                               for s in ("0", "1")])
+            expected = f"{finals.mean():.4f} ± {finals.std(ddof=1):.4f} ({finals.min():.4f}-{finals.max():.4f})"
+            assert expected in report, (run, col, expected)
+    # run 5's plain net overflows at once: the report says where
+    assert "seed 0 run 5 without BN from step 1" in report
+    assert "| run 1: both nets learn" in report and "| run 5: the plain net is stuck" in report
+    assert (tmp_path / "run1.png").stat().st_size > 10_000 and (tmp_path / "all_runs.png").stat().st_size > 10_000
+    assert (tmp_path / "results.md").read_text().count("\n| ") == 5  # header + 2 seeds x 2 runs

@@ -119,7 +119,7 @@ def test_mnist_batchnorm_without_matplotlib_writes_table_and_csv(gc, tmp_path, m
     monkeypatch.setattr(sys, "argv", ["mnist_batchnorm.py", "--runs", "1", "--steps", "2", "--sample",
                                       "--no-progress", "--out", str(tmp_path)])
     runpy.run_path(str(ROOT / "examples" / "mnist_batchnorm.py"), run_name="__main__")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.csv", "results.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.csv", "report.md", "results.md"]
     row = gc.Check.batchnorm_results(tmp_path)["1"]
     assert row["steps"] == 2 and all(ms > 0 for ms in row["ms_per_step"])
     assert all(0 <= a <= 1 for a in row["val"] + row["test"])

@@ -232,7 +232,7 @@ def test_mnist_dataset_is_a_tensor_dataset_without_a_copy():
 
     mnist = load_mnist_sample()
     val = mnist.dataset("val", flatten=True)
-    assert isinstance(val, TensorDataset) and len(val) == 1000 and val.tensors[0].shape == (1000, 784)
+    assert isinstance(val, TensorDataset) and len(val) == len(mnist.val_labels) and val.tensors[0].shape == (len(val), 784)
     assert np.shares_memory(val.tensors[0].array, mnist.val_images)
     xb, yb = next(iter(DataLoader(mnist.dataset("train"), batch_size=64, shuffle=True)))
     assert xb.shape == (64, 28, 28) and yb.dtype == minigrad.int64
