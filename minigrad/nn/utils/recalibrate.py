@@ -74,7 +74,7 @@ def recalibrate_bn(model: Module, batches, num_batches: int | None = None) -> Mo
     if num_batches is not None and num_batches < 1:
         raise ValueError(f"recalibrate_bn: num_batches must be >= 1, got {num_batches}")
     modes = [(m, m.training) for m in model.modules()]
-    saved = [(bn, bn.momentum, bn.frozen, bn.num_batches_tracked.numpy().copy()) for bn in layers]
+    saved = [(bn, bn.momentum, bn.frozen, int(bn.num_batches_tracked.item())) for bn in layers]
     moments = {id(bn): _Moments() for bn in layers}
 
     def record(bn, inputs, output):
@@ -106,7 +106,7 @@ def recalibrate_bn(model: Module, batches, num_batches: int | None = None) -> Mo
             h.remove()
         for bn, momentum, frozen, count in saved:
             bn.momentum, bn.frozen = momentum, frozen
-            bn.num_batches_tracked.array[...] = count
+            bn.num_batches_tracked.fill_(count)
         for m, training in modes:
             m.training = training
     return model
