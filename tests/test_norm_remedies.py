@@ -516,3 +516,26 @@ def test_replacing_a_submodule_keeps_its_place():
     model.add_module("0", nn.Identity())
     setattr(model, "2", nn.Tanh())
     assert [type(m).__name__ for m in model] == ["Identity", "ReLU", "Tanh"]
+
+
+# ***** examples/bn_failure_modes.py *****
+
+
+def test_bn_failure_modes_quick(tmp_path):
+    import json
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(root / "examples" / "bn_failure_modes.py"), "--quick", "--sample",
+                           "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    for name in ("batch_size.png", "discrepancy.png", "finetune.png", "report.md", "results.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    res = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert res["discrepancy"]["same_weights"] is True  # running statistics never feed back into training
+    fold = res["folding"]
+    assert fold["accuracy"]["folded"] == fold["accuracy"]["unfused"] and fold["max_abs_logit_diff"] < 1e-4
+    assert set(res["batch"]["accuracy"]) == {"vanilla", "bn", "gn", "brn"}
+    assert "## Folding" in (tmp_path / "report.md").read_text()
