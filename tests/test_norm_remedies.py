@@ -92,6 +92,13 @@ def test_group_norm_does_not_depend_on_the_batch():
     np.testing.assert_allclose(gn(x[1:2]).numpy()[0], gn(x).numpy()[1], rtol=1e-6, atol=1e-6)
 
 
+def test_group_norm_extremes_are_layer_norm_and_instance_norm():
+    """One group: LayerNorm over (C, H, W); C groups: InstanceNorm (no affine, eps alike)."""
+    x = T(rnd(2, 4, 3, 3, scale=2.0, shift=1.0))
+    np.testing.assert_allclose(F.group_norm(x, 1).numpy(), F.layer_norm(x, (4, 3, 3)).numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(F.group_norm(x, 4).numpy(), F.instance_norm(x).numpy(), rtol=1e-12, atol=1e-12)
+
+
 # ***** InstanceNorm *****
 
 
