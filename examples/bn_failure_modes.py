@@ -171,8 +171,9 @@ def part_finetune(data, pre_steps: int, ft_steps: int, recal_batches: int, log) 
     for m in bn_layers(frozen):
         m.freeze()
     variants["BN frozen"] = train(frozen, x[new], y[new], 60, ft_steps, seed=1)
+    # what recalibrate_bn's default (include_frozen=False) protects against
     variants["BN frozen, then recalibrated on 5-9"] = nn.utils.recalibrate_bn(
-        copy.deepcopy(variants["BN frozen"]), batches(x[new], 60, recal_batches))
+        copy.deepcopy(variants["BN frozen"]), batches(x[new], 60, recal_batches), include_frozen=True)
     for name, net in variants.items():
         res[name] = {"0-4": accuracy(net, tx[told], ty[told]), "5-9": accuracy(net, tx[tnew], ty[tnew])}
     # what training in train mode optimised: each batch normalised with its own statistics

@@ -468,10 +468,10 @@ def _numpy_population_stats(model, batches, eps=1e-5):
 def test_recalibrate_bn_gives_population_statistics():
     model = _two_bn_model()
     batches = [rnd(n, 3, scale=2.0, shift=1.0, seed=s) for s, n in enumerate([8, 8, 8, 5])]  # unequal sizes
-    model[4].freeze()  # recalibrated too, and still frozen afterwards
+    model[4].freeze()  # recalibrated too (include_frozen), and still frozen afterwards
     model.eval()
     count = model[1].num_batches_tracked.numpy().copy()
-    out = nn.utils.recalibrate_bn(model, [T(b) for b in batches])
+    out = nn.utils.recalibrate_bn(model, [T(b) for b in batches], include_frozen=True)
     assert out is model
     expected = _numpy_population_stats(model, batches)
     for bn, (mean, var) in zip((model[1], model[4]), expected):
@@ -480,6 +480,23 @@ def test_recalibrate_bn_gives_population_statistics():
     assert not any(m.training for m in model.modules())  # modes restored
     assert model[1].momentum == 0.1 and model[4].momentum == 0.3 and model[4].frozen and not model[1].frozen
     np.testing.assert_array_equal(model[1].num_batches_tracked.numpy(), count)
+
+
+def test_recalibrate_bn_leaves_frozen_layers_alone_by_default():
+    model = _two_bn_model()
+    model[1].freeze()
+    batches = [rnd(8, 3, seed=s) for s in range(3)]
+    nn.utils.recalibrate_bn(model, [T(b) for b in batches])
+    np.testing.assert_array_equal(model[1].running_mean.numpy(), 0)  # frozen: untouched
+    np.testing.assert_array_equal(model[1].running_var.numpy(), 1)
+    # the layer after it saw what training sees: the frozen layer normalising with its own
+    # running statistics (0 and 1), i.e. only its affine map
+    W1, W2 = model[0].weight.numpy(), model[3].weight.numpy()
+    g, b = model[1].weight.numpy(), model[1].bias.numpy()
+    h2 = np.concatenate([np.maximum(x @ W1.T / np.sqrt(1 + 1e-5) * g + b, 0) @ W2.T for x in batches])
+    np.testing.assert_allclose(model[4].running_mean.numpy(), h2.mean(0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model[4].running_var.numpy(), h2.var(0, ddof=1), rtol=1e-10, atol=1e-12)
+    assert model[1].frozen
 
 
 def test_recalibrate_bn_variance_is_mean_of_variances_plus_variance_of_means():

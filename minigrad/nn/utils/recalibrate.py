@@ -38,10 +38,14 @@ class _Moments:
         self.n = n
 
 
-def recalibrate_bn(model: Module, batches, num_batches: int | None = None) -> Module:
+def recalibrate_bn(model: Module, batches, num_batches: int | None = None, include_frozen: bool = False) -> Module:
     """Recompute the running mean and variance of every BatchNorm layer of `model` (those that
     track running statistics, BatchRenorm included) from `num_batches` batches of `batches`
     (default: all), with the weights fixed, and return `model`.
+
+    Frozen layers (`freeze()`) are left alone unless include_frozen=True: a network fine-tuned
+    with frozen BatchNorm learned its weights against those statistics, and replacing them
+    changes what it computes (docs/batchnorm.md, "Fine-tuning", measures the damage).
 
     Each layer gets the population statistics of the inputs it saw over all those batches:
     mean = the average of the batch means, and variance = the pooled variance over every value
@@ -51,9 +55,9 @@ def recalibrate_bn(model: Module, batches, num_batches: int | None = None) -> Mo
     Var[mean_B], the spread of the batch means, which is what a small batch makes large; that
     spread is part of the variance of a single sample at test time, so we keep it.
 
-    The model runs in training mode under no_grad (every BatchNorm layer, frozen ones too,
-    normalises with its batch statistics, so each layer sees the inputs it sees in training; as
-    in precise BN, Dropout is active too). Afterwards every module's train/eval mode, each BN
+    The model runs in training mode under no_grad: every layer being recalibrated normalises
+    with its batch statistics (and frozen ones left alone with their running statistics), so
+    each layer sees the inputs it sees in training; as in precise BN, Dropout is active too. Afterwards every module's train/eval mode, each BN
     layer's momentum, frozen flag and num_batches_tracked are as they were.
 
     batches: an iterable of input Tensors, or of tuples whose first item is the input (a
@@ -68,7 +72,8 @@ def recalibrate_bn(model: Module, batches, num_batches: int | None = None) -> Mo
         >>> model.training, model[1].running_mean.shape
         (False, (4,))
     """
-    layers = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.running_mean is not None]
+    layers = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.running_mean is not None
+              and (include_frozen or not m.frozen)]
     if not layers:
         return model
     if num_batches is not None and num_batches < 1:
