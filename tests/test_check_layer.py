@@ -41,6 +41,13 @@ def _builtin_cases():
         (nn.AvgPool2d(2), (r(2, 2, 4, 4),)),
         (nn.AdaptiveAvgPool2d(1), (r(2, 2, 4, 4),)),
         (nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)), (r(5, 3),)),
+        # the remedies for BatchNorm's failure modes (issue 17); Batch Renorm where r and d are
+        # clipped (large, shifted input), since finite differences see them move otherwise
+        (nn.GroupNorm(2, 4), (r(3, 4, 2),)),
+        (nn.InstanceNorm1d(3, affine=True, track_running_stats=True), (r(2, 3, 4),)),
+        (nn.InstanceNorm2d(2), (r(2, 2, 3, 3),)),
+        (nn.BatchRenorm1d(3, rmax=1.5, dmax=0.5), (r(6, 3) * 5 + 10,)),
+        (nn.BatchRenorm2d(2, warmup_steps=10), (r(3, 2, 2, 2),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

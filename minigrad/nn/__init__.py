@@ -6,12 +6,14 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     linear.py         Linear, Identity, Flatten                   F.linear, F.flatten
     activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU     F.relu, F.gelu...
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
+                      GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
     conv.py           Conv2d                                      F.conv2d (im2col, col2im)
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
     dropout.py        Dropout                                     F.dropout
     module.py         Module, Parameter, Sequential, ModuleList
     init.py           weight initialisation (`nn.init`)
+    utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`)
 
 Naming rule: a differentiable op (a `Function` subclass) is named after its op with the suffix
 `Function`: `LinearFunction`, `Conv2dFunction`, `MaxPool2dFunction`, `BatchNormFunction` (and
@@ -19,12 +21,13 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 `nn.Linear` is the layer and `LinearFunction` its graph node.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, RemovableHandle, Sequential
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
+                            InstanceNorm2d, LayerNorm)
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d

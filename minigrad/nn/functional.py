@@ -10,5 +10,6 @@ from .dropout import dropout  # noqa: F401
 from .linear import flatten, linear, linear_simple  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                    cross_entropy_simple, mse_loss, nll_loss)
-from .normalization import batch_norm, batch_norm_simple, layer_norm, layer_norm_simple  # noqa: F401
+from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
+                            instance_norm, instance_norm_simple, layer_norm, layer_norm_simple)
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401

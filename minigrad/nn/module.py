@@ -72,9 +72,11 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         params, modules = self._parameters, self._modules
         if isinstance(value, (Parameter, Module)):
+            target = params if isinstance(value, Parameter) else modules
             for d in (params, self._buffers, modules):
-                d.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+                if d is not target:  # as PyTorch: replacing keeps the entry's place (Sequential order)
+                    d.pop(name, None)
+            target[name] = value
         elif name in params or name in modules:
             # as PyTorch: a plain value would silently drop out of parameters() and state_dict()
             if value is not None:

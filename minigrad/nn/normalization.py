@@ -1,5 +1,6 @@
 """Normalization layers: all of BatchNorm (the math, the backward pass, the running statistics
-and the Modules, as derived in docs/batchnorm.md) and LayerNorm.
+and the Modules, as derived in docs/batchnorm.md), LayerNorm, GroupNorm, InstanceNorm and Batch
+Renormalization.
 
 BatchNorm is two Functions, one per mode:
 - training, `BatchNormFunction`: normalise with the batch's mean and biased variance (per
@@ -7,7 +8,13 @@ BatchNorm is two Functions, one per mode:
 - eval, `BatchNormEvalFunction`: an affine map per channel with constant statistics.
 `F.batch_norm` checks the arguments, picks one, and handles float16 (computed in float32).
 
-Sections: batch norm | layer norm
+The remedies for BatchNorm's failure modes (docs/batchnorm.md, "When BatchNorm goes wrong")
+are built on those two Functions: GroupNorm on LayerNormFunction (a group is a row once the
+channels are split), InstanceNorm on BatchNormFunction (each (sample, channel) pair is a channel
+of a batch of one), Batch Renormalization on BatchNormFunction (its r and d corrections are
+constants, so they fold into the affine parameters).
+
+Sections: batch norm | layer norm | group norm | instance norm | batch renorm
 """
 
 from __future__ import annotations
@@ -477,3 +484,435 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+def _channel_affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """y * weight + bias with per-channel (dim 1) weight and bias, either of which may be None."""
+    pshape = (y.shape[1],) + (1,) * (y.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(pshape)
+    if bias is not None:
+        y = y + bias.reshape(pshape)
+    return y
+
+
+def _check_channel_params(op: str, x: Tensor, **tensors) -> None:
+    C = x.shape[1]
+    for name, t in tensors.items():
+        if t is not None and t.shape != (C,):
+            raise ValueError(f"{op}: {name} has shape {t.shape} but the input has {C} channels in dim 1 "
+                             f"(input shape {x.shape}); expected ({C},)")
+
+
+# ***** group norm *****
+
+
+def _check_group_norm(x: Tensor, num_groups: int, weight, bias) -> None:
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected input of shape (N, C, ...), got shape {x.shape}")
+    if num_groups < 1 or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: num_groups={num_groups} must divide the {x.shape[1]} channels "
+                         f"(input shape {x.shape})")
+    _check_channel_params("group_norm", x, weight=weight, bias=bias)
+    if x.dtype.kind != "f":
+        raise TypeError(f"group_norm: expected a floating-point input, got {x.dtype}")
+    check_same_dtype("group_norm", x, weight=weight, bias=bias)
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Group Normalization (Wu & He 2018): split the C channels of each sample into `num_groups`
+    groups of C / num_groups consecutive channels, normalise each group over its channels and
+    spatial positions (biased variance, eps inside the square root), then scale and shift per
+    channel. Same as torch.nn.functional.group_norm. No batch statistics: each sample is
+    normalised alone, so batch size, train and eval make no difference.
+
+    num_groups=1 is LayerNorm over (C, ...) with per-channel affine parameters; num_groups=C is
+    InstanceNorm.
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> x = minigrad.tensor([[[1.0], [3.0], [0.0], [10.0]]])   # (N=1, C=4, L=1)
+        >>> F.group_norm(x, 2, eps=0.0).reshape(4)
+        tensor([-1.,  1., -1.,  1.])
+    """
+    _check_group_norm(x, int(num_groups), weight, bias)
+    N, G = x.shape[0], int(num_groups)
+    # a group's values are contiguous in memory: reshaped to (N, G, rest), each group is one row
+    # that LayerNormFunction normalises (a single graph node for the normalisation)
+    flat = x.reshape(N, G, x.numel() // max(N * G, 1))
+    y = LayerNormFunction((2,), float(eps))(flat).reshape(*x.shape)
+    return _channel_affine(y, weight, bias)
+
+
+def group_norm_simple(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+                      eps: float = 1e-5) -> Tensor:
+    """`group_norm` composed from primitive ops: the test oracle for `group_norm`."""
+    _check_group_norm(x, int(num_groups), weight, bias)
+    N, G = x.shape[0], int(num_groups)
+    g = x.reshape(N, G, x.numel() // max(N * G, 1))
+    gc = g - g.mean(dim=2, keepdim=True)
+    y = (gc / ((gc * gc).mean(dim=2, keepdim=True) + eps).sqrt()).reshape(*x.shape)
+    return _channel_affine(y, weight, bias)
+
+
+class GroupNorm(Module):
+    """Group Normalization (Wu & He 2018): normalise each sample's channels in `num_groups`
+    groups, then scale by `weight` (init 1) and shift by `bias` (init 0), per channel. Same
+    arguments, parameters and semantics as torch.nn.GroupNorm. Independent of the batch, so it
+    behaves the same with a batch of 2 as with a batch of 256, and the same in train and eval:
+    the remedy when batches are small.
+
+    Shape: (N, C, *) -> same shape.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> gn = nn.GroupNorm(2, 6)
+        >>> gn
+        GroupNorm(2, 6, eps=1e-05, affine=True)
+        >>> gn(minigrad.randn(1, 6, 4, 4)).shape
+        (1, 6, 4, 4)
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
+        self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
+        dtype = float_or_default(dtype)
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected input of shape "
+                             f"(N, {self.num_channels}, ...), got shape {x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+# ***** instance norm *****
+
+
+def _check_instance_norm(x: Tensor, running_mean, running_var, weight, bias, use_input_stats) -> None:
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, L) or (N, C, H, W), got shape {x.shape}")
+    _check_channel_params("instance_norm", x, running_mean=running_mean, running_var=running_var,
+                          weight=weight, bias=bias)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("instance_norm: give both running_mean and running_var, or neither")
+    if not use_input_stats and running_mean is None:
+        raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+    if use_input_stats and x.numel() // max(x.shape[0] * x.shape[1], 1) <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element per channel when using the "
+                         f"input's statistics, got input of shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"instance_norm: expected a floating-point input, got {x.dtype}")
+    check_same_dtype("instance_norm", x, weight=weight, bias=bias)
+
+
+def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance Normalization: normalise each channel of each sample over its spatial positions
+    (biased variance), then scale and shift per channel. Same as
+    torch.nn.functional.instance_norm:
+
+    - use_input_stats=True: the statistics of each (sample, channel); when running statistics
+      are given they are updated in place with the *average over the batch* of the per-instance
+      mean and unbiased variance (count L or H*W): running = (1 - m) * running + m * average;
+    - use_input_stats=False: normalise with running_mean and running_var.
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> x = minigrad.tensor([[[1.0, 3.0], [0.0, 10.0]]])   # (N=1, C=2, L=2)
+        >>> F.instance_norm(x, eps=0.0)
+        tensor([[[-1.,  1.],
+                 [-1.,  1.]]])
+    """
+    _check_instance_norm(x, running_mean, running_var, weight, bias, use_input_stats)
+    if not use_input_stats:  # constant statistics: BatchNorm's eval mode, per channel
+        y = batch_norm(x, running_mean, running_var, training=False, eps=eps)
+        return _channel_affine(y, weight, bias)
+    N, C = x.shape[0], x.shape[1]
+    # each (sample, channel) pair is a channel of its own in a batch of one: BatchNorm of the
+    # (1, N*C, ...) view. Its running statistics are those of the N*C channels, so they start as
+    # N copies of ours and their average over the N copies is our update.
+    rm = rv = None
+    if running_mean is not None:
+        xp = backend.get_array_module(running_mean.array)
+        rm, rv = wrap(xp.tile(running_mean.array, N)), wrap(xp.tile(running_var.array, N))
+    y = batch_norm(x.reshape(1, N * C, *x.shape[2:]), rm, rv, training=True, momentum=momentum, eps=eps)
+    if running_mean is not None:
+        running_mean.bump_version()  # changed in place, as batch_norm does
+        running_var.bump_version()
+        running_mean.array[...] = rm.array.reshape(N, C).mean(axis=0)
+        running_var.array[...] = rv.array.reshape(N, C).mean(axis=0)
+    return _channel_affine(y.reshape(*x.shape), weight, bias)
+
+
+def instance_norm_simple(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                         weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                         momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """`instance_norm` composed from primitive ops: the test oracle for `instance_norm`."""
+    _check_instance_norm(x, running_mean, running_var, weight, bias, use_input_stats)
+    pshape = (x.shape[1],) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        dims = tuple(range(2, x.ndim))
+        mean = x.mean(dim=dims, keepdim=True)
+        xc = x - mean
+        var = (xc * xc).mean(dim=dims, keepdim=True)
+        if running_mean is not None:
+            n, m = x.numel() // (x.shape[0] * x.shape[1]), float(momentum)
+            batch_mean = mean.array.reshape(x.shape[:2]).mean(axis=0)
+            batch_var = (var.array.reshape(x.shape[:2]) * (n / (n - 1))).mean(axis=0)
+            running_mean.array[...] = (1 - m) * running_mean.array + m * batch_mean
+            running_var.array[...] = (1 - m) * running_var.array + m * batch_var
+    else:
+        xc = x - running_mean.detach().reshape(pshape)
+        var = running_var.detach().reshape(pshape)
+    return _channel_affine(xc / (var + eps).sqrt(), weight, bias)
+
+
+class _InstanceNorm(Module):
+    """Shared by InstanceNorm1d and InstanceNorm2d; the subclasses give the batched rank."""
+
+    _rank: int = 0
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device=None, dtype=None):
+        super().__init__()
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1], got {momentum}")
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = float_or_default(dtype)
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            stat_dtype = _stat_dtype(dtype)
+            self.register_buffer("running_mean", zeros(num_features, dtype=stat_dtype, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=stat_dtype, device=device))
+            # NOTE: registered and saved as in PyTorch, whose InstanceNorm never counts either
+            self.register_buffer("num_batches_tracked", zeros((), dtype=int64, device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_parameters(self) -> None:
+        if self.running_mean is not None:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        name, r = type(self).__name__, self._rank
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+        if x.ndim == r - 1:  # unbatched input, as PyTorch accepts: a batch of one
+            return self.forward(x.reshape(1, *x.shape)).reshape(*x.shape)
+        if x.ndim != r or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected {r}D input (N, {self.num_features}, ...) "
+                             f"or {r - 1}D unbatched input, got shape {x.shape}")
+        # as PyTorch: the running statistics are used in eval mode only, and only when tracked
+        use_input_stats = self.training or self.running_mean is None
+        return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             use_input_stats=use_input_stats, momentum=self.momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance Normalization of (N, C, L) input (or unbatched (C, L)): each channel of each
+    sample normalised over its L positions. Same arguments, defaults (affine=False,
+    track_running_stats=False), buffers and semantics as torch.nn.InstanceNorm1d: with
+    track_running_stats=True, training updates running statistics (the batch average of the
+    per-instance mean and unbiased variance) and eval normalises with them.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.InstanceNorm1d(3)(minigrad.randn(2, 3, 5)).shape
+        (2, 3, 5)
+    """
+
+    _rank = 3
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance Normalization of (N, C, H, W) input (or unbatched (C, H, W)): each channel of
+    each sample normalised over its H*W positions. Same as torch.nn.InstanceNorm2d; see
+    InstanceNorm1d.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.InstanceNorm2d(3, affine=True)(minigrad.randn(2, 3, 4, 4)).shape
+        (2, 3, 4, 4)
+    """
+
+    _rank = 4
+
+
+# ***** batch renorm *****
+
+
+def batch_renorm(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | None = None,
+                 bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5,
+                 rmax: float = 3.0, dmax: float = 5.0) -> Tensor:
+    """Batch Renormalization (Ioffe 2017, Algorithm 1). Not in PyTorch. In training, with the
+    batch's mean mu_B and sigma_B = sqrt(var_B + eps) (biased variance) and the running
+    statistics' mu and sigma = sqrt(running_var + eps):
+
+        r = clip(sigma_B / sigma, 1/rmax, rmax)        d = clip((mu_B - mu) / sigma, -dmax, dmax)
+        y = weight * ((x - mu_B) / sigma_B * r + d) + bias
+
+    r and d are treated as constants in backward (stop gradient), as the paper prescribes. Then
+    the running statistics are updated exactly as BatchNorm's (PyTorch's momentum, unbiased
+    variance), using mu_B and var_B of this batch. In eval, y is BatchNorm's eval output. With
+    rmax=1 and dmax=0, r = 1 and d = 0: this *is* batch_norm.
+
+    NOTE: the paper keeps a moving average of sigma; we keep BatchNorm's running variance so that
+    a BatchRenorm layer has BatchNorm's buffers, eval mode, state_dict, folding and
+    recalibration. The moving sigma is sqrt(running_var + eps).
+
+    Example:
+        >>> import minigrad
+        >>> import minigrad.nn.functional as F
+        >>> x = minigrad.tensor([[1.0], [3.0]])
+        >>> rm, rv = minigrad.zeros(1), minigrad.ones(1)
+        >>> F.batch_renorm(x, rm, rv, training=True, eps=0.0, rmax=1.0, dmax=0.0).reshape(2)
+        tensor([-1.,  1.])
+        >>> F.batch_renorm(x, minigrad.zeros(1), minigrad.ones(1), training=True, eps=0.0).reshape(2)
+        tensor([1., 3.])
+    """
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_renorm: needs running_mean and running_var (r and d are measured against them)")
+    if rmax < 1 or dmax < 0:
+        raise ValueError(f"batch_renorm: expected rmax >= 1 and dmax >= 0, got rmax={rmax}, dmax={dmax}")
+    _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    if not training:
+        return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
+    xp = backend.get_array_module(x.array)
+    dt = _stat_dtype(x.array.dtype)
+    a = x.array.astype(dt, copy=False)
+    axes, _, _ = _channel_layout(a)
+    mean = a.mean(axis=axes)
+    var = ((a - mean.reshape((-1,) + (1,) * (a.ndim - 2))) ** 2).mean(axis=axes)
+    sigma = xp.sqrt(running_var.array.astype(dt, copy=False) + dt.type(eps))
+    r = xp.clip(xp.sqrt(var + dt.type(eps)) / sigma, dt.type(1 / rmax), dt.type(rmax))
+    d = xp.clip((mean - running_mean.array.astype(dt, copy=False)) / sigma, dt.type(-dmax), dt.type(dmax))
+    # weight * (xhat * r + d) + bias = (weight * r) * xhat + (weight * d + bias): with r and d
+    # constants, BatchNorm with this affine is batch renorm, backward included
+    pdt = weight.dtype if weight is not None else (bias.dtype if bias is not None else dt)
+    if weight is None:
+        weight = wrap(xp.ones(x.shape[1], dtype=pdt))
+    if bias is None:
+        bias = wrap(xp.zeros(x.shape[1], dtype=pdt))
+    r, d = wrap(r.astype(pdt, copy=False)), wrap(d.astype(pdt, copy=False))
+    return batch_norm(x, running_mean, running_var, weight * r, weight * d + bias, training=True,
+                      momentum=momentum, eps=eps)
+
+
+class _BatchRenorm(_BatchNorm):
+    """Shared by BatchRenorm1d and BatchRenorm2d; see BatchRenorm1d."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 rmax: float = 3.0, dmax: float = 5.0, warmup_steps: int = 0, ramp_steps: int = 0,
+                 device=None, dtype=None):
+        if momentum is None:
+            raise ValueError(f"{type(self).__name__}: momentum must be a number (r and d need a moving average)")
+        if rmax < 1 or dmax < 0:
+            raise ValueError(f"{type(self).__name__}: expected rmax >= 1 and dmax >= 0, got rmax={rmax}, dmax={dmax}")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats=True, device=device, dtype=dtype)
+        self.rmax, self.dmax = float(rmax), float(dmax)
+        self.warmup_steps, self.ramp_steps = int(warmup_steps), int(ramp_steps)
+
+    def limits(self, step: int | None = None) -> tuple[float, float]:
+        """(rmax, dmax) at training step `step` (default: the layer's `num_batches_tracked`):
+        (1, 0), i.e. plain BatchNorm, for the first `warmup_steps`, then growing linearly to
+        (rmax, dmax) over `ramp_steps`, the paper's schedule (it relaxes r after 5k steps to 3 by
+        40k, d to 5 by 25k; here both share one ramp)."""
+        step = int(self.num_batches_tracked.item()) if step is None else int(step)
+        if step < self.warmup_steps:
+            return 1.0, 0.0
+        t = 1.0 if self.ramp_steps <= 0 else min(1.0, (step - self.warmup_steps) / self.ramp_steps)
+        return 1.0 + t * (self.rmax - 1.0), t * self.dmax
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
+        if not (self.training and not self.frozen):
+            return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=False,
+                              eps=self.eps)
+        rmax, dmax = self.limits()
+        y = batch_renorm(x, self.running_mean, self.running_var, self.weight, self.bias, training=True,
+                         momentum=self.momentum, eps=self.eps, rmax=rmax, dmax=dmax)
+        self.num_batches_tracked.add_(1)
+        return y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"rmax={self.rmax}, dmax={self.dmax}, warmup_steps={self.warmup_steps}, "
+                f"ramp_steps={self.ramp_steps}" + (", frozen=True" if self.frozen else ""))
+
+
+class BatchRenorm1d(_BatchRenorm):
+    """Batch Renormalization (Ioffe 2017) of (N, C) or (N, C, L) input; not in PyTorch. Follows
+    the paper's Algorithm 1 (see `F.batch_renorm`): in training the batch-normalised value is
+    corrected by r = clip(sigma_B / sigma, 1/rmax, rmax) and d = clip((mu_B - mu) / sigma, -dmax,
+    dmax), measured against the running statistics, so that the output depends less on the batch
+    and training sees what eval will compute. r and d are constants in backward (stop gradient),
+    as in the paper. Eval mode, buffers, `freeze()` and state_dict are BatchNorm1d's.
+
+    Schedule (the paper's warm-up): plain BatchNorm (rmax=1, dmax=0) for `warmup_steps` training
+    steps, then the limits grow linearly to `rmax` and `dmax` over `ramp_steps` (see `limits`).
+    The paper uses rmax=3, dmax=5 and a small momentum (its moving averages must be good early).
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> brn = nn.BatchRenorm1d(3, warmup_steps=100, ramp_steps=1000)
+        >>> brn.limits(0), brn.limits(600)
+        ((1.0, 0.0), (2.0, 2.5))
+        >>> brn(minigrad.randn(4, 3)).shape
+        (4, 3)
+    """
+
+    _ranks = (2, 3)
+
+
+class BatchRenorm2d(_BatchRenorm):
+    """Batch Renormalization of (N, C, H, W) input, per channel over (N, H, W); see BatchRenorm1d.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.BatchRenorm2d(4)(minigrad.randn(2, 4, 3, 3)).shape
+        (2, 4, 3, 3)
+    """
+
+    _ranks = (4,)
