@@ -10,10 +10,25 @@ this module first.)
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import backend, dtypes, grad_mode
 from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
+
+
+class RemovableHandle:
+    """Returned by `register_hook` and the Module hooks; `handle.remove()` unregisters."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
 
 
 class Tensor:
@@ -35,7 +50,9 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "__weakref__")
+    # _hooks (register_hook, retain_grad) is set only on tensors that have hooks: read it with
+    # getattr(t, "_hooks", None), so that making a tensor costs nothing more
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "_hooks", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
@@ -111,6 +128,8 @@ class Tensor:
     def numel(self) -> int:
         return int(self.array.size)
 
+    nelement = numel
+
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
 
@@ -143,6 +162,32 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
+    def __array__(self, dtype=None, copy=None):
+        """`np.asarray(t)`: the values as a NumPy array (CPU tensors only, as in torch)."""
+        if self.device != "cpu":
+            raise TypeError(
+                f"can't convert a {self.device!r} tensor to a NumPy array; copy it to the host "
+                f"first with .cpu() (or call .numpy(), which copies)"
+            )
+        if copy:
+            return np.array(self.array, dtype=dtype, copy=True)
+        return np.asarray(self.array, dtype=dtype)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{t:.2f}"` formats the value of a one-element tensor; an empty spec gives str(t)."""
+        if not spec:
+            return str(self)
+        if self.array.size != 1:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {self.shape}: only one-element tensors take a format")
+        return format(self.item(), spec)
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (zero-copy): `numpy.from_dlpack(t)`, `torch.from_dlpack(t)`."""
+        return self.array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
     def to(self, device=None, dtype=None) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
         changes. `t.to("cuda")`, `t.to(dtype=minigrad.float64)`, `t.to(minigrad.float64)`."""
@@ -166,6 +211,29 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.to(dtype=float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtype=np.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtype=np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=bool_)
+
+    def type(self, dtype=None):
+        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast, as torch."""
+        if dtype is None:
+            return "minigrad." + {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                                  "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char",
+                                  "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
+        return self.to(dtype=dtype)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
@@ -191,6 +259,46 @@ class Tensor:
     def clone(self) -> Tensor:
         return ops.clone(self)
 
+    # ***** looking at gradients: retain_grad, register_hook *****
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` after backward (summed over calls,
+        as a leaf's). A no-op on a leaf."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad, so it gets no gradient")
+        if self._ctx is not None:
+            self._hook_table()["retain_grad"] = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return "retain_grad" in (getattr(self, "_hooks", None) or ())
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call `hook(grad)` with this tensor's gradient (a Tensor) each time backward computes
+        it; a Tensor returned replaces the gradient. Returns a handle: `handle.remove()`.
+
+        >>> import minigrad
+        >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: the tensor does not require grad, so no gradient flows to it")
+        hooks = self._hook_table()
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _hook_table(self) -> dict:
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = {}
+        if self._ctx is not None:
+            self._ctx._hook_owner = self  # the engine looks for hooks on the Function
+        return hooks
+
     def backward(self, grad=None, retain_graph: bool = False) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into `leaf.grad`
         (accumulating). `grad` defaults to 1 for a one-element tensor."""
@@ -212,9 +320,118 @@ class Tensor:
             g = g.astype(self.dtype, copy=False)
         autograd.backward(self, g, retain_graph=retain_graph)
 
-    # ***** in-place (each bumps the version counter; allowed only where no graph sees it) *****
+    # ***** in-place: the `_` methods and `+= -= *= /=` (PyTorch's rules) *****
+    #
+    # The new values are computed by the out-of-place op, then either written into this tensor's
+    # memory (so every view and `.data` of it sees them) or, inside a graph, made this tensor's
+    # history. Never a silent rebind to a new Tensor: `p -= lr * p.grad` changes p itself.
 
-    def _inplace_check(self, name):
+    def _inplace(self, name: str, fn, *args) -> Tensor:
+        others = [a for a in args if isinstance(a, Tensor)]
+        graph = grad_mode.state.enabled and (self.requires_grad or any(t.requires_grad for t in others))
+        if graph and self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad (a parameter?) cannot be changed in "
+                f"place while gradients are recorded; wrap the update in `with minigrad.no_grad():`"
+            )
+        if not graph:
+            with grad_mode.no_grad():
+                out = fn(self, *args)
+            self._check_inplace_result(name, out)
+            if isinstance(self.array, np.generic):  # a 0-d result held as a NumPy scalar
+                self.array = np.asarray(out.array, dtype=self.dtype)
+            else:
+                self.array[...] = out.array  # NOTE: casts to self's dtype, as torch does
+            self.bump_version()
+            return self
+        return self._rebase(name, fn, args)
+
+    def _check_inplace_result(self, name, out):
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {out.shape}, which cannot be written into a tensor "
+                f"of shape {self.shape}"
+            )
+        if out.dtype != self.dtype and not np.can_cast(out.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the tensor's dtype {self.dtype}")
+
+    def _rebase(self, name, fn, args) -> Tensor:
+        """In place inside a graph: the op is recorded and becomes this tensor's history, as in
+        PyTorch. Its input is a stand-in holding the old values and history; the result gets
+        new memory, so the arrays saved by ops that read the old values stay valid (the version
+        bump still makes their backward raise, as torch does). A tensor that shares its memory
+        with another tensor (a view, a `.data`) is refused: the other one would keep a history
+        that no longer matches its values."""
+        if sys.getrefcount(self._versions) > 2:  # only Tensors hold the counter: it is shared
+            raise RuntimeError(
+                f"{name}: in-place change of a tensor that shares memory with another tensor (a "
+                f"view or .data) inside a graph is not supported; use the out-of-place form, "
+                f"e.g. `x = x + y` instead of `x += y`"
+            )
+        old = wrap(self.array, self.requires_grad)
+        old._ctx = self._ctx
+        out = fn(old, *args)
+        self._check_inplace_result(name, out)
+        if out.dtype != self.dtype:
+            out = ops.cast(out, self.dtype)
+        self.array, self._ctx, self.requires_grad = out.array, out._ctx, out.requires_grad
+        self.bump_version()
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace("add_", ops.add, other)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace("sub_", ops.sub, other)
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", ops.mul, other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", ops.div, other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace("pow_", ops.pow, exponent)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace("clamp_", ops.clip, min, max)
+
+    clip_ = clamp_
+
+    def neg_(self) -> Tensor:
+        return self._inplace("neg_", ops.neg)
+
+    def exp_(self) -> Tensor:
+        return self._inplace("exp_", ops.exp)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace("sqrt_", ops.sqrt)
+
+    def relu_(self) -> Tensor:
+        return self._inplace("relu_", ops.relu)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace("tanh_", ops.tanh)
+
+    def __iadd__(self, other):
+        return self._inplace("+=", ops.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", ops.sub, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", ops.mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", ops.div, other)
+
+    def _overwrite_check(self, name):
+        """The methods that overwrite the values (fill_, copy_, random fills, setitem) are not
+        recorded in a graph: allowed where no graph sees the tensor."""
         if self.requires_grad and grad_mode.state.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad; wrap it in minigrad.no_grad()"
@@ -224,39 +441,37 @@ class Tensor:
     def _value(self, other):
         return other.array if isinstance(other, Tensor) else other
 
-    def add_(self, other, alpha=1.0) -> Tensor:
-        self._inplace_check("add_")
-        self.array += self.dtype.type(alpha) * self._value(other) if alpha != 1 else self._value(other)
-        return self
-
-    def sub_(self, other) -> Tensor:
-        self._inplace_check("sub_")
-        self.array -= self._value(other)
-        return self
-
-    def mul_(self, other) -> Tensor:
-        self._inplace_check("mul_")
-        self.array *= self._value(other)
-        return self
-
     def fill_(self, value) -> Tensor:
-        self._inplace_check("fill_")
-        self.array.fill(value)
+        self._overwrite_check("fill_")
+        self.array.fill(self._value(value))
         return self
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
     def copy_(self, src) -> Tensor:
-        self._inplace_check("copy_")
+        self._overwrite_check("copy_")
         src = self._value(src)
-        if tuple(src.shape) != self.shape:
-            raise ValueError(f"copy_: source shape {tuple(src.shape)} != destination shape {self.shape}")
-        self.array[...] = src
+        if hasattr(src, "shape") and backend.device_of(src) != self.device:
+            src = backend.to_device(src, self.device)
+        try:
+            self.array[...] = src  # broadcasts, as torch's copy_
+        except ValueError:
+            raise ValueError(f"copy_: source shape {tuple(src.shape)} does not broadcast to {self.shape}") from None
         return self
 
+    def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
+        """Fill with samples from N(mean, std^2), drawn from minigrad's generator."""
+        host = (generator or default_generator).rng.normal(mean, std, self.shape)
+        return self.copy_(host.astype(self.dtype))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
+        """Fill with samples from U(a, b)."""
+        host = (generator or default_generator).rng.uniform(a, b, self.shape)
+        return self.copy_(host.astype(self.dtype))
+
     def __setitem__(self, index, value):
-        self._inplace_check("__setitem__")
+        self._overwrite_check("__setitem__")
         self.array[ops.index_data(index)] = self._value(value)
 
     # ***** arithmetic (each a call into ops) *****
@@ -378,6 +593,43 @@ class Tensor:
     def pow(self, exponent):
         return ops.pow(self, exponent)
 
+    def log2(self):
+        return ops.log2(self)
+
+    def log10(self):
+        return ops.log10(self)
+
+    def sin(self):
+        return ops.sin(self)
+
+    def cos(self):
+        return ops.cos(self)
+
+    # comparisons by name (no grad)
+    def eq(self, other):
+        return ops.compare(self, other, "equal")
+
+    def ne(self, other):
+        return ops.compare(self, other, "not_equal")
+
+    def lt(self, other):
+        return ops.compare(self, other, "less")
+
+    def le(self, other):
+        return ops.compare(self, other, "less_equal")
+
+    def gt(self, other):
+        return ops.compare(self, other, "greater")
+
+    def ge(self, other):
+        return ops.compare(self, other, "greater_equal")
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+
     # ***** reductions *****
 
     def sum(self, dim=None, keepdim=False, **aliases):
@@ -397,6 +649,25 @@ class Tensor:
 
     def std(self, dim=None, keepdim=False, correction=1, **aliases):
         return ops.std(self, dim, keepdim, correction, **aliases)
+
+    def amax(self, dim=None, keepdim=False, **aliases):
+        return ops.amax(self, dim, keepdim, **aliases)
+
+    def amin(self, dim=None, keepdim=False, **aliases):
+        return ops.amin(self, dim, keepdim, **aliases)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return ops.prod(self, dim, keepdim, dtype)
+
+    def cumsum(self, dim, dtype=None):
+        return ops.cumsum(self, dim, dtype)
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along dim) is nonzero; a bool tensor without grad."""
+        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
 
     def argmax(self, dim=None, keepdim=False):
         return ops.argmax(self, dim, keepdim)
@@ -437,6 +708,48 @@ class Tensor:
 
     def unsqueeze(self, dim):
         return ops.unsqueeze(self, dim)
+
+    def view_as(self, other):
+        return ops.reshape(self, other.shape)
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dims."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}; use transpose()")
+        return self.T
+
+    def chunk(self, chunks, dim=0):
+        return ops.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        return ops.split(self, split_size_or_sections, dim)
+
+    def repeat(self, *sizes):
+        return ops.repeat(self, *sizes)
+
+    def tile(self, *dims):
+        return ops.tile(self, shape_tuple(dims))
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        return ops.scatter(self, dim, index, src if src is not None else value)
+
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return ops.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_", ops.masked_fill, mask, value)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return ops.sort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
 
     def __repr__(self):
         body = np.array2string(backend.to_numpy(self.array), separator=", ", prefix="tensor(")

@@ -7,7 +7,9 @@ from typing import Iterator
 
 from .. import backend
 from ..dtypes import as_dtype, float_or_default
-from ..tensor import Tensor, zero_grad
+from .. import grad_mode
+from ..autograd import Function
+from ..tensor import RemovableHandle, Tensor, wrap, zero_grad
 
 
 class Parameter(Tensor):
@@ -26,19 +28,6 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by `register_forward_hook`; `handle.remove()` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self.hooks, self.id = hooks, RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 class Module:
@@ -288,7 +277,11 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _backward_hooks = None  # set by register_full_backward_hook
+
     def __call__(self, *args, **kwargs):
+        if self._backward_hooks:
+            return _call_with_backward_hooks(self, args, kwargs)
         out = self.forward(*args, **kwargs)
         if not self._forward_hooks:
             return out
@@ -303,6 +296,27 @@ class Module:
         the output. Returns a handle whose `remove()` unregisters it."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` during backward, once the gradients
+        with respect to the module's tensor inputs are known: `grad_input` is a tuple (None for
+        an input without grad), `grad_output` a tuple with the gradient of the output. A
+        returned tuple replaces grad_input. Returns a handle whose `remove()` unregisters it.
+
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> seen = []
+        >>> fc = nn.Linear(3, 2)
+        >>> h = fc.register_full_backward_hook(lambda m, gi, go: seen.append((gi[0].shape, go[0].shape)))
+        >>> fc(minigrad.randn(4, 3, requires_grad=True)).sum().backward()
+        >>> seen
+        [((4, 3), (4, 2))]
+        """
+        if self._backward_hooks is None:
+            object.__setattr__(self, "_backward_hooks", OrderedDict())
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
         return handle
 
     # ***** printing *****
@@ -379,3 +393,69 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+# ***** full backward hooks: identity ops around the module's inputs and output *****
+
+
+class _BackwardHookState:
+    def __init__(self, module, n_inputs):
+        self.module, self.grad_inputs, self.pending = module, [None] * n_inputs, 0
+        self.grad_output = None
+
+    def call_hooks(self):
+        gi, go = tuple(self.grad_inputs), (self.grad_output,)
+        for hook in list(self.module._backward_hooks.values()):
+            r = hook(self.module, gi, go)
+            if r is not None:
+                gi = tuple(r)
+        return gi
+
+
+class _BackwardHookIdentity(Function):
+    """y = x; its backward hands the gradient to the module's backward hooks (the output's
+    gradient first, then the inputs', which the hooks may replace)."""
+
+    def __init__(self, state, slot):
+        self.state, self.slot = state, slot  # slot None: the output
+
+    def forward(self, x):
+        return x.view()
+
+    def backward(self, gy):
+        st = self.state
+        if self.slot is None:
+            st.grad_output = wrap(gy)
+            if st.pending == 0:  # no input requires grad: call the hooks now, grad_input Nones
+                st.call_hooks()
+            return gy
+        st.grad_inputs[self.slot] = wrap(gy)
+        st.pending -= 1
+        if st.pending:
+            return gy
+        gi = st.call_hooks()[self.slot]  # NOTE: with several inputs only the last one's
+        return gy if gi is None else gi.array  # replacement takes effect
+
+
+def _call_with_backward_hooks(module, args, kwargs):
+    from ..ops.shape import _view
+
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    state = _BackwardHookState(module, len(positions))
+    args = list(args)
+    if grad_mode.state.enabled:
+        for slot, i in enumerate(positions):
+            if args[i].requires_grad:
+                state.pending += 1
+                args[i] = _view(_BackwardHookIdentity(state, slot)(args[i]), args[i])
+    hooks = module._backward_hooks
+    object.__setattr__(module, "_backward_hooks", None)  # run the plain call path once
+    try:
+        out = module(*args, **kwargs)
+    finally:
+        object.__setattr__(module, "_backward_hooks", hooks)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{type(module).__name__}: full backward hooks need a single Tensor output, got {type(out).__name__}")
+    if out.requires_grad:
+        out = _view(_BackwardHookIdentity(state, None)(out), out)
+    return out
