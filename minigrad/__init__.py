@@ -18,8 +18,10 @@ from .backend import cuda_available
 from .ops import (
     abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
-    where,
+    where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
+    log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
 )
+from .ops import flatten
 from . import nn, optim  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 

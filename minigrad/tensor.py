@@ -331,8 +331,8 @@ class Tensor:
         graph = grad_mode.state.enabled and (self.requires_grad or any(t.requires_grad for t in others))
         if graph and self.requires_grad and self._ctx is None:
             raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad (a parameter?) cannot be changed in "
-                f"place while gradients are recorded; wrap the update in `with minigrad.no_grad():`"
+                f"{name}: in-place change of a leaf tensor that requires grad (a parameter?) while "
+                f"gradients are recorded; wrap the update in `with minigrad.no_grad():`"
             )
         if not graph:
             with grad_mode.no_grad():

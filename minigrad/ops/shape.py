@@ -258,8 +258,11 @@ def pad(x: Tensor, pad, value=0.0) -> Tensor:
 def _along(xp, index, dim):
     """The full index tuple that picks x[..., index[i, j, ...], ...] along `dim`: index at
     `dim`, the position itself at every other axis (torch.gather's addressing)."""
-    grids = xp.ogrid[tuple(slice(n) for n in index.shape)]
-    return tuple(index if d == dim else g for d, g in enumerate(grids))
+    nd = index.ndim
+    return tuple(
+        index if d == dim else xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+        for d, n in enumerate(index.shape)
+    )
 
 
 class Gather(Function):
