@@ -463,7 +463,7 @@ def test_R2_12_maximum_ties_differ_from_torch_as_documented():
 
 @pytest.mark.parametrize("name, values, fn, torch_fn", [
     ("max", [0.6, 0.6, 0.3], lambda x: x.max(), lambda t: t.amax()),
-    ("max_dim", [0.6, 0.6, 0.3], lambda x: x.max(0), lambda t: t.amax(0)),
+    ("amax_dim", [0.6, 0.6, 0.3], lambda x: x.amax(0), lambda t: t.amax(0)),
     ("min", [-0.6, -0.6, -0.3], lambda x: x.min(), lambda t: t.amin()),
 ])
 def test_R2_12_reduce_max_splits_ties_evenly(name, values, fn, torch_fn, device):
@@ -474,6 +474,22 @@ def test_R2_12_reduce_max_splits_ties_evenly(name, values, fn, torch_fn, device)
         t = torch.tensor(values, requires_grad=True)
         torch_fn(t).backward()
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_max_with_dim_sends_the_gradient_to_the_index_it_returns(device):
+    """max(dim) returns (values, indices), as torch; its gradient goes to the returned index
+    only, where amax shares it between ties."""
+    x = leaf([0.6, 0.6, 0.3], device)
+    values, indices = x.max(0)
+    values.backward()
+    assert indices.item() == 0 and indices.dtype == mg.int64
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0])
+    if torch is not None:
+        t = torch.tensor([0.6, 0.6, 0.3], requires_grad=True)
+        tv, ti = t.max(0)
+        tv.backward()
+        assert ti.item() == indices.item()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
 
 
 def test_R2_12_reduce_max_near_tie_is_not_a_tie(device):
