@@ -206,6 +206,9 @@ def log(x) -> Tensor:
     return Log()(_floating(x))
 
 
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # ln 2, ln 10
+
+
 class Log2(Log):
     """y = log2 x = ln x / ln 2"""
 
@@ -214,7 +217,7 @@ class Log2(Log):
         return self.xp.log2(x)
 
     def backward(self, gy):
-        return gy / (self.x * self.x.dtype.type(np.log(2)))
+        return gy / (self.x * self.x.dtype.type(_LN2))
 
 
 def log2(x) -> Tensor:
@@ -229,7 +232,7 @@ class Log10(Log):
         return self.xp.log10(x)
 
     def backward(self, gy):
-        return gy / (self.x * self.x.dtype.type(np.log(10)))
+        return gy / (self.x * self.x.dtype.type(_LN10))
 
 
 def log10(x) -> Tensor:
