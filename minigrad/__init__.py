@@ -11,9 +11,13 @@
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (  # first: tensor.py imports autograd and ops once Tensor exists
     Generator, Tensor, arange, full, full_like, manual_seed, ones, ones_like, rand, rand_like,
-    randn, randn_like, tensor, zeros, zeros_like,
+    randn, randn_like, tensor, zeros, zeros_like, eye, from_dlpack, from_numpy, histc,
+    histogram, linspace, multinomial, normal, randint, randperm,
 )
-from .dtypes import bool_, float32, float64, int64
+from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
+
+# PyTorch's other names of the same dtypes (`dtype=minigrad.long`)
+long, half, double, bool = int64, float16, float64, bool_  # noqa: A001
 from .backend import cuda_available
 from .ops import (
     abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,

@@ -213,13 +213,13 @@ class Tensor:
         return self.to(dtype=float64)
 
     def half(self) -> Tensor:
-        return self.to(dtype=np.float16)
+        return self.to(dtype=dtypes.float16)
 
     def long(self) -> Tensor:
         return self.to(dtype=int64)
 
     def int(self) -> Tensor:
-        return self.to(dtype=np.int32)
+        return self.to(dtype=dtypes.int32)
 
     def bool(self) -> Tensor:
         return self.to(dtype=bool_)
@@ -894,6 +894,86 @@ def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _like(randn, t, dtype, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The n x m identity matrix (m defaults to n)."""
+    return _make(np.eye(n, m, dtype=as_dtype(dtype) or default_float), None, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """`steps` values evenly spaced from start to end, both included."""
+    dtype = as_dtype(dtype) or default_float
+    return _make(np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype), None, device, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (no copy), as torch.from_numpy: writes through either
+    one show in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing the memory of any DLPack producer (a NumPy, CuPy or PyTorch tensor),
+    without a copy: `minigrad.from_dlpack(torch_tensor)`."""
+    kind, _ = obj.__dlpack_device__()
+    if kind == 1:  # kDLCPU
+        return Tensor(np.from_dlpack(obj))
+    return Tensor(backend.xp_for("cuda").from_dlpack(obj))
+
+
+def randint(low, high=None, size=(), dtype=None, device=None, generator=None) -> Tensor:
+    """Random integers in [low, high) (`randint(high, size)` starts at 0), int64 by default."""
+    if high is None:
+        low, high = 0, low
+    host = (generator or default_generator).rng.integers(low, high, shape_tuple((size,)) if not isinstance(size, int) else (size,))
+    return _make(host.astype(as_dtype(dtype) or int64), None, device, False)
+
+
+def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return _make((generator or default_generator).rng.permutation(n).astype(as_dtype(dtype) or int64), None, device, False)
+
+
+def normal(mean, std, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Samples of N(mean, std^2): `mean`/`std` numbers with `size`, or tensors (broadcast)."""
+    m = mean.numpy() if isinstance(mean, Tensor) else mean
+    s = std.numpy() if isinstance(std, Tensor) else std
+    shape = shape_tuple((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    dtype = as_dtype(dtype) or (ref.dtype if ref is not None else default_float)
+    host = (generator or default_generator).rng.normal(m, s, shape).astype(dtype)
+    return _make(host, None, device or (ref.device if ref is not None else None), False)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
+    """Indices drawn from the rows of `input` (non-negative weights, 1-d or 2-d), as torch."""
+    w = input.numpy().astype(np.float64)
+    rows = w[None] if w.ndim == 1 else w
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(1) <= 0).any():
+        raise RuntimeError("multinomial: weights must be finite, non-negative, with a positive sum per row")
+    if not replacement and num_samples > (rows > 0).sum(1).min():
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement from fewer non-zero weights")
+    rng = (generator or default_generator).rng
+    out = np.stack([rng.choice(len(r), num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return _make(out[0] if w.ndim == 1 else out, int64, input.device, False)
+
+
+def histogram(input, bins=100, range=None, weight=None, density=False):
+    """`(hist, bin_edges)` of the values, as torch.histogram (no gradient): `bins` a count or
+    the edges; `range` (min, max) defaults to the data's."""
+    edges = bins.numpy() if isinstance(bins, Tensor) else bins
+    hist, e = np.histogram(input.numpy(), edges, range=range,
+                           weights=None if weight is None else weight.numpy(), density=density)
+    return Tensor(hist.astype(input.dtype)), Tensor(e.astype(input.dtype))
+
+
+def histc(input, bins=100, min=0, max=0) -> Tensor:
+    """torch.histc: counts in `bins` equal bins over [min, max] (the data's range if both 0)."""
+    lo, hi = (min, max) if (min, max) != (0, 0) else (input.numpy().min(), input.numpy().max())
+    return histogram(input, bins, range=(float(lo), float(hi)))[0]
 
 
 def wrap(data, requires_grad: bool = False) -> Tensor:

@@ -395,6 +395,89 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered (in insertion order).
+
+    >>> from minigrad import nn
+    >>> heads = nn.ModuleDict({"a": nn.Linear(2, 2), "b": nn.Linear(2, 1)})
+    >>> list(heads.keys()), len(list(heads.parameters()))
+    (['a', 'b'], 4)
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        setattr(self, key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules) -> None:
+        for k, m in (modules.items() if hasattr(modules, "items") else modules):
+            self[k] = m
+
+
+class ParameterList(Module):
+    """A list of Parameters, registered under the names "0", "1", ...
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> ps = nn.ParameterList([nn.Parameter(minigrad.zeros(2)) for _ in range(3)])
+    >>> len(ps), [n for n, _ in ps.named_parameters()]
+    (3, ['0', '1', '2'])
+    """
+
+    def __init__(self, values=()):
+        super().__init__()
+        for v in values:
+            self.append(v)
+
+    def append(self, value) -> ParameterList:
+        setattr(self, str(len(self)), value if isinstance(value, Parameter) else Parameter(value))
+        return self
+
+    def extend(self, values) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def __getitem__(self, i):
+        return list(self._parameters.values())[i]
+
+    def __setitem__(self, i: int, value) -> None:
+        setattr(self, str(i % len(self)), value if isinstance(value, Parameter) else Parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
 # ***** full backward hooks: identity ops around the module's inputs and output *****
 
 
