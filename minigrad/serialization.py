@@ -123,7 +123,7 @@ def save(state_dict, path) -> None:
             except FileNotFoundError:
                 pass
             if path.endswith(".safetensors"):
-                f.write(_safetensors().save({k: np.ascontiguousarray(a) for k, a in arrays.items()}))
+                f.write(_safetensors().save({k: np.require(a, requirements="C") for k, a in arrays.items()}))  # NOTE: not ascontiguousarray, which makes 0-d 1-d
             else:
                 np.savez(f, **arrays)
         os.replace(tmp, path)
