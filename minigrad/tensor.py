@@ -926,9 +926,10 @@ def from_dlpack(obj) -> Tensor:
 
 def randint(low, high=None, size=(), dtype=None, device=None, generator=None) -> Tensor:
     """Random integers in [low, high) (`randint(high, size)` starts at 0), int64 by default."""
-    if high is None:
-        low, high = 0, low
-    host = (generator or default_generator).rng.integers(low, high, shape_tuple((size,)) if not isinstance(size, int) else (size,))
+    if high is None or isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, size if high is None else high
+    size = (size,) if isinstance(size, int) else tuple(size)
+    host = (generator or default_generator).rng.integers(low, high, size)
     return _make(host.astype(as_dtype(dtype) or int64), None, device, False)
 
 
