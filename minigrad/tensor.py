@@ -299,9 +299,14 @@ class Tensor:
             self._ctx._hook_owner = self  # the engine looks for hooks on the Function
         return hooks
 
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into `leaf.grad`
         (accumulating). `grad` defaults to 1 for a one-element tensor."""
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): minigrad's backward builds no graph, so there are no "
+                "higher-order gradients (see docs/autograd.md)"
+            )
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
         if grad is None:

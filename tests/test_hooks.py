@@ -238,3 +238,26 @@ def test_minigrad_style_function_still_works():
 
     x = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
     assert gradcheck(lambda x: Cube()(x), x)
+
+
+def test_no_double_backward_is_a_clear_error():
+    """A deliberate difference (docs/porting.md): backward builds no graph."""
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="no higher-order gradients"):
+        (x * x).sum().backward(create_graph=True)
+    assert x.grad is None
+
+
+def test_pytorch_style_function_with_several_outputs_is_refused():
+    """A deliberate difference (docs/porting.md): one output per Function."""
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    with pytest.raises(TypeError, match="must return one Tensor"):
+        Two.apply(mg.ones(2, requires_grad=True))

@@ -225,7 +225,7 @@ CASES = [
     Case("view_as", ((2, 3), (3, 2)), lambda x, y: x.view_as(y) * y),
     Case("t", ((2, 3),), lambda x: x.t()),
     Case("flatten_function", ((2, 3, 4),), lambda x: mg.flatten(x, 1), lambda x: torch.flatten(x, 1)),
-    Case("cast_float_double", (S,), lambda x: x.double() * x.long().double() + x.type(x.dtype)),
+    Case("cast_float_double", (S,), lambda x: (x.double() * x.long().double()).type(x.dtype) + x),
     # ***** softmax family *****
     Case("softmax", ((3, 5),), lambda x: x.softmax(-1)),
     Case("softmax_dim0", ((3, 5),), lambda x: mg.softmax(x, 0), lambda x: torch.softmax(x, 0)),
