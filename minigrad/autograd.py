@@ -16,6 +16,10 @@ import numpy as np
 from . import backend, grad_mode
 from .tensor import Tensor, wrap
 
+# True once any tensor got a hook or retain_grad(): until then backward never looks for hooks
+# on leaves (reading an unset slot costs a caught AttributeError per leaf).
+hooks_used = False
+
 # Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.
 # Protocol: after_forward(fn, out_array), after_backward(fn, gy, in_grads).
 anomaly_hook = None
@@ -319,8 +323,9 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
     gradient or with the caller's `root_grad`, or that is a read-only broadcast view (Sum's
     backward; one-element views count as contiguous, so ask for writeable; CuPy has no flag)."""
     owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
+    hooks = hooks_used
     for leaf, g in leaves.values():
-        if getattr(leaf, "_hooks", None):
+        if hooks and getattr(leaf, "_hooks", None):
             g = _tensor_hooks(leaf, g)
         if leaf.grad is not None:
             leaf.grad = wrap(leaf.grad.array + g)  # accumulate across backward() calls

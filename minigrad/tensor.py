@@ -292,6 +292,7 @@ class Tensor:
         return handle
 
     def _hook_table(self) -> dict:
+        autograd.hooks_used = True
         hooks = getattr(self, "_hooks", None)
         if hooks is None:
             hooks = self._hooks = {}
