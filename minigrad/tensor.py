@@ -376,7 +376,8 @@ class Tensor:
             )
         old = wrap(self.array, self.requires_grad)
         old._ctx = self._ctx
-        out = fn(old, *args)
+        # `h += h`: the operand is the old h too (self will be the op's output: no cycle)
+        out = fn(old, *[old if a is self else a for a in args])
         self._check_inplace_result(name, out)
         if out.dtype != self.dtype:
             out = ops.cast(out, self.dtype)

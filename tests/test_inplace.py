@@ -123,6 +123,9 @@ GRAPH_CASES = [
     ("clamp_", lambda h, w: h.clamp_(-0.5, 0.5) * w),
     ("pow_", lambda h, w: h.pow_(2) * w),
     ("residual", lambda h, w: h.__iadd__(w.tanh()).relu()),
+    ("iadd_itself", lambda h, w: h.__iadd__(h) * w),
+    ("iadd_itself_then_mul_", lambda h, w: h.__iadd__(h).mul_(w)),
+    ("imul_itself", lambda h, w: h.__imul__(h)),
 ]
 
 
