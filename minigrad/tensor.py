@@ -183,10 +183,14 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         """DLPack export (zero-copy): `numpy.from_dlpack(t)`, `torch.from_dlpack(t)`."""
-        return self.array.__dlpack__(*args, **kwargs)
+        return self._dlpack_array().__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
-        return self.array.__dlpack_device__()
+        return self._dlpack_array().__dlpack_device__()
+
+    def _dlpack_array(self):
+        # a 0-d result may be held as a NumPy scalar, which has no DLPack export
+        return np.asarray(self.array) if isinstance(self.array, np.generic) else self.array
 
     def to(self, device=None, dtype=None) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing

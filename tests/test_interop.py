@@ -58,6 +58,8 @@ def test_dlpack_with_numpy_zero_copy():
     a = np.from_dlpack(t)
     a[0] = 10  # the same memory
     assert t.tolist() == [10.0, 2.0, 3.0]
+    s = mg.tensor([1.0, 2.0], dtype=mg.float64).sum()  # a 0-d result
+    assert float(np.from_dlpack(s)) == 3.0
     b = np.arange(4.0)
     u = mg.from_dlpack(b)
     b[1] = -1
