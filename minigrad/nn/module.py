@@ -278,13 +278,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     _backward_hooks = None  # set by register_full_backward_hook
+    _has_hooks = False  # set on the instance by the register_* methods: one check when there are none
 
     def __call__(self, *args, **kwargs):
+        if not self._has_hooks:
+            return self.forward(*args, **kwargs)
         if self._backward_hooks:
             return _call_with_backward_hooks(self, args, kwargs)
         out = self.forward(*args, **kwargs)
-        if not self._forward_hooks:
-            return out
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
@@ -296,6 +297,7 @@ class Module:
         the output. Returns a handle whose `remove()` unregisters it."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        object.__setattr__(self, "_has_hooks", True)
         return handle
 
     def register_full_backward_hook(self, hook) -> RemovableHandle:
@@ -317,6 +319,7 @@ class Module:
             object.__setattr__(self, "_backward_hooks", OrderedDict())
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
+        object.__setattr__(self, "_has_hooks", True)
         return handle
 
     # ***** printing *****
