@@ -261,3 +261,19 @@ def test_pytorch_style_function_with_several_outputs_is_refused():
 
     with pytest.raises(TypeError, match="must return one Tensor"):
         Two.apply(mg.ones(2, requires_grad=True))
+
+
+def test_full_backward_hook_with_two_inputs_sees_both_and_refuses_a_partial_replacement():
+    class Bilinear(nn.Module):
+        def forward(self, a, b):
+            return a * b
+
+    m, log = Bilinear(), []
+    h = m.register_full_backward_hook(lambda mod, gi, go: log.append(gi))
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    m(a, b).sum().backward()
+    assert [g.tolist() for g in log[0]] == [[3.0, 4.0], [1.0, 2.0]]
+    h.remove()
+    m.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 0, gi[1] * 0))
+    with pytest.raises(RuntimeError, match="several tensor inputs"):
+        m(a, b).sum().backward()

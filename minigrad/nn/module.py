@@ -519,8 +519,17 @@ class _BackwardHookIdentity(Function):
         st.pending -= 1
         if st.pending:
             return gy
-        gi = st.call_hooks()[self.slot]  # NOTE: with several inputs only the last one's
-        return gy if gi is None else gi.array  # replacement takes effect
+        given = tuple(st.grad_inputs)
+        new = st.call_hooks()
+        # the other inputs' gradients have gone on already: only this one can still be replaced
+        if any(n is not g for i, (n, g) in enumerate(zip(new, given)) if i != self.slot):
+            raise RuntimeError(
+                f"{type(st.module).__name__} backward hook: replacing grad_input of a module with "
+                f"several tensor inputs is not supported; return None, or change the gradients "
+                f"with Tensor.register_hook on the inputs"
+            )
+        gi = new[self.slot]
+        return gy if gi is None else gi.array
 
 
 def _call_with_backward_hooks(module, args, kwargs):
