@@ -255,11 +255,10 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     d = one_dim(x, dim)
     if x.ndim == 0:
         return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
-    xp_ = x.array
-    idx = (-xp_ if descending and xp_.dtype.kind != "b" else xp_).argsort(axis=d, kind="stable")
-    if descending and xp_.dtype.kind == "b":
-        idx = (~xp_).argsort(axis=d, kind="stable")
-    return _with_indices(x, idx, d, True)
+    a = x.array
+    if descending:  # a stable descending order: sort the negated values (bools: inverted)
+        a = ~a if a.dtype.kind == "b" else -a
+    return _with_indices(x, a.argsort(axis=d, kind="stable"), d, True)
 
 
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
@@ -288,11 +287,16 @@ class Prod(Function):
     def backward(self, gy):
         xp, x, axis = self.xp, self.x, self.axis
         flat = x.reshape(-1) if axis is None else x
-        a = 0 if axis is None else axis
-        ones = xp.ones_like(xp.take(flat, [0], axis=a))
-        before = xp.cumprod(xp.concatenate([ones, xp.take(flat, range(flat.shape[a] - 1), axis=a)], axis=a), axis=a)
+        a, n = (0 if axis is None else axis), (x.size if axis is None else x.shape[axis])
+
+        def along(s):  # index `s` along the reduced axis
+            return tuple(s if d == a else slice(None) for d in range(flat.ndim))
+
+        ones = xp.ones_like(flat[along(slice(0, 1))])
+        # the products of the elements before and after each one: their product is dy/dx_i
+        before = xp.cumprod(xp.concatenate([ones, flat[along(slice(0, n - 1))]], axis=a), axis=a)
         rev = xp.flip(flat, axis=a)
-        after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.take(rev, range(flat.shape[a] - 1), axis=a)], axis=a), axis=a), axis=a)
+        after = xp.flip(xp.cumprod(xp.concatenate([ones, rev[along(slice(0, n - 1))]], axis=a), axis=a), axis=a)
         g = keep_reduced_dims(gy, x.shape, None if axis is None else (axis,), self.keepdims)
         return (before * after).reshape(x.shape) * g
 
@@ -301,9 +305,7 @@ def prod(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
     """Product of all elements, or along one int `dim`."""
     if dtype is not None:
         x = x.to(dtype=dtype)
-    axis = None if dim is None else one_dim(x, dim)
-    if x.ndim == 0 or x.numel() == 0:
-        axis = None if x.ndim == 0 else axis
+    axis = None if dim is None or x.ndim == 0 else one_dim(x, dim)
     return Prod(axis, bool(keepdim) and axis is not None)(x)
 
 
@@ -328,5 +330,5 @@ def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
     elif x.dtype.kind in "biu":
         x = x.to(dtype=np.int64)
     if x.ndim == 0:
-        return x.clone() if hasattr(x, "clone") else x
+        return x.clone()
     return CumSum(one_dim(x, dim))(x)
