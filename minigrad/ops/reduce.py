@@ -257,7 +257,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
         return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
     a = x.array
     if descending:  # a stable descending order: sort the negated values (bools: inverted)
-        a = ~a if a.dtype.kind == "b" else -a
+        a = ~a if a.dtype.kind == "b" else -(a.astype(np.int64) if a.dtype.kind == "u" else a)
     return _with_indices(x, a.argsort(axis=d, kind="stable"), d, True)
 
 
