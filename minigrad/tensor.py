@@ -440,50 +440,55 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", ops.div, other)
 
-    def _overwrite_check(self, name):
-        """The methods that overwrite the values (fill_, copy_, random fills, setitem) are not
-        recorded in a graph: allowed where no graph sees the tensor."""
-        if self.requires_grad and grad_mode.state.enabled:
-            raise RuntimeError(
-                f"{name}: in-place change of a tensor that requires grad; wrap it in minigrad.no_grad()"
-            )
+    def _overwrite(self, name: str, index, value) -> Tensor:
+        """fill_, copy_, zero_, the random fills and `t[index] = value`: written straight into
+        memory where no graph sees the tensor; inside a graph recorded as an index_put (the
+        gradient goes to `value`; the overwritten places get none), as in PyTorch."""
+        graph = grad_mode.state.enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        )
+        if graph:
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(
+                    f"{name}: in-place change of a leaf tensor that requires grad (a parameter?) "
+                    f"while gradients are recorded; wrap the update in `with minigrad.no_grad():`"
+                )
+            return self._rebase(name, ops.index_put, (index, value))
+        value = value.array if isinstance(value, Tensor) else value
+        if hasattr(value, "shape") and backend.device_of(value) != self.device:
+            value = backend.to_device(value, self.device)
+        try:
+            self.array[ops.index_data(index)] = value
+        except ValueError:
+            raise ValueError(
+                f"{name}: a value of shape {getattr(value, 'shape', ())} does not broadcast to the "
+                f"written part of a tensor of shape {self.shape}"
+            ) from None
         self.bump_version()
-
-    def _value(self, other):
-        return other.array if isinstance(other, Tensor) else other
+        return self
 
     def fill_(self, value) -> Tensor:
-        self._overwrite_check("fill_")
-        self.array.fill(self._value(value))
-        return self
+        return self._overwrite("fill_", Ellipsis, value)
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return self._overwrite("zero_", Ellipsis, 0)
 
     def copy_(self, src) -> Tensor:
-        self._overwrite_check("copy_")
-        src = self._value(src)
-        if hasattr(src, "shape") and backend.device_of(src) != self.device:
-            src = backend.to_device(src, self.device)
-        try:
-            self.array[...] = src  # broadcasts, as torch's copy_
-        except ValueError:
-            raise ValueError(f"copy_: source shape {tuple(src.shape)} does not broadcast to {self.shape}") from None
-        return self
+        """Copy `src`'s values in (broadcast, cast to this tensor's dtype, moved to its device)."""
+        return self._overwrite("copy_", Ellipsis, src)
 
     def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2), drawn from minigrad's generator."""
         host = (generator or default_generator).rng.normal(mean, std, self.shape)
-        return self.copy_(host.astype(self.dtype))
+        return self._overwrite("normal_", Ellipsis, host.astype(self.dtype))
 
     def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
         """Fill with samples from U(a, b)."""
         host = (generator or default_generator).rng.uniform(a, b, self.shape)
-        return self.copy_(host.astype(self.dtype))
+        return self._overwrite("uniform_", Ellipsis, host.astype(self.dtype))
 
     def __setitem__(self, index, value):
-        self._overwrite_check("__setitem__")
-        self.array[ops.index_data(index)] = self._value(value)
+        self._overwrite("__setitem__", index, value)
 
     # ***** arithmetic (each a call into ops) *****
 

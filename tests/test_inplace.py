@@ -124,6 +124,11 @@ GRAPH_CASES = [
     ("pow_", lambda h, w: h.pow_(2) * w),
     ("residual", lambda h, w: h.__iadd__(w.tanh()).relu()),
     ("iadd_itself", lambda h, w: h.__iadd__(h) * w),
+    ("setitem_tensor", lambda h, w: (h.__setitem__((slice(None), 1), w[:, 0] * 2), h)[1] * w),
+    ("setitem_number_mask", lambda h, w: (h.__setitem__(h > 1.5, 0.0), h)[1] * w),
+    ("setitem_broadcast_row", lambda h, w: (h.__setitem__(slice(0, 2), w[2]), h)[1] * w),
+    ("copy_", lambda h, w: h.copy_(w[0] * 3) * w),
+    ("fill_zero_", lambda h, w: h.clone().fill_(2.0) * w + h.clone().zero_() + h),
     ("iadd_itself_then_mul_", lambda h, w: h.__iadd__(h).mul_(w)),
 ]
 

@@ -25,7 +25,7 @@ from .reduce import (
 from .shape import (
     Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,
     pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
-    Gather, Scatter, chunk, gather, index_select, masked_fill, repeat, scatter, split, tile,
+    Gather, IndexPut, Scatter, chunk, index_put, gather, index_select, masked_fill, repeat, scatter, split, tile,
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 

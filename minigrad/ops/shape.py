@@ -252,6 +252,43 @@ def pad(x: Tensor, pad, value=0.0) -> Tensor:
     return Pad(tuple(widths), value)(x)
 
 
+class IndexPut(Function):
+    """y = x with y[index] = v (v broadcast); gx = gy with the written places zeroed, gv = gy at
+    them. The graph node of `t[index] = v`, fill_ and copy_ inside a graph."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, v):
+        self.v_ndim = v.ndim
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = gy.copy()
+            gx[self.index] = 0
+        if self.needs_input_grad[1]:
+            gv = gy[self.index]
+            if gv.ndim < self.v_ndim:  # v had leading size-1 dims that the assignment dropped
+                gv = gv.reshape((1,) * (self.v_ndim - gv.ndim) + gv.shape)
+        return gx, gv
+
+
+def index_put(x: Tensor, index, value) -> Tensor:
+    """x with `value` written at `index`, out of place (what `x[index] = value` records)."""
+    from .elementwise import to_tensor
+
+    v = to_tensor(value, x)
+    if v.device != x.device:
+        v = Tensor(backend.to_device(v.array, x.device))
+    if v.dtype != x.dtype:
+        v = cast(v, x.dtype)
+    return IndexPut(index_data(index))(x, v)
+
+
 # ***** gathering along a dim: gather, index_select, scatter, masked_fill *****
 
 
