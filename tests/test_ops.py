@@ -68,6 +68,11 @@ def _ti(*idx):  # an integer index tensor on the same device as the tensor it in
     return lambda x: mg.tensor(list(idx), device=x.device)
 
 
+def _setitem(t, index, value):  # `t[index] = value` inside a graph (recorded, as in torch)
+    t[index] = value
+    return t
+
+
 def _ti2(x, idx):  # a nested int64 index on x's device
     return mg.tensor(idx, device=x.device) if isinstance(x, mg.Tensor) else torch.tensor(idx)
 
@@ -217,6 +222,8 @@ CASES = [
     Case("index_select", ((3, 4),), lambda x: x.index_select(1, _ti2(x, [3, 0, 3]))),
     Case("scatter", ((3, 4), (2, 4)), lambda x, s: x.scatter(0, _ti2(x, [[2, 0, 1, 1], [0, 1, 2, 0]]), s)),
     Case("masked_fill", (S,), lambda x: x.masked_fill(x > 0.3, -1.0)),
+    Case("setitem_index_put", (S, (4,)), lambda x, v: _setitem(x * 1, (1,), v * 2)),
+    Case("setitem_index_put_slice", (S, (2, 1)), lambda x, v: _setitem(x * 1, (slice(1, 3), slice(None)), v)),
     Case("chunk", ((5, 4),), lambda x: x.chunk(2, 0)[1] * 2 + x.chunk(3, 1)[0].sum()),
     Case("split", ((5, 4),), lambda x: x.split([1, 3], dim=1)[1] * x.split([1, 3], dim=1)[0]),
     Case("split_size", ((5, 4),), lambda x: x.split(2)[2]),
