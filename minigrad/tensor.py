@@ -10,6 +10,7 @@ this module first.)
 
 from __future__ import annotations
 
+import operator
 import sys
 
 import numpy as np
@@ -337,6 +338,11 @@ class Tensor:
     # history. Never a silent rebind to a new Tensor: `p -= lr * p.grad` changes p itself.
 
     def _inplace(self, name: str, fn, *args) -> Tensor:
+        if (len(args) == 1 and fn in _ARITH and not (self.requires_grad and grad_mode.state.enabled)
+                and _fast_scalar(self, fn, args[0])):
+            _ARITH[fn](self.array, args[0])  # `buffer.add_(1)`, `p *= 0.1`: the array's own +=
+            self._versions[0] += 1
+            return self
         others = [a for a in args if isinstance(a, Tensor)]
         graph = grad_mode.state.enabled and (self.requires_grad or any(t.requires_grad for t in others))
         if graph and self.requires_grad and self._ctx is None:
@@ -345,8 +351,7 @@ class Tensor:
                 f"gradients are recorded; wrap the update in `with minigrad.no_grad():`"
             )
         if not graph:
-            with grad_mode.no_grad():
-                out = fn(self, *args)
+            out = fn(self, *args)  # records nothing: no input requires grad, or grad mode is off
             self._check_inplace_result(name, out)
             if isinstance(self.array, np.generic):  # a 0-d result held as a NumPy scalar
                 self.array = np.asarray(out.array, dtype=self.dtype)
@@ -1015,4 +1020,17 @@ def zero_grad(tensors, set_to_none: bool = True) -> None:
 
 
 from . import autograd, ops  # noqa: E402  (both need Tensor: imported last, see the docstring)
+
+# In-place arithmetic with a Python number outside a graph needs no op: the array's own
+# operator gives the same result (a Python number takes the tensor's dtype, as in PyTorch).
+_ARITH = {ops.add: operator.iadd, ops.sub: operator.isub, ops.mul: operator.imul, ops.div: operator.itruediv}
+
+
+def _fast_scalar(t: Tensor, fn, value) -> bool:
+    if isinstance(t.array, np.generic):
+        return False
+    kind = t.dtype.kind
+    if type(value) is float:
+        return kind == "f"
+    return type(value) is int and (kind == "f" or (kind in "iu" and fn is not ops.div))
 
