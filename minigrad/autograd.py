@@ -210,11 +210,12 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
         return
     grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
     leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
+    hooks = hooks_used  # False until a tensor gets a hook: the loop then skips the lookup
     for fn in reversed(toposort(root)):
         g = grads.pop(id(fn), None)
         if g is None:  # no path from fn to root carries a gradient
             continue
-        if fn._hook_owner is not None:  # retain_grad / register_hook on fn's output
+        if hooks and fn._hook_owner is not None:  # retain_grad / register_hook on fn's output
             g = _tensor_hooks(fn._hook_owner, g)
         in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
