@@ -11,15 +11,21 @@
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (  # first: tensor.py imports autograd and ops once Tensor exists
     Generator, Tensor, arange, full, full_like, manual_seed, ones, ones_like, rand, rand_like,
-    randn, randn_like, tensor, zeros, zeros_like,
+    randn, randn_like, tensor, zeros, zeros_like, eye, from_dlpack, from_numpy, histc,
+    histogram, linspace, multinomial, normal, randint, randperm,
 )
-from .dtypes import bool_, float32, float64, int64
+from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
+
+# PyTorch's other names of the same dtypes (`dtype=minigrad.long`)
+long, half, double, bool = int64, float16, float64, bool_  # noqa: A001
 from .backend import cuda_available, device
 from .ops import (
     abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
-    where,
+    where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
+    log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
 )
+from .ops import flatten
 from . import accelerator, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 

@@ -16,6 +16,10 @@ import numpy as np
 from . import backend, grad_mode
 from .tensor import Tensor, wrap
 
+# True once any tensor got a hook or retain_grad(): until then backward never looks for hooks
+# on leaves (reading an unset slot costs a caught AttributeError per leaf).
+hooks_used = False
+
 # Set by minigrad.debug (detect_anomaly, record_grad_norms); None costs one comparison per op.
 # Protocol: after_forward(fn, out_array), after_backward(fn, gy, in_grads).
 anomaly_hook = None
@@ -90,6 +94,8 @@ class Function:
             anomaly_hook.after_forward(self, y)
         return out
 
+    _hook_owner = None  # the output Tensor, set only when it has hooks (see Tensor.register_hook)
+
     def forward(self, *arrays):
         raise NotImplementedError
 
@@ -98,6 +104,83 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
+
+    @classmethod
+    def apply(cls, *args):
+        """Run a Function written PyTorch's way: static `forward(ctx, *args)` and
+        `backward(ctx, *grads)` that take and return Tensors, `ctx.save_for_backward(...)`,
+        `ctx.saved_tensors`, `ctx.needs_input_grad` (one bool per argument). Arguments that are
+        not Tensors are passed through; backward returns None for them.
+
+        >>> import minigrad
+        >>> from minigrad.autograd import Function
+        >>> class Scale(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, k):
+        ...         ctx.k = k
+        ...         ctx.save_for_backward(x)
+        ...         return x * k
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return grad * ctx.k, None
+        >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> Scale.apply(x, 3.0).sum().backward()
+        >>> x.grad
+        tensor([3., 3.])
+        """
+        return FunctionCtx(cls, args)(*[a for a in args if isinstance(a, Tensor)])
+
+
+class FunctionCtx(Function):
+    """The graph node of a PyTorch-style Function (see Function.apply); it is the `ctx` that
+    the user's static forward and backward receive. It turns the engine's arrays into Tensors
+    for them and their Tensors back into arrays."""
+
+    def __init__(self, cls, args):
+        self._cls, self._args = cls, args
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors):  # accepted for compatibility; outputs that are
+        pass  # not floating point never get a gradient anyway
+
+    def set_materialize_grads(self, value: bool):
+        pass
+
+    def forward(self, *arrays):
+        it = iter(arrays)
+        # the user's code sees fresh leaves (its ops must not be recorded: this node is the
+        # record), holding the same memory as the inputs
+        args = [wrap(next(it)) if isinstance(a, Tensor) else a for a in self._args]
+        flags = iter(self.needs_input_grad)
+        self.needs_input_grad = tuple(next(flags) if isinstance(a, Tensor) else False for a in self._args)
+        with grad_mode.no_grad():
+            out = self._cls.forward(self, *args)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{self._cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
+        return out.array
+
+    def backward(self, gy):
+        with grad_mode.no_grad():
+            grads = self._cls.backward(self, wrap(gy))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self._args):
+            raise RuntimeError(
+                f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
+                f"{len(self._args)} arguments (return None for the ones without a gradient)"
+            )
+        out = []
+        for a, g in zip(self._args, grads):
+            if isinstance(a, Tensor):
+                out.append(None if g is None else (g.array if isinstance(g, Tensor) else g))
+        return tuple(out)
+
+    def __repr__(self):
+        return f"<{self._cls.__name__}Backward>"
 
 
 def _array_module(fn, inputs, arrays):
@@ -127,10 +210,13 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
         return
     grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
     leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
+    hooks = hooks_used  # False until a tensor gets a hook: the loop then skips the lookup
     for fn in reversed(toposort(root)):
         g = grads.pop(id(fn), None)
         if g is None:  # no path from fn to root carries a gradient
             continue
+        if hooks and fn._hook_owner is not None:  # retain_grad / register_hook on fn's output
+            g = _tensor_hooks(fn._hook_owner, g)
         in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
@@ -214,13 +300,34 @@ def _check_versions(fn: Function) -> None:
             )
 
 
+def _tensor_hooks(t: Tensor, g):
+    """Run t's hooks on its gradient `g` (each may return a replacement), then keep the result
+    in t.grad if retain_grad() asked for it. Returns the gradient to pass on."""
+    hooks = getattr(t, "_hooks", None) or {}
+    for key, hook in list(hooks.items()):
+        if key == "retain_grad":
+            continue
+        r = hook(wrap(g))
+        if r is not None:
+            r = r.array if isinstance(r, Tensor) else r
+            if r.shape != g.shape:
+                raise RuntimeError(f"a gradient hook returned shape {r.shape}, expected {g.shape}")
+            g = r
+    if "retain_grad" in hooks:
+        t.grad = wrap(g.copy()) if t.grad is None else wrap(t.grad.array + g)
+    return g
+
+
 def _set_leaf_grads(leaves: dict, root_grad) -> None:
     """Store (or add to) each leaf's `.grad`. A new `.grad` must be a plain, writeable array of
     its own that users may update in place: copy one that shares memory with another leaf's
     gradient or with the caller's `root_grad`, or that is a read-only broadcast view (Sum's
     backward; one-element views count as contiguous, so ask for writeable; CuPy has no flag)."""
     owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
+    hooks = hooks_used
     for leaf, g in leaves.values():
+        if hooks and getattr(leaf, "_hooks", None):
+            g = _tensor_hooks(leaf, g)
         if leaf.grad is not None:
             leaf.grad = wrap(leaf.grad.array + g)  # accumulate across backward() calls
             continue

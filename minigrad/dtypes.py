@@ -17,6 +17,7 @@ import numpy as np
 
 float32, float64 = np.dtype("float32"), np.dtype("float64")
 int64, bool_ = np.dtype("int64"), np.dtype("bool")
+float16, int32, uint8 = np.dtype("float16"), np.dtype("int32"), np.dtype("uint8")
 default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
 
 

@@ -80,8 +80,21 @@ def _remove_stale_temp_files(folder: str) -> None:
 # ***** save / load *****
 
 
+def _safetensors():
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(
+            "reading and writing .safetensors files needs the optional package safetensors: "
+            "pip install safetensors (or minigrad[safetensors])"
+        ) from None
+    return safetensors.numpy
+
+
 def save(state_dict, path) -> None:
-    """Write a mapping of names to Tensors (or arrays, or numbers) to `path` as .npz.
+    """Write a mapping of names to Tensors (or arrays, or numbers) to `path`: as .npz, or as
+    safetensors when the name ends in `.safetensors` (needs the optional package safetensors;
+    the file loads in PyTorch with safetensors.torch.load_file).
 
     The values are copied to the host; the model they came from is not changed. The file is
     written to a temporary name and then renamed, so an interrupted save never leaves a
@@ -109,7 +122,10 @@ def save(state_dict, path) -> None:
                 os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))  # rewriting a file keeps its mode
             except FileNotFoundError:
                 pass
-            np.savez(f, **arrays)
+            if path.endswith(".safetensors"):
+                f.write(_safetensors().save({k: np.require(a, requirements="C") for k, a in arrays.items()}))  # NOTE: not ascontiguousarray, which makes 0-d 1-d
+            else:
+                np.savez(f, **arrays)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -143,6 +159,15 @@ def load(path) -> OrderedDict:
     saying what it is instead when it is a .npy array, a pickle or a PyTorch checkpoint.
     """
     path = os.fspath(path)
+    if path.endswith(".safetensors"):
+        st = _safetensors()
+        with open(path, "rb") as f:
+            blob = f.read()
+        try:
+            arrays = st.load(blob)
+        except Exception as e:  # the library raises its own SafetensorError
+            raise ValueError(f"load: {path!r} is not a readable safetensors file ({e})") from None
+        return OrderedDict((k, Tensor(a)) for k, a in arrays.items())
     try:
         with open(path, "rb") as f:  # our own handle: NumPy leaks its own when the zip is broken
             head = f.read(8)

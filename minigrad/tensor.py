@@ -10,10 +10,26 @@ this module first.)
 
 from __future__ import annotations
 
+import operator
+import sys
+
 import numpy as np
 
 from . import backend, dtypes, grad_mode
 from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
+
+
+class RemovableHandle:
+    """Returned by `register_hook` and the Module hooks; `handle.remove()` unregisters."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
 
 
 class Tensor:
@@ -35,7 +51,9 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "__weakref__")
+    # _hooks (register_hook, retain_grad) is set only on tensors that have hooks: read it with
+    # getattr(t, "_hooks", None), so that making a tensor costs nothing more
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "_hooks", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
@@ -111,6 +129,8 @@ class Tensor:
     def numel(self) -> int:
         return int(self.array.size)
 
+    nelement = numel
+
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
 
@@ -143,6 +163,36 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
+    def __array__(self, dtype=None, copy=None):
+        """`np.asarray(t)`: the values as a NumPy array (CPU tensors only, as in torch)."""
+        if self.device != "cpu":
+            raise TypeError(
+                f"can't convert a {self.device!r} tensor to a NumPy array; copy it to the host "
+                f"first with .cpu() (or call .numpy(), which copies)"
+            )
+        if copy:
+            return np.array(self.array, dtype=dtype, copy=True)
+        return np.asarray(self.array, dtype=dtype)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{t:.2f}"` formats the value of a one-element tensor; an empty spec gives str(t)."""
+        if not spec:
+            return str(self)
+        if self.array.size != 1:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {self.shape}: only one-element tensors take a format")
+        return format(self.item(), spec)
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (zero-copy): `numpy.from_dlpack(t)`, `torch.from_dlpack(t)`."""
+        return self._dlpack_array().__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._dlpack_array().__dlpack_device__()
+
+    def _dlpack_array(self):
+        # a 0-d result may be held as a NumPy scalar, which has no DLPack export
+        return np.asarray(self.array) if isinstance(self.array, np.generic) else self.array
+
     def to(self, device=None, dtype=None) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
         changes. `t.to("cuda")`, `t.to(dtype=minigrad.float64)`, `t.to(minigrad.float64)`."""
@@ -166,6 +216,29 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.to(dtype=float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtype=dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtype=dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=bool_)
+
+    def type(self, dtype=None):
+        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast, as torch."""
+        if dtype is None:
+            return "minigrad." + {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                                  "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char",
+                                  "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
+        return self.to(dtype=dtype)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
@@ -191,9 +264,55 @@ class Tensor:
     def clone(self) -> Tensor:
         return ops.clone(self)
 
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    # ***** looking at gradients: retain_grad, register_hook *****
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` after backward (summed over calls,
+        as a leaf's). A no-op on a leaf."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad, so it gets no gradient")
+        if self._ctx is not None:
+            self._hook_table()["retain_grad"] = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return "retain_grad" in (getattr(self, "_hooks", None) or ())
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call `hook(grad)` with this tensor's gradient (a Tensor) each time backward computes
+        it; a Tensor returned replaces the gradient. Returns a handle: `handle.remove()`.
+
+        >>> import minigrad
+        >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: the tensor does not require grad, so no gradient flows to it")
+        hooks = self._hook_table()
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _hook_table(self) -> dict:
+        autograd.hooks_used = True
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = {}
+        if self._ctx is not None:
+            self._ctx._hook_owner = self  # the engine looks for hooks on the Function
+        return hooks
+
+    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into `leaf.grad`
         (accumulating). `grad` defaults to 1 for a one-element tensor."""
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): minigrad's backward builds no graph, so there are no "
+                "higher-order gradients (see docs/autograd.md)"
+            )
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
         if grad is None:
@@ -212,52 +331,169 @@ class Tensor:
             g = g.astype(self.dtype, copy=False)
         autograd.backward(self, g, retain_graph=retain_graph)
 
-    # ***** in-place (each bumps the version counter; allowed only where no graph sees it) *****
+    # ***** in-place: the `_` methods and `+= -= *= /=` (PyTorch's rules) *****
+    #
+    # The new values are computed by the out-of-place op, then either written into this tensor's
+    # memory (so every view and `.data` of it sees them) or, inside a graph, made this tensor's
+    # history. Never a silent rebind to a new Tensor: `p -= lr * p.grad` changes p itself.
 
-    def _inplace_check(self, name):
-        if self.requires_grad and grad_mode.state.enabled:
+    def _inplace(self, name: str, fn, *args) -> Tensor:
+        if (len(args) == 1 and fn in _ARITH and not (self.requires_grad and grad_mode.state.enabled)
+                and _fast_scalar(self, fn, args[0])):
+            _ARITH[fn](self.array, args[0])  # `buffer.add_(1)`, `p *= 0.1`: the array's own +=
+            self._versions[0] += 1
+            return self
+        others = [a for a in args if isinstance(a, Tensor)]
+        graph = grad_mode.state.enabled and (self.requires_grad or any(t.requires_grad for t in others))
+        if graph and self.requires_grad and self._ctx is None:
             raise RuntimeError(
-                f"{name}: in-place change of a tensor that requires grad; wrap it in minigrad.no_grad()"
+                f"{name}: in-place change of a leaf tensor that requires grad (a parameter?) while "
+                f"gradients are recorded; wrap the update in `with minigrad.no_grad():`"
             )
+        if not graph:
+            out = fn(self, *args)  # records nothing: no input requires grad, or grad mode is off
+            self._check_inplace_result(name, out)
+            if isinstance(self.array, np.generic):  # a 0-d result held as a NumPy scalar
+                self.array = np.asarray(out.array, dtype=self.dtype)
+            else:
+                self.array[...] = out.array  # NOTE: casts to self's dtype, as torch does
+            self.bump_version()
+            return self
+        return self._rebase(name, fn, args)
+
+    def _check_inplace_result(self, name, out):
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {out.shape}, which cannot be written into a tensor "
+                f"of shape {self.shape}"
+            )
+        if out.dtype != self.dtype and not np.can_cast(out.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the tensor's dtype {self.dtype}")
+
+    def _rebase(self, name, fn, args) -> Tensor:
+        """In place inside a graph: the op is recorded and becomes this tensor's history, as in
+        PyTorch. Its input is a stand-in holding the old values and history; the result gets
+        new memory, so the arrays saved by ops that read the old values stay valid (the version
+        bump still makes their backward raise, as torch does). A tensor that shares its memory
+        with another tensor (a view, a `.data`) is refused: the other one would keep a history
+        that no longer matches its values."""
+        if sys.getrefcount(self._versions) > 2:  # only Tensors hold the counter: it is shared
+            raise RuntimeError(
+                f"{name}: in-place change of a tensor that shares memory with another tensor (a "
+                f"view or .data) inside a graph is not supported; use the out-of-place form, "
+                f"e.g. `x = x + y` instead of `x += y`"
+            )
+        old = wrap(self.array, self.requires_grad)
+        old._ctx = self._ctx
+        # `h += h`: the operand is the old h too (self will be the op's output: no cycle)
+        out = fn(old, *[old if a is self else a for a in args])
+        self._check_inplace_result(name, out)
+        if out.dtype != self.dtype:
+            out = ops.cast(out, self.dtype)
+        self.array, self._ctx, self.requires_grad = out.array, out._ctx, out.requires_grad
         self.bump_version()
-
-    def _value(self, other):
-        return other.array if isinstance(other, Tensor) else other
-
-    def add_(self, other, alpha=1.0) -> Tensor:
-        self._inplace_check("add_")
-        self.array += self.dtype.type(alpha) * self._value(other) if alpha != 1 else self._value(other)
         return self
 
-    def sub_(self, other) -> Tensor:
-        self._inplace_check("sub_")
-        self.array -= self._value(other)
-        return self
+    def add_(self, other, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace("add_", ops.add, other)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace("sub_", ops.sub, other)
 
     def mul_(self, other) -> Tensor:
-        self._inplace_check("mul_")
-        self.array *= self._value(other)
+        return self._inplace("mul_", ops.mul, other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", ops.div, other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace("pow_", ops.pow, exponent)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace("clamp_", ops.clip, min, max)
+
+    clip_ = clamp_
+
+    def neg_(self) -> Tensor:
+        return self._inplace("neg_", ops.neg)
+
+    def exp_(self) -> Tensor:
+        return self._inplace("exp_", ops.exp)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace("sqrt_", ops.sqrt)
+
+    def relu_(self) -> Tensor:
+        return self._inplace("relu_", ops.relu)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace("tanh_", ops.tanh)
+
+    def __iadd__(self, other):
+        return self._inplace("+=", ops.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", ops.sub, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", ops.mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", ops.div, other)
+
+    def _overwrite(self, name: str, index, value) -> Tensor:
+        """fill_, copy_, zero_, the random fills and `t[index] = value`: written straight into
+        memory where no graph sees the tensor; inside a graph recorded as an index_put (the
+        gradient goes to `value`; the overwritten places get none), as in PyTorch."""
+        graph = grad_mode.state.enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        )
+        if graph:
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(
+                    f"{name}: in-place change of a leaf tensor that requires grad (a parameter?) "
+                    f"while gradients are recorded; wrap the update in `with minigrad.no_grad():`"
+                )
+            return self._rebase(name, ops.index_put, (index, value))
+        value = value.array if isinstance(value, Tensor) else value
+        if hasattr(value, "shape") and backend.device_of(value) != self.device:
+            value = backend.to_device(value, self.device)
+        try:
+            self.array[ops.index_data(index)] = value
+        except ValueError:
+            raise ValueError(
+                f"{name}: a value of shape {getattr(value, 'shape', ())} does not broadcast to the "
+                f"written part of a tensor of shape {self.shape}"
+            ) from None
+        self.bump_version()
         return self
 
     def fill_(self, value) -> Tensor:
-        self._inplace_check("fill_")
-        self.array.fill(value)
-        return self
+        return self._overwrite("fill_", Ellipsis, value)
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return self._overwrite("zero_", Ellipsis, 0)
 
     def copy_(self, src) -> Tensor:
-        self._inplace_check("copy_")
-        src = self._value(src)
-        if tuple(src.shape) != self.shape:
-            raise ValueError(f"copy_: source shape {tuple(src.shape)} != destination shape {self.shape}")
-        self.array[...] = src
-        return self
+        """Copy `src`'s values in (broadcast, cast to this tensor's dtype, moved to its device)."""
+        return self._overwrite("copy_", Ellipsis, src)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
+        """Fill with samples from N(mean, std^2), drawn from minigrad's generator."""
+        host = (generator or default_generator).rng.normal(mean, std, self.shape)
+        return self._overwrite("normal_", Ellipsis, host.astype(self.dtype))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
+        """Fill with samples from U(a, b)."""
+        host = (generator or default_generator).rng.uniform(a, b, self.shape)
+        return self._overwrite("uniform_", Ellipsis, host.astype(self.dtype))
 
     def __setitem__(self, index, value):
-        self._inplace_check("__setitem__")
-        self.array[ops.index_data(index)] = self._value(value)
+        self._overwrite("__setitem__", index, value)
 
     # ***** arithmetic (each a call into ops) *****
 
@@ -378,6 +614,43 @@ class Tensor:
     def pow(self, exponent):
         return ops.pow(self, exponent)
 
+    def log2(self):
+        return ops.log2(self)
+
+    def log10(self):
+        return ops.log10(self)
+
+    def sin(self):
+        return ops.sin(self)
+
+    def cos(self):
+        return ops.cos(self)
+
+    # comparisons by name (no grad)
+    def eq(self, other):
+        return ops.compare(self, other, "equal")
+
+    def ne(self, other):
+        return ops.compare(self, other, "not_equal")
+
+    def lt(self, other):
+        return ops.compare(self, other, "less")
+
+    def le(self, other):
+        return ops.compare(self, other, "less_equal")
+
+    def gt(self, other):
+        return ops.compare(self, other, "greater")
+
+    def ge(self, other):
+        return ops.compare(self, other, "greater_equal")
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+
     # ***** reductions *****
 
     def sum(self, dim=None, keepdim=False, **aliases):
@@ -397,6 +670,25 @@ class Tensor:
 
     def std(self, dim=None, keepdim=False, correction=1, **aliases):
         return ops.std(self, dim, keepdim, correction, **aliases)
+
+    def amax(self, dim=None, keepdim=False, **aliases):
+        return ops.amax(self, dim, keepdim, **aliases)
+
+    def amin(self, dim=None, keepdim=False, **aliases):
+        return ops.amin(self, dim, keepdim, **aliases)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return ops.prod(self, dim, keepdim, dtype)
+
+    def cumsum(self, dim, dtype=None):
+        return ops.cumsum(self, dim, dtype)
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along dim) is nonzero; a bool tensor without grad."""
+        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
 
     def argmax(self, dim=None, keepdim=False):
         return ops.argmax(self, dim, keepdim)
@@ -437,6 +729,48 @@ class Tensor:
 
     def unsqueeze(self, dim):
         return ops.unsqueeze(self, dim)
+
+    def view_as(self, other):
+        return ops.reshape(self, other.shape)
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dims."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}; use transpose()")
+        return self.T
+
+    def chunk(self, chunks, dim=0):
+        return ops.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        return ops.split(self, split_size_or_sections, dim)
+
+    def repeat(self, *sizes):
+        return ops.repeat(self, *sizes)
+
+    def tile(self, *dims):
+        return ops.tile(self, shape_tuple(dims))
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        return ops.scatter(self, dim, index, src if src is not None else value)
+
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return ops.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_", ops.masked_fill, mask, value)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return ops.sort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
 
     def __repr__(self):
         body = np.array2string(backend.to_numpy(self.array), separator=", ", prefix="tensor(")
@@ -583,6 +917,87 @@ def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _like(randn, t, dtype, device, requires_grad)
 
 
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The n x m identity matrix (m defaults to n)."""
+    return _make(np.eye(n, m, dtype=as_dtype(dtype) or default_float), None, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """`steps` values evenly spaced from start to end, both included."""
+    dtype = as_dtype(dtype) or default_float
+    return _make(np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype), None, device, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (no copy), as torch.from_numpy: writes through either
+    one show in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing the memory of any DLPack producer (a NumPy, CuPy or PyTorch tensor),
+    without a copy: `minigrad.from_dlpack(torch_tensor)`."""
+    kind, _ = obj.__dlpack_device__()
+    if kind == 1:  # kDLCPU
+        return Tensor(np.from_dlpack(obj))
+    return Tensor(backend.xp_for("cuda").from_dlpack(obj))
+
+
+def randint(low, high=None, size=(), dtype=None, device=None, generator=None) -> Tensor:
+    """Random integers in [low, high) (`randint(high, size)` starts at 0), int64 by default."""
+    if high is None or isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, size if high is None else high
+    size = (size,) if isinstance(size, int) else tuple(size)
+    host = (generator or default_generator).rng.integers(low, high, size)
+    return _make(host.astype(as_dtype(dtype) or int64), None, device, False)
+
+
+def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return _make((generator or default_generator).rng.permutation(n).astype(as_dtype(dtype) or int64), None, device, False)
+
+
+def normal(mean, std, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Samples of N(mean, std^2): `mean`/`std` numbers with `size`, or tensors (broadcast)."""
+    m = mean.numpy() if isinstance(mean, Tensor) else mean
+    s = std.numpy() if isinstance(std, Tensor) else std
+    shape = shape_tuple((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    dtype = as_dtype(dtype) or (ref.dtype if ref is not None else default_float)
+    host = (generator or default_generator).rng.normal(m, s, shape).astype(dtype)
+    return _make(host, None, device or (ref.device if ref is not None else None), False)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
+    """Indices drawn from the rows of `input` (non-negative weights, 1-d or 2-d), as torch."""
+    w = input.numpy().astype(np.float64)
+    rows = w[None] if w.ndim == 1 else w
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(1) <= 0).any():
+        raise RuntimeError("multinomial: weights must be finite, non-negative, with a positive sum per row")
+    if not replacement and num_samples > (rows > 0).sum(1).min():
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement from fewer non-zero weights")
+    rng = (generator or default_generator).rng
+    out = np.stack([rng.choice(len(r), num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return _make(out[0] if w.ndim == 1 else out, int64, input.device, False)
+
+
+def histogram(input, bins=100, range=None, weight=None, density=False):
+    """`(hist, bin_edges)` of the values, as torch.histogram (no gradient): `bins` a count or
+    the edges; `range` (min, max) defaults to the data's."""
+    edges = bins.numpy() if isinstance(bins, Tensor) else bins
+    hist, e = np.histogram(input.numpy(), edges, range=range,
+                           weights=None if weight is None else weight.numpy(), density=density)
+    return Tensor(hist.astype(input.dtype)), Tensor(e.astype(input.dtype))
+
+
+def histc(input, bins=100, min=0, max=0) -> Tensor:
+    """torch.histc: counts in `bins` equal bins over [min, max] (the data's range if both 0)."""
+    lo, hi = (min, max) if (min, max) != (0, 0) else (input.numpy().min(), input.numpy().max())
+    return histogram(input, bins, range=(float(lo), float(hi)))[0]
+
+
 def wrap(data, requires_grad: bool = False) -> Tensor:
     """A Tensor around `data` (an array or a NumPy scalar, kept as is), without __init__'s
     checks: the engine wraps every op's output with it, and ops wrap constants."""
@@ -605,4 +1020,17 @@ def zero_grad(tensors, set_to_none: bool = True) -> None:
 
 
 from . import autograd, ops  # noqa: E402  (both need Tensor: imported last, see the docstring)
+
+# In-place arithmetic with a Python number outside a graph needs no op: the array's own
+# operator gives the same result (a Python number takes the tensor's dtype, as in PyTorch).
+_ARITH = {ops.add: operator.iadd, ops.sub: operator.isub, ops.mul: operator.imul, ops.div: operator.itruediv}
+
+
+def _fast_scalar(t: Tensor, fn, value) -> bool:
+    if isinstance(t.array, np.generic):
+        return False
+    kind = t.dtype.kind
+    if type(value) is float:
+        return kind == "f"
+    return type(value) is int and (kind == "f" or (kind in "iu" and fn is not ops.div))
 

@@ -217,7 +217,7 @@ OPS = [
     ("relu-leaky", lambda a, b: a.relu() + b.leaky_relu(0.1)),
     ("clip-where", lambda a, b: minigrad.where(a > 0, a.clip(-0.5, 0.5), b)),
     ("sum-mean", lambda a, b: a.sum(1, keepdim=True) * b.mean(0)),
-    ("max-min", lambda a, b: a.max(1) + b.min(0).sum()),
+    ("max-min", lambda a, b: a.max(1).values + b.min(0).values.sum() + a.amax(0).sum()),
     ("var-std", lambda a, b: a.var(1) + b.std(0).sum()),
     ("movement", lambda a, b: a.reshape(2, 6).T.permute(1, 0).flatten() * b.flatten()),
     ("index", lambda a, b: a[[0, 2, 2], 1:] * b[:, :3]),

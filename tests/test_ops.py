@@ -45,6 +45,12 @@ def distinct(rng, shape):  # values at least 0.05 apart: no ties in max/min/argm
     return rng.permutation(np.linspace(-1.5, 1.5, n)).reshape(shape)
 
 
+def one_zero_per_row(rng, shape):  # prod's gradient without dividing by x: exact zeros
+    x = rng.standard_normal(shape)
+    x[np.arange(shape[0]), rng.integers(0, shape[1], shape[0])] = 0.0
+    return x
+
+
 class Case(NamedTuple):
     id: str
     shapes: tuple
@@ -60,6 +66,15 @@ class Case(NamedTuple):
 
 def _ti(*idx):  # an integer index tensor on the same device as the tensor it indexes
     return lambda x: mg.tensor(list(idx), device=x.device)
+
+
+def _setitem(t, index, value):  # `t[index] = value` inside a graph (recorded, as in torch)
+    t[index] = value
+    return t
+
+
+def _ti2(x, idx):  # a nested int64 index on x's device
+    return mg.tensor(idx, device=x.device) if isinstance(x, mg.Tensor) else torch.tensor(idx)
 
 
 S = (3, 4)
@@ -97,6 +112,10 @@ CASES = [
     Case("log", (S,), lambda x: x.log(), gen=positive),
     Case("sqrt", (S,), lambda x: x.sqrt(), gen=positive),
     Case("abs", (S,), lambda x: x.abs(), gen=away),
+    Case("log2", (S,), lambda x: x.log2(), gen=positive),
+    Case("log10", (S,), lambda x: x.log10(), gen=positive),
+    Case("sin", (S,), lambda x: x.sin()),
+    Case("cos", (S,), lambda x: x.cos()),
     Case("maximum", (S, S), lambda a, b: mg.maximum(a, b), lambda a, b: torch.maximum(a, b)),
     Case("minimum", (S, S), lambda a, b: mg.minimum(a, b), lambda a, b: torch.minimum(a, b)),
     Case("clip", (S,), lambda x: x.clip(-0.5, 0.5)),
@@ -119,12 +138,23 @@ CASES = [
     Case("mean_dim", ((2, 3, 4),), lambda x: x.mean(1)),
     Case("mean_dims_keepdim", ((2, 3, 4),), lambda x: x.mean((0, 2), keepdim=True)),
     Case("max", ((2, 3, 4),), lambda x: x.max(), lambda x: x.amax(), gen=distinct),
-    Case("max_dim", ((2, 3, 4),), lambda x: x.max(1), lambda x: x.amax(1), gen=distinct),
-    Case("max_dims_keepdim", ((2, 3, 4),), lambda x: x.max((0, 2), keepdim=True),
-         lambda x: x.amax((0, 2), keepdim=True), gen=distinct),
+    Case("max_dim", ((2, 3, 4),), lambda x: x.max(1).values, gen=distinct),
+    Case("max_dim_keepdim_unpacked", ((2, 3, 4),), lambda x: x.max(-1, keepdim=True)[0], gen=distinct),
+    Case("max_two_tensors", (S, S), lambda a, b: mg.max(a, b), lambda a, b: torch.max(a, b)),
+    Case("amax_dims_keepdim", ((2, 3, 4),), lambda x: x.amax((0, 2), keepdim=True), gen=distinct),
     Case("min", ((2, 3, 4),), lambda x: x.min(), lambda x: x.amin(), gen=distinct),
-    Case("min_dim_keepdim", ((2, 3, 4),), lambda x: x.min(-1, keepdim=True),
-         lambda x: x.amin(-1, keepdim=True), gen=distinct),
+    Case("min_dim_keepdim", ((2, 3, 4),), lambda x: x.min(-1, keepdim=True).values, gen=distinct),
+    Case("min_two_tensors", (S, S), lambda a, b: mg.min(a, b), lambda a, b: torch.min(a, b)),
+    Case("amin_dim", ((2, 3, 4),), lambda x: x.amin(1), gen=distinct),
+    Case("sort", ((3, 5),), lambda x: x.sort(1).values, gen=distinct),
+    Case("sort_descending_dim0", ((3, 5),), lambda x: x.sort(0, descending=True)[0], gen=distinct),
+    Case("topk", ((3, 5),), lambda x: x.topk(2).values, gen=distinct),
+    Case("topk_smallest_dim0", ((3, 5),), lambda x: x.topk(2, dim=0, largest=False).values, gen=distinct),
+    Case("prod", ((2, 3),), lambda x: x.prod()),
+    Case("prod_dim", ((2, 3, 4),), lambda x: x.prod(1)),
+    Case("prod_dim_keepdim_one_zero", ((3, 4),), lambda x: x.prod(-1, keepdim=True), gen=one_zero_per_row),
+    Case("cumsum", ((3, 4),), lambda x: x.cumsum(1)),
+    Case("cumsum_dim0", ((3, 4),), lambda x: x.cumsum(0)),
     Case("var", ((2, 3, 4),), lambda x: x.var()),
     Case("var_dim", ((2, 3, 4),), lambda x: x.var(1)),
     Case("var_dims_keepdim_biased", ((2, 3, 4),), lambda x: x.var((0, 2), keepdim=True, correction=0)),
@@ -179,6 +209,30 @@ CASES = [
     Case("matmul_vec_vec", ((4,), (4,)), lambda a, b: a @ b),
     Case("matmul_vec_batched", ((4,), (2, 4, 3)), lambda a, b: a @ b),
     Case("matmul_batched_vec", ((2, 3, 4), (4,)), lambda a, b: a @ b),
+    Case("einsum_matmul", ((3, 4), (4, 2)), lambda a, b: mg.einsum("ij,jk->ik", a, b),
+         lambda a, b: torch.einsum("ij,jk->ik", a, b)),
+    Case("einsum_batch_outer", ((2, 3), (2, 4)), lambda a, b: mg.einsum("bi,bj->bij", a, b),
+         lambda a, b: torch.einsum("bi,bj->bij", a, b)),
+    Case("einsum_sum_implicit", ((3, 4),), lambda a: mg.einsum("ij", a).sum(0) + mg.einsum("ij->", a),
+         lambda a: torch.einsum("ij", a).sum(0) + torch.einsum("ij->", a)),
+    Case("einsum_trace", ((3, 3),), lambda a: mg.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a)),
+    # ***** gathering, splitting, repeating *****
+    Case("gather", ((3, 4),), lambda x: x.gather(1, _ti2(x, [[0, 0], [3, 1], [2, 2]]))),
+    Case("gather_dim0", ((3, 4),), lambda x: x.gather(0, _ti2(x, [[2, 0, 1, 1], [0, 0, 0, 2]]))),
+    Case("index_select", ((3, 4),), lambda x: x.index_select(1, _ti2(x, [3, 0, 3]))),
+    Case("scatter", ((3, 4), (2, 4)), lambda x, s: x.scatter(0, _ti2(x, [[2, 0, 1, 1], [0, 1, 2, 0]]), s)),
+    Case("masked_fill", (S,), lambda x: x.masked_fill(x > 0.3, -1.0)),
+    Case("setitem_index_put", (S, (4,)), lambda x, v: _setitem(x * 1, (1,), v * 2)),
+    Case("setitem_index_put_slice", (S, (2, 1)), lambda x, v: _setitem(x * 1, (slice(1, 3), slice(None)), v)),
+    Case("chunk", ((5, 4),), lambda x: x.chunk(2, 0)[1] * 2 + x.chunk(3, 1)[0].sum()),
+    Case("split", ((5, 4),), lambda x: x.split([1, 3], dim=1)[1] * x.split([1, 3], dim=1)[0]),
+    Case("split_size", ((5, 4),), lambda x: x.split(2)[2]),
+    Case("repeat", ((2, 3),), lambda x: x.repeat(2, 1, 3)),
+    Case("tile", ((2, 3),), lambda x: x.tile((2,))),
+    Case("view_as", ((2, 3), (3, 2)), lambda x, y: x.view_as(y) * y),
+    Case("t", ((2, 3),), lambda x: x.t()),
+    Case("flatten_function", ((2, 3, 4),), lambda x: mg.flatten(x, 1), lambda x: torch.flatten(x, 1)),
+    Case("cast_float_double", (S,), lambda x: (x.double() * x.long().double()).type(x.dtype) + x),
     # ***** softmax family *****
     Case("softmax", ((3, 5),), lambda x: x.softmax(-1)),
     Case("softmax_dim0", ((3, 5),), lambda x: mg.softmax(x, 0), lambda x: torch.softmax(x, 0)),
@@ -234,7 +288,9 @@ def test_table_covers_every_public_op():
                "minimum", "clip", "where", "tanh", "sigmoid", "relu", "leaky_relu", "sum", "mean",
                "max", "min", "var", "std", "reshape", "flatten", "transpose", "permute", "expand",
                "squeeze", "unsqueeze", "getitem", "cat", "stack", "pad", "matmul", "softmax",
-               "log_softmax", "logsumexp"]:
+               "log_softmax", "logsumexp", "amax", "amin", "sort", "topk", "prod", "cumsum", "log2",
+               "log10", "sin", "cos", "einsum", "gather", "index_select", "scatter", "masked_fill",
+               "chunk", "split", "repeat", "tile", "view_as", "t", "flatten_function"]:
         assert any(i == op or i.startswith(op + "_") for i in IDS), f"no case for {op}"
 
 

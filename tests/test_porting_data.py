@@ -1,9 +1,7 @@
 """A PyTorch Dataset/DataLoader training loop, ported by changing the import only: the same
 function runs with the module `minigrad` and, when it is installed, with `torch`, from the
 same starting weights and data, and the two runs must agree (losses, learning rates, accuracy).
-
-The accuracy is read with `argmax(1)`; once `max(dim)` returns (values, indices) this loop
-should read `_, pred = out.max(1)` as the tutorials do."""
+The accuracy is read with `_, pred = out.max(1)`, as the tutorials do."""
 
 import numpy as np
 import pytest
@@ -74,7 +72,7 @@ def train_and_evaluate(torch, x, y, n_train, weights, order):
         for images, labels in test_loader:
             output = model(images)
             test_loss += criterion(output, labels).item() * len(labels)
-            pred = output.argmax(1)
+            _, pred = output.max(1)
             correct += (pred == labels).sum().item()
     return losses, lrs, correct / len(test_loader.dataset), test_loss / len(test_loader.dataset)
 

@@ -11,7 +11,10 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     conv.py           Conv2d                                      F.conv2d (im2col, col2im)
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
     dropout.py        Dropout                                     F.dropout
-    module.py         Module, Parameter, Sequential, ModuleList
+    sparse.py         Embedding                                   F.embedding, F.one_hot
+    lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
+    module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList
+    utils.py          clip_grad_norm_, clip_grad_value_
     init.py           weight initialisation (`nn.init`)
     utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`)
 
@@ -27,7 +30,9 @@ from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import Module, ModuleList, Parameter, RemovableHandle, Sequential
+from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
+from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .sparse import Embedding

@@ -7,7 +7,9 @@ from typing import Iterator
 
 from .. import backend
 from ..dtypes import as_dtype, float_or_default
-from ..tensor import Tensor, zero_grad
+from .. import grad_mode
+from ..autograd import Function
+from ..tensor import RemovableHandle, Tensor, wrap, zero_grad
 
 
 class Parameter(Tensor):
@@ -26,19 +28,6 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by `register_forward_hook`; `handle.remove()` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self.hooks, self.id = hooks, RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 class Module:
@@ -290,10 +279,15 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _backward_hooks = None  # set by register_full_backward_hook
+    _has_hooks = False  # set on the instance by the register_* methods: one check when there are none
+
     def __call__(self, *args, **kwargs):
+        if not self._has_hooks:
+            return self.forward(*args, **kwargs)
+        if self._backward_hooks:
+            return _call_with_backward_hooks(self, args, kwargs)
         out = self.forward(*args, **kwargs)
-        if not self._forward_hooks:
-            return out
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
@@ -305,6 +299,29 @@ class Module:
         the output. Returns a handle whose `remove()` unregisters it."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        object.__setattr__(self, "_has_hooks", True)
+        return handle
+
+    def register_full_backward_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` during backward, once the gradients
+        with respect to the module's tensor inputs are known: `grad_input` is a tuple (None for
+        an input without grad), `grad_output` a tuple with the gradient of the output. A
+        returned tuple replaces grad_input. Returns a handle whose `remove()` unregisters it.
+
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> seen = []
+        >>> fc = nn.Linear(3, 2)
+        >>> h = fc.register_full_backward_hook(lambda m, gi, go: seen.append((gi[0].shape, go[0].shape)))
+        >>> fc(minigrad.randn(4, 3, requires_grad=True)).sum().backward()
+        >>> seen
+        [((4, 3), (4, 2))]
+        """
+        if self._backward_hooks is None:
+            object.__setattr__(self, "_backward_hooks", OrderedDict())
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        object.__setattr__(self, "_has_hooks", True)
         return handle
 
     # ***** printing *****
@@ -381,3 +398,161 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered (in insertion order).
+
+    >>> from minigrad import nn
+    >>> heads = nn.ModuleDict({"a": nn.Linear(2, 2), "b": nn.Linear(2, 1)})
+    >>> list(heads.keys()), len(list(heads.parameters()))
+    (['a', 'b'], 4)
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        setattr(self, key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules) -> None:
+        for k, m in (modules.items() if hasattr(modules, "items") else modules):
+            self[k] = m
+
+
+class ParameterList(Module):
+    """A list of Parameters, registered under the names "0", "1", ...
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> ps = nn.ParameterList([nn.Parameter(minigrad.zeros(2)) for _ in range(3)])
+    >>> len(ps), [n for n, _ in ps.named_parameters()]
+    (3, ['0', '1', '2'])
+    """
+
+    def __init__(self, values=()):
+        super().__init__()
+        for v in values:
+            self.append(v)
+
+    def append(self, value) -> ParameterList:
+        setattr(self, str(len(self)), value if isinstance(value, Parameter) else Parameter(value))
+        return self
+
+    def extend(self, values) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def __getitem__(self, i):
+        return list(self._parameters.values())[i]
+
+    def __setitem__(self, i: int, value) -> None:
+        setattr(self, str(i % len(self)), value if isinstance(value, Parameter) else Parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+# ***** full backward hooks: identity ops around the module's inputs and output *****
+
+
+class _BackwardHookState:
+    def __init__(self, module, n_inputs):
+        self.module, self.grad_inputs, self.pending = module, [None] * n_inputs, 0
+        self.grad_output = None
+
+    def call_hooks(self):
+        gi, go = tuple(self.grad_inputs), (self.grad_output,)
+        for hook in list(self.module._backward_hooks.values()):
+            r = hook(self.module, gi, go)
+            if r is not None:
+                gi = tuple(r)
+        return gi
+
+
+class _BackwardHookIdentity(Function):
+    """y = x; its backward hands the gradient to the module's backward hooks (the output's
+    gradient first, then the inputs', which the hooks may replace)."""
+
+    def __init__(self, state, slot):
+        self.state, self.slot = state, slot  # slot None: the output
+
+    def forward(self, x):
+        return x.view()
+
+    def backward(self, gy):
+        st = self.state
+        if self.slot is None:
+            st.grad_output = wrap(gy)
+            if st.pending == 0:  # no input requires grad: call the hooks now, grad_input Nones
+                st.call_hooks()
+            return gy
+        st.grad_inputs[self.slot] = wrap(gy)
+        st.pending -= 1
+        if st.pending:
+            return gy
+        given = tuple(st.grad_inputs)
+        new = st.call_hooks()
+        # the other inputs' gradients have gone on already: only this one can still be replaced
+        if any(n is not g for i, (n, g) in enumerate(zip(new, given)) if i != self.slot):
+            raise RuntimeError(
+                f"{type(st.module).__name__} backward hook: replacing grad_input of a module with "
+                f"several tensor inputs is not supported; return None, or change the gradients "
+                f"with Tensor.register_hook on the inputs"
+            )
+        gi = new[self.slot]
+        return gy if gi is None else gi.array
+
+
+def _call_with_backward_hooks(module, args, kwargs):
+    from ..ops.shape import _view
+
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    state = _BackwardHookState(module, len(positions))
+    args = list(args)
+    if grad_mode.state.enabled:
+        for slot, i in enumerate(positions):
+            if args[i].requires_grad:
+                state.pending += 1
+                args[i] = _view(_BackwardHookIdentity(state, slot)(args[i]), args[i])
+    hooks = module._backward_hooks
+    object.__setattr__(module, "_backward_hooks", None)  # run the plain call path once
+    try:
+        out = module(*args, **kwargs)
+    finally:
+        object.__setattr__(module, "_backward_hooks", hooks)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{type(module).__name__}: full backward hooks need a single Tensor output, got {type(out).__name__}")
+    if out.requires_grad:
+        out = _view(_BackwardHookIdentity(state, None)(out), out)
+    return out

@@ -15,14 +15,17 @@ from .elementwise import (
     PowScalar, ReLU, Sigmoid, Sqrt, Sub, Tanh, ToDevice, Where, abs, add, cast, clamp, clip,
     compare, div, exp, leaky_relu, log, maximum, minimum, mul, neg, operands, pow, promote, relu,
     sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone,
+    Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin,
 )
-from .linalg import MatMul, matmul
+from .linalg import Einsum, MatMul, einsum, matmul
 from .reduce import (
     Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
+    CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk,
 )
 from .shape import (
     Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,
     pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
+    Gather, IndexPut, Scatter, chunk, index_put, gather, index_select, masked_fill, repeat, scatter, split, tile,
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 

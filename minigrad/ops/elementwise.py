@@ -206,6 +206,69 @@ def log(x) -> Tensor:
     return Log()(_floating(x))
 
 
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # ln 2, ln 10
+
+
+class Log2(Log):
+    """y = log2 x = ln x / ln 2"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.log2(x)
+
+    def backward(self, gy):
+        return gy / (self.x * self.x.dtype.type(_LN2))
+
+
+def log2(x) -> Tensor:
+    return Log2()(_floating(x))
+
+
+class Log10(Log):
+    """y = log10 x = ln x / ln 10"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.log10(x)
+
+    def backward(self, gy):
+        return gy / (self.x * self.x.dtype.type(_LN10))
+
+
+def log10(x) -> Tensor:
+    return Log10()(_floating(x))
+
+
+class Sin(Function):
+    """y = sin x"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.sin(x)
+
+    def backward(self, gy):
+        return gy * self.xp.cos(self.x)
+
+
+def sin(x) -> Tensor:
+    return Sin()(_floating(x))
+
+
+class Cos(Function):
+    """y = cos x"""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.cos(x)
+
+    def backward(self, gy):
+        return -gy * self.xp.sin(self.x)
+
+
+def cos(x) -> Tensor:
+    return Cos()(_floating(x))
+
+
 class Sqrt(Function):
     """y = sqrt(x)"""
 
@@ -460,3 +523,15 @@ def compare(a, b, op: str) -> Tensor:
     if backend.device_of(a.array) != backend.device_of(b.array) and a.ndim and b.ndim:
         raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
     return Tensor(getattr(xp, op)(a.array, b.array))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """|a - b| <= atol + rtol * |b| elementwise, as a bool tensor (torch's defaults)."""
+    a, b = operands(a, b)
+    xp = backend.get_array_module(a.array, b.array)
+    return Tensor(xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True if isclose holds everywhere (a Python bool)."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).array.all())

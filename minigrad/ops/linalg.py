@@ -1,4 +1,4 @@
-"""Linear algebra: the batched matrix product."""
+"""Linear algebra: the batched matrix product and einsum."""
 
 from __future__ import annotations
 
@@ -43,3 +43,67 @@ def matmul(a, b) -> Tensor:
     if a.shape[-1] != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up ({a.shape[-1]} != {k_b})")
     return MatMul()(a, b)
+
+
+class Einsum(Function):
+    """y = einsum(spec, *xs); the gradient of input k is the einsum of gy with the other inputs
+    that produces input k's subscripts (a subscript missing there is summed over)"""
+
+    def __init__(self, ins, out):
+        self.ins, self.out = ins, out
+
+    def forward(self, *xs):
+        self.xs = xs
+        return self.xp.einsum(",".join(self.ins) + "->" + self.out, *xs)
+
+    def backward(self, gy):
+        xp, grads = self.xp, []
+        for k, sub in enumerate(self.ins):
+            if not self.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(self.ins) if j != k]
+            arrays = [x for j, x in enumerate(self.xs) if j != k]
+            # a letter repeated in sub (a diagonal) or only in sub (a sum) needs care: build
+            # the gradient over sub's distinct letters, then place it
+            letters = "".join(dict.fromkeys(sub))
+            shape = {c: n for s, x in zip(self.ins, self.xs) for c, n in zip(s, x.shape)}
+            missing = [c for c in letters if c not in self.out and all(c not in o for o in others)]
+            g = xp.einsum(",".join([self.out] + others) + "->" + "".join(c for c in letters if c not in missing), gy, *arrays)
+            if missing:
+                g = xp.expand_dims(g, tuple(letters.index(c) for c in missing))
+                g = xp.broadcast_to(g, tuple(shape[c] for c in letters))
+            if letters != sub:  # a repeated letter: the gradient lives on the diagonal
+                full = xp.zeros(self.xs[k].shape, dtype=gy.dtype)
+                idx = xp.einsum(sub + "->" + letters, full)  # a writeable view of the diagonal
+                idx[...] = g
+                g = full
+            grads.append(g)
+        return tuple(grads)
+
+
+def einsum(equation: str, *operands_) -> Tensor:
+    """Einstein summation, as torch.einsum: `einsum("ij,jk->ik", a, b)`. The output subscripts
+    may be omitted (implicit form); no ellipsis."""
+    if len(operands_) == 1 and isinstance(operands_[0], (list, tuple)):
+        operands_ = tuple(operands_[0])
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        raise NotImplementedError("einsum: '...' is not supported; spell out the dims")
+    if "->" in eq:
+        ins, out = eq.split("->")
+    else:  # implicit: the letters used once, in alphabetical order
+        ins = eq
+        out = "".join(sorted(c for c in set(ins.replace(",", "")) if ins.replace(",", "").count(c) == 1))
+    ins = ins.split(",")
+    if len(ins) != len(operands_):
+        raise ValueError(f"einsum: {equation!r} names {len(ins)} operands, got {len(operands_)}")
+    for s, t in zip(ins, operands_):
+        if len(s) != t.ndim:
+            raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {t.shape}")
+    ts = list(operands_)
+    for i in range(1, len(ts)):
+        ts[0], ts[i] = operands(ts[0], ts[i])
+    dt = ts[0].dtype
+    ts = [t if t.dtype == dt else t.to(dtype=dt) for t in ts]
+    return Einsum(ins, out)(*ts)

@@ -1,8 +1,10 @@
-"""Reductions (sum, mean, max, min, var, std) and the index reductions argmax/argmin."""
+"""Reductions (sum, mean, max, min, var, std, prod, cumsum), the index reductions argmax/argmin,
+and the ops that return (values, indices): max/min with a dim, sort, topk."""
 
 from __future__ import annotations
 
 import builtins
+from typing import NamedTuple
 
 import numpy as np
 
@@ -118,9 +120,58 @@ class Max(Function):
         return self.mask * (gy / count)
 
 
-def max(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Maximum over `dim` (values only; see argmax). Ties share the gradient."""
+class ValuesIndices(NamedTuple):
+    """What max/min with a dim, sort and topk return, as torch.return_types: unpacks as
+    `values, indices = x.max(1)`; `.values` is differentiable, `.indices` int64."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _with_indices(x: Tensor, indices, dim: int, keepdim: bool) -> ValuesIndices:
+    """Values of x at `indices` (an array with x's ndim, picked along dim) as a gather, so the
+    gradient goes to the picked element only, as torch's max(dim) does."""
+    from .shape import gather, squeeze
+
+    idx = Tensor(indices.astype(np.int64, copy=False))
+    values = gather(x, dim, idx)
+    if not keepdim:
+        values, idx = squeeze(values, dim), squeeze(idx, dim)
+    return ValuesIndices(values, idx)
+
+
+def _max_min(name, x, dim, keepdim, aliases, amax, arg):
+    if isinstance(dim, Tensor):  # minigrad.max(a, b): elementwise, as torch
+        from .elementwise import maximum, minimum
+
+        return (maximum if name == "max" else minimum)(x, dim)
+    if dim is None and "axis" not in aliases:  # the whole tensor: ties share the gradient
+        return amax(x, None, keepdim, **aliases)
+    if not isinstance(dim if dim is not None else aliases.get("axis"), (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int (for several dims use a{name})")
+    axes, keepdim = reduce_args(x, dim, keepdim, aliases)
+    d = axes[0] if axes else 0
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
+    return _with_indices(x, arg(x.array, axis=d, keepdims=True), d, keepdim)
+
+
+def amax(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Maximum over `dim` (an int, a tuple or None), values only. Ties share the gradient."""
     return Max(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+def max(x: Tensor, dim=None, keepdim=False, **aliases):
+    """As torch.max: the maximum of all elements (a tensor; ties share the gradient) without a
+    dim; `(values, indices)` along an int dim (the gradient goes to the index picked); and the
+    elementwise maximum when `dim` is a tensor: `minigrad.max(a, b)`.
+
+    >>> import minigrad
+    >>> values, indices = minigrad.tensor([[1.0, 5.0], [7.0, 2.0]]).max(1)
+    >>> values, indices
+    (tensor([5., 7.]), tensor([1, 0]))
+    """
+    return _max_min("max", x, dim, keepdim, aliases, amax, lambda a, **k: a.argmax(**k))
 
 
 class Min(Max):
@@ -131,9 +182,14 @@ class Min(Max):
         return x.min(axis=axis, keepdims=True)
 
 
-def min(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Minimum over `dim`. Ties share the gradient."""
+def amin(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
+    """Minimum over `dim` (an int, a tuple or None), values only. Ties share the gradient."""
     return Min(*reduce_args(x, dim, keepdim, aliases))(x)
+
+
+def min(x: Tensor, dim=None, keepdim=False, **aliases):
+    """As torch.min; see max."""
+    return _max_min("min", x, dim, keepdim, aliases, amin, lambda a, **k: a.argmin(**k))
 
 
 class Var(Function):
@@ -192,3 +248,87 @@ def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the minimum; never requires grad."""
     axis = None if dim is None else one_dim(x, dim)
     return Tensor(x.array.argmin(axis=axis, keepdims=keepdim))
+
+
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+    """`(values, indices)` of x sorted along `dim`; values are differentiable (stable order)."""
+    d = one_dim(x, dim)
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
+    a = x.array
+    if descending:  # a stable descending order: sort the negated values (bools: inverted)
+        a = ~a if a.dtype.kind == "b" else -(a.astype(np.int64) if a.dtype.kind == "u" else a)
+    return _with_indices(x, a.argsort(axis=d, kind="stable"), d, True)
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+    """`(values, indices)` of the k largest (or smallest) elements along `dim`."""
+    d = one_dim(x, dim)
+    if not 0 <= k <= (x.shape[d] if x.ndim else 1):
+        raise RuntimeError(f"topk: k={k} is out of range for dim {dim} of size {x.shape[d] if x.ndim else 1}")
+    values, indices = sort(x, d, descending=largest)
+    from .shape import getitem
+
+    pick = (slice(None),) * d + (slice(0, k),)
+    return ValuesIndices(getitem(values, pick), getitem(indices, pick))
+
+
+class Prod(Function):
+    """y = product of x over one axis (or all); dy/dx_i = product of the others, computed
+    without dividing by x_i so zeros are handled (exclusive cumulative products)"""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x = x
+        return x.prod(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp, x, axis = self.xp, self.x, self.axis
+        flat = x.reshape(-1) if axis is None else x
+        a, n = (0 if axis is None else axis), (x.size if axis is None else x.shape[axis])
+
+        def along(s):  # index `s` along the reduced axis
+            return tuple(s if d == a else slice(None) for d in range(flat.ndim))
+
+        ones = xp.ones_like(flat[along(slice(0, 1))])
+        # the products of the elements before and after each one: their product is dy/dx_i
+        before = xp.cumprod(xp.concatenate([ones, flat[along(slice(0, n - 1))]], axis=a), axis=a)
+        rev = xp.flip(flat, axis=a)
+        after = xp.flip(xp.cumprod(xp.concatenate([ones, rev[along(slice(0, n - 1))]], axis=a), axis=a), axis=a)
+        g = keep_reduced_dims(gy, x.shape, None if axis is None else (axis,), self.keepdims)
+        return (before * after).reshape(x.shape) * g
+
+
+def prod(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
+    """Product of all elements, or along one int `dim`."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    axis = None if dim is None or x.ndim == 0 else one_dim(x, dim)
+    return Prod(axis, bool(keepdim) and axis is not None)(x)
+
+
+class CumSum(Function):
+    """y_i = x_0 + ... + x_i along an axis; gx is the reversed cumulative sum of gy"""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, gy):
+        xp = self.xp
+        return xp.flip(xp.flip(gy, axis=self.axis).cumsum(axis=self.axis), axis=self.axis)
+
+
+def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
+    """Cumulative sum along `dim` (integers and bools give int64, as torch)."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    elif x.dtype.kind in "biu":
+        x = x.to(dtype=np.int64)
+    if x.ndim == 0:
+        return x.clone()
+    return CumSum(one_dim(x, dim))(x)

@@ -250,3 +250,192 @@ def pad(x: Tensor, pad, value=0.0) -> Tensor:
     for k in range(len(pad) // 2):
         widths[x.ndim - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
     return Pad(tuple(widths), value)(x)
+
+
+class IndexPut(Function):
+    """y = x with y[index] = v (v broadcast); gx = gy with the written places zeroed, gv = gy at
+    them. The graph node of `t[index] = v`, fill_ and copy_ inside a graph."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, v):
+        self.v_ndim = v.ndim
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = gy.copy()
+            gx[self.index] = 0
+        if self.needs_input_grad[1]:
+            gv = gy[self.index]
+            if gv.ndim < self.v_ndim:  # v had leading size-1 dims that the assignment dropped
+                gv = gv.reshape((1,) * (self.v_ndim - gv.ndim) + gv.shape)
+        return gx, gv
+
+
+def index_put(x: Tensor, index, value) -> Tensor:
+    """x with `value` written at `index`, out of place (what `x[index] = value` records)."""
+    from .elementwise import to_tensor
+
+    v = to_tensor(value, x)
+    if v.device != x.device:
+        v = Tensor(backend.to_device(v.array, x.device))
+    if v.dtype != x.dtype:
+        v = cast(v, x.dtype)
+    return IndexPut(index_data(index))(x, v)
+
+
+# ***** gathering along a dim: gather, index_select, scatter, masked_fill *****
+
+
+def _along(xp, index, dim):
+    """The full index tuple that picks x[..., index[i, j, ...], ...] along `dim`: index at
+    `dim`, the position itself at every other axis (torch.gather's addressing)."""
+    nd = index.ndim
+    return tuple(
+        index if d == dim else xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+        for d, n in enumerate(index.shape)
+    )
+
+
+class Gather(Function):
+    """y[i][j] = x[index[i][j]][j] (dim 0); the backward scatters gy back, adding repeats"""
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        self.where = _along(self.xp, self.index, self.dim)
+        return x[self.where]
+
+    def backward(self, gy):
+        gx = self.xp.zeros(self.x_shape, dtype=gy.dtype)
+        backend.scatter_add(gx, self.where, gy)
+        return gx
+
+
+def _index_array(name, index, x: Tensor):
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must be an integer tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+    return index.array
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Values of x picked along `dim` by `index` (an int64 tensor with x's number of dims), as
+    torch.gather. Used for max(dim), sort and topk values."""
+    idx = _index_array("gather", index, x)
+    dim = normalize_dims(dim, x.ndim)[0]
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"gather: index has {idx.ndim} dims, input {x.ndim}; they must be equal")
+    return Gather(dim, idx)(x)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of x at `index` (a 1-d integer tensor) along `dim`."""
+    idx = _index_array("index_select", index, x)
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be 1-d, got shape {idx.shape}")
+    dim = normalize_dims(dim, x.ndim)[0]
+    return getitem(x, (slice(None),) * dim + (index,))
+
+
+class Scatter(Function):
+    """y = x with y[index[i][j]][j] = src[i][j] (dim 0); gx is gy with the written places
+    zeroed, gsrc is gy gathered at them"""
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, x, src):
+        self.where = _along(self.xp, self.index, self.dim)
+        y = x.copy()
+        y[self.where] = src[tuple(slice(n) for n in self.index.shape)]
+        self.src_shape = src.shape
+        return y
+
+    def backward(self, gy):
+        gx = gy.copy()
+        gx[self.where] = 0
+        gsrc = self.xp.zeros(self.src_shape, dtype=gy.dtype)
+        gsrc[tuple(slice(n) for n in self.index.shape)] = gy[self.where]
+        return gx, gsrc
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
+    """x with the values of `src` (a tensor or a number) written at `index` along `dim`, out of
+    place (torch.scatter). With repeated indices the value written is unspecified, as in torch."""
+    from .elementwise import to_tensor
+
+    idx = _index_array("scatter", index, x)
+    dim = normalize_dims(dim, x.ndim)[0]
+    src = to_tensor(src, x)
+    if src.ndim == 0:
+        src = expand(src, *idx.shape) if idx.ndim else src
+    return Scatter(dim, idx)(x, cast(src, x.dtype) if src.dtype != x.dtype else src)
+
+
+def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
+    """x with `value` wherever `mask` (a bool tensor broadcasting to x) is True."""
+    from .elementwise import where
+
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+    out = where(mask, value.to(dtype=x.dtype) if isinstance(value, Tensor) else x.dtype.type(value), x)
+    if out.shape != x.shape:
+        raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to {x.shape}")
+    return out
+
+
+# ***** splitting and repeating *****
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of x along `dim`: of size `split_size_or_sections` (an int; the last may be
+    smaller) or of the listed sizes, as torch.split. Each piece is a view."""
+    dim = normalize_dims(dim, x.ndim)[0]
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = [builtins.min(size, n - s) for s in range(0, n, size)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(getitem(x, (slice(None),) * dim + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """x split into `chunks` pieces of ceil(n / chunks) along `dim` (fewer if they run out)."""
+    n = x.shape[normalize_dims(dim, x.ndim)[0]]
+    return split(x, builtins.max(-(-n // chunks), 1), dim)
+
+
+def repeat(x: Tensor, *sizes) -> Tensor:
+    """x tiled `sizes` times along each dim (torch.Tensor.repeat; NumPy's tile)."""
+    sizes = shape_tuple(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with {x.ndim} dims")
+    x = reshape(x, (1,) * (len(sizes) - x.ndim) + x.shape)
+    # tile = expand a new axis before each dim, then merge: differentiable through Expand
+    y = x
+    for d in range(x.ndim - 1, -1, -1):
+        y = unsqueeze(y, d)
+    y = expand(y, *[s for pair in zip(sizes, x.shape) for s in pair])
+    return reshape(y, tuple(s * n for s, n in zip(sizes, x.shape)))
+
+
+def tile(x: Tensor, dims) -> Tensor:
+    """torch.tile: repeat with missing leading sizes taken as 1."""
+    dims = tuple(dims)
+    return repeat(x, *((1,) * (x.ndim - len(dims)) + dims))

@@ -314,7 +314,7 @@ def asnumpy(a) -> np.ndarray:
 
 # Only names that CuPy provides too, so code that runs here also finds them in `cupy`.
 _FUNCTIONS = """
-exp log log1p expm1 tanh sqrt square abs absolute sign negative floor ceil sin cos isfinite isnan
+exp log log2 log10 log1p expm1 tanh sqrt square abs absolute sign negative floor ceil sin cos isfinite isnan
 isinf maximum minimum fmax fmin where clip add subtract multiply divide true_divide power equal
 not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 zeros ones full empty zeros_like ones_like full_like empty_like arange eye ascontiguousarray

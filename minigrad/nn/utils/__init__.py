@@ -1,9 +1,11 @@
 """Model-level helpers for BatchNorm (docs/batchnorm.md, "When BatchNorm goes wrong"), shaped
 like torch.nn.utils:
 
+    clip_grad.py   clip_grad_norm_, clip_grad_value_
     fusion.py      fuse_conv_bn_eval, fuse_linear_bn_eval (as torch.nn.utils.fusion), fold_bn
     recalibrate.py recalibrate_bn: "precise BN" population statistics (Wu & Johnson 2021)
 """
 
+from .clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
 from .fusion import fold_bn, fuse_conv_bn_eval, fuse_linear_bn_eval  # noqa: F401
 from .recalibrate import recalibrate_bn  # noqa: F401
