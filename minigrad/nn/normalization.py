@@ -19,7 +19,7 @@ from ..autograd import Function
 from ..dtypes import check_same_dtype, float_or_default
 from ..grad_mode import no_grad
 from ..tensor import Tensor, int64, ones, wrap, zeros
-from . import init
+from . import _scratch, init
 from .module import Module, Parameter
 
 # ***** batch norm *****
@@ -69,7 +69,7 @@ class BatchNormFunction(Function):
         self.running_mean, self.running_var = running_mean, running_var
 
     def forward(self, x, gamma, beta):
-        xp = self.xp
+        xp, self.cache = self.xp, _scratch.current()  # the layer's buffers, if a layer called us
         x2 = _rows(x)
         self.n = n = x2.shape[1]
         inv_n = 1.0 / n  # sum * (1/n): NumPy's mean() costs more Python than the math here
@@ -79,7 +79,7 @@ class BatchNormFunction(Function):
         # d = mean(x - mean) and take it out (the corrected two-pass algorithm of Chan, Golub and
         # LeVeque): var = mean(xc^2) - d^2 exactly, and the centred x is xc - d.
         mean = x2.sum(axis=1) * inv_n
-        xc = x2 - mean[:, None]
+        xc = xp.subtract(x2, mean[:, None], out=_scratch.empty(self.cache, xp, x2.shape, x2.dtype))
         d = xc.sum(axis=1) * inv_n
         var = xp.maximum(xp.einsum("ij,ij->i", xc, xc) * inv_n - d * d, 0)  # one pass, no temporary
         mean += d
@@ -92,7 +92,7 @@ class BatchNormFunction(Function):
             self.running_var *= 1 - m
             self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
         s = gamma * inv_std  # y = gamma * xhat + beta = xc * s + (beta - d * s)
-        y = xc * s[:, None]
+        y = xp.multiply(xc, s[:, None], out=_scratch.empty(self.cache, xp, xc.shape, xc.dtype))
         y += (beta - d * s)[:, None]
         return _unrows(y, x.shape)
 
@@ -108,7 +108,7 @@ class BatchNormFunction(Function):
         a = self.gamma * inv_std
         b = -a * ggamma * inv_std * inv_n
         c = -a * gbeta * inv_n - b * d
-        gx = xc * b[:, None]
+        gx = xp.multiply(xc, b[:, None], out=_scratch.empty(self.cache, xp, xc.shape, xc.dtype))
         gx += c[:, None]
         gx += g2 * a[:, None]
         return _unrows(gx, gy.shape), ggamma, gbeta
@@ -247,6 +247,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.frozen = False
+        self._buffer_cache = _scratch.Cache()  # work arrays reused across steps (_scratch.py)
         dtype = float_or_default(dtype)
         stat_dtype = _stat_dtype(dtype)  # float16 models keep float32 statistics
         if affine:
@@ -310,6 +311,10 @@ class _BatchNorm(Module):
             )
 
     def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return self._forward(x)
+
+    def _forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
         training = self.training and not self.frozen
         # track_running_stats is read on every call, so switching it off later is honoured

@@ -1,0 +1,78 @@
+"""Large work arrays reused from one training step to the next (NumPy only).
+
+WHY: a training step allocates tens of MiB of large temporaries (im2col columns, padded inputs,
+gradient buffers, BatchNorm and pooling results). glibc serves each from fresh pages and hands
+them back to the OS when they are freed, so every step page-faults the same memory in again:
+on the MNIST CNN that was about a third of the step. Keeping the arrays here instead makes the
+second step find them already resident.
+
+Safety: an array is handed out again only when nothing but this cache refers to it. A NumPy view
+keeps its base array alive, so `sys.getrefcount` counts every Tensor, view, gradient or saved
+array that still uses the memory; the check below is therefore a proof that the buffer is free,
+whatever the user kept (an output, a retained graph, a `.numpy()` view). Under the GIL two
+threads cannot both see a buffer as free: each one's own reference is counted by the other.
+
+Each layer Module owns a `Cache` and makes it active while its forward runs; a Function
+picks up the active cache in forward and keeps it for backward. CuPy has its own memory pool,
+so on a GPU `empty` is just `xp.empty`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+
+import numpy as np
+
+_MIN_BYTES = 1 << 17  # smaller arrays come from malloc's free lists, which do not fault
+_PER_SHAPE = 8  # at most this many buffers of one (shape, dtype) are kept
+_active = threading.local()
+
+
+class Cache:
+    """The buffers of one layer (Conv2d, BatchNorm, pooling Modules each own one): they live as
+    long as the layer, and F.* functions called outside a layer allocate as usual."""
+
+    def __init__(self):
+        self.bufs: dict[tuple, list] = {}
+
+    @contextlib.contextmanager
+    def active(self):
+        """Make this cache the one Functions created inside the block allocate from."""
+        prev, _active.cache = getattr(_active, "cache", None), self
+        try:
+            yield self
+        finally:
+            _active.cache = prev
+
+    def empty(self, shape: tuple, dtype):
+        bufs = self.bufs.setdefault((tuple(shape), dtype.str), [])
+        for buf in bufs:
+            if sys.getrefcount(buf) == 3:  # only the list, `buf` and getrefcount's own argument
+                return buf
+        buf = np.empty(shape, dtype)
+        if len(bufs) < _PER_SHAPE:
+            bufs.append(buf)
+        return buf
+
+
+def current() -> Cache | None:
+    """The cache of the layer whose forward is running (a Function keeps it for its backward)."""
+    return getattr(_active, "cache", None)
+
+
+def empty(cache: Cache | None, xp, shape: tuple, dtype):
+    """Like xp.empty(shape, dtype), reused from `cache` when it holds an array of that shape and
+    dtype that nothing else refers to any more."""
+    dtype = np.dtype(dtype)
+    if cache is None or xp is not np or dtype.itemsize * int(np.prod(shape)) < _MIN_BYTES:
+        return xp.empty(shape, dtype)
+    return cache.empty(shape, dtype)
+
+
+def matmul(cache: Cache | None, xp, a, b):
+    """a @ b (batched over leading dims), written into a cached buffer when `cache` is given."""
+    if cache is None or xp is not np:
+        return a @ b
+    return xp.matmul(a, b, out=empty(cache, xp, (*a.shape[:-1], b.shape[-1]), xp.result_type(a, b)))
