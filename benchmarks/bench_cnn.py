@@ -168,12 +168,13 @@ def main(argv=None) -> None:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--settle", type=float, default=0.2, help="seconds of pause between blocks")
     ap.add_argument("--only", choices=["steps", "main"], default="steps")
+    ap.add_argument("--steps", type=int, default=None, help="--only main: steps per run (default: each run's own)")
     ap.add_argument("--child-threads", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_threads is not None:
         return child(args)
     if args.only == "main":
-        return main_job()
+        return main_job(args.steps)
     print(f"CNN training step, float32, medians of {args.repeats} blocks x {args.block} steps per contender "
           f"(numpy {np.__version__}, {os.cpu_count()} cpus)\n")
     print("| net, batch | threads | contender | step ms | fwd ms | bwd ms | optim ms | faults/step | RSS MiB (growth) "
@@ -184,8 +185,82 @@ def main(argv=None) -> None:
         subprocess.run([sys.executable, __file__, *passthrough, "--child-threads", str(t)], check=True)
 
 
-def main_job() -> None:
-    raise SystemExit("--only main: see bench_main.py")
+# ***** the main job end to end: the five runs of examples/mnist_batchnorm.py *****
+
+
+def torch_train_pair(torch, run, data, seed: int = 0, momentum: float = 0.01, eps: float = 1e-3) -> dict:
+    """examples/mnist_batchnorm.py's train_pair in PyTorch: the same weights, the same batches
+    (minigrad's DataLoader, converted), the same validation schedule; returns the final accuracies."""
+    import mnist_batchnorm as mb
+
+    tnn = torch.nn
+    weights = [torch.tensor(w.numpy()) for w in mb.initial_weights(mb.INIT_SCALE[run.init])]
+    act = {"tanh": tnn.Tanh, "relu": tnn.ReLU}[run.activation]
+
+    def build(bn):
+        layers = []
+        for i, w in enumerate(weights):
+            last = i == len(weights) - 1
+            linear = tnn.Linear(w.shape[1], w.shape[0], bias=not bn)
+            with torch.no_grad():
+                linear.weight.copy_(w)
+                if linear.bias is not None:
+                    linear.bias.zero_()
+            layers += [linear] + ([tnn.BatchNorm1d(w.shape[0], eps=eps, momentum=momentum)] if bn else [])
+            layers += [] if last else [act()]
+        return tnn.Sequential(*layers)
+
+    def accuracy(net, x, y):
+        net.eval()
+        with torch.no_grad():
+            pred = net(x).argmax(1).numpy()
+        net.train()
+        return float((pred == y).mean())
+
+    nets = {bn: build(bn) for bn in (False, True)}
+    opts = {bn: torch.optim.SGD(net.parameters(), lr=run.lr) for bn, net in nets.items()}
+    loader = mb.DataLoader((data.train_images.reshape(-1, 784), data.train_labels), batch_size=60,
+                           shuffle=True, generator=minigrad.Generator(seed))
+    val_x = torch.from_numpy(np.ascontiguousarray(data.val_images.reshape(-1, 784)))
+    for i, (xb, yb) in enumerate(loader.stream(run.steps)):
+        xb, yb = torch.from_numpy(xb.numpy()), torch.from_numpy(yb.numpy())
+        for bn, net in nets.items():
+            loss = torch.nn.functional.cross_entropy(net(xb), yb)
+            opts[bn].zero_grad()
+            loss.backward()
+            opts[bn].step()
+            loss.item()
+        if i % mb.EVAL_EVERY == 0 or i == run.steps - 1:
+            val = {bn: accuracy(net, val_x, data.val_labels) for bn, net in nets.items()}
+    return val
+
+
+def main_job(steps: int | None) -> None:
+    """Wall time of the five runs of examples/mnist_batchnorm.py (training and validation; no
+    plots), minigrad vs the PyTorch version above, one thread each, one after the other."""
+    import torch
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+    import mnist_batchnorm as mb
+
+    torch.set_num_threads(1)
+    data = mb.load_mnist_or_sample(None)
+    print(f"data: {data}\n\n| run | steps | minigrad s | torch s | minigrad / torch | val acc vanilla, BN (minigrad / torch) |")
+    print("|---|---|---|---|---|---|")
+    totals = [0.0, 0.0]
+    for k, run in mb.RUNS.items():
+        if steps is not None:
+            run = mb.Run(run.lr, steps, run.activation, run.init)
+        t0 = time.perf_counter()
+        res = mb.train_pair(run, data, progress=False)
+        t1 = time.perf_counter()
+        tval = torch_train_pair(torch, run, data)
+        t2 = time.perf_counter()
+        totals[0] += t1 - t0
+        totals[1] += t2 - t1
+        print(f"| {k} | {run.steps} | {t1 - t0:.1f} | {t2 - t1:.1f} | {(t1 - t0) / (t2 - t1):.2f} | "
+              f"{res['val'][False]:.4f}, {res['val'][True]:.4f} / {tval[False]:.4f}, {tval[True]:.4f} |", flush=True)
+    print(f"| all | | {totals[0]:.1f} | {totals[1]:.1f} | {totals[0] / totals[1]:.2f} | |")
 
 
 if __name__ == "__main__":
