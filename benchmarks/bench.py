@@ -248,8 +248,8 @@ def bench_memory():
     col = 64 * 32 * 3 * 3 * 14 * 14 * 4  # conv2: N * C_in * kh * kw * OH * OW float32
     # the layers' buffer caches were filled by the first step, so the traced peak above is what a
     # step allocates on top of them; report what they hold too
-    cached = sum(b.nbytes for m in model.modules() if hasattr(m, "_buffer_cache")
-                 for bufs in m._buffer_cache.bufs.values() for b in bufs)
+    caches = {id(m._buffer_cache): m._buffer_cache for m in model.modules() if hasattr(m, "_buffer_cache")}
+    cached = sum(b.nbytes for c in caches.values() for bufs in c.bufs.values() for b in bufs)
     return [dict(name="CNN step peak memory", mb=peak / 2**20, col_mb=col / 2**20, ratio_col=peak / col,
                  cached_mb=cached / 2**20)]
 

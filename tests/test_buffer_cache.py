@@ -23,10 +23,26 @@ def test_free_buffer_is_reused_and_a_referenced_one_never():
     assert c is not b and not np.shares_memory(c, view)  # a view keeps its base busy
     del view
     d = _scratch.empty(cache, np, BIG, np.float32)
-    assert d.base is None and not np.shares_memory(d, b) and not np.shares_memory(d, c)
-    freed_id = id(d)
+    assert not np.shares_memory(d, b) and not np.shares_memory(d, c)
+    freed_id = id(d.base)
     del d
-    assert id(_scratch.empty(cache, np, BIG, np.float32)) == freed_id  # now free: reused
+    assert id(_scratch.empty(cache, np, BIG, np.float32).base) == freed_id  # now free: reused
+    # kept by size: a free buffer serves another shape and dtype of the same byte count
+    del b
+    e = _scratch.empty(cache, np, (BIG[1], BIG[0] // 2), np.float64)
+    assert e.shape == (BIG[1], BIG[0] // 2) and e.dtype == np.float64 and len(cache.bufs) == 1
+
+
+def test_layers_share_one_cache_that_goes_with_the_last_layer():
+    import gc
+    import weakref
+
+    a, b = nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)
+    assert a._buffer_cache is b._buffer_cache is _scratch.shared()
+    ref = weakref.ref(a._buffer_cache)
+    del a, b
+    gc.collect()
+    assert ref() is None
 
 
 def test_small_arrays_and_no_cache_allocate_fresh():
@@ -91,7 +107,8 @@ def test_steady_state_step_allocates_no_new_cached_buffers_and_matches_uncached(
     ref, _, _ = _model_and_batch()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     ref_opt = optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
-    caches = [m._buffer_cache for m in model.modules() if hasattr(m, "_buffer_cache")]
+    caches = list({id(m._buffer_cache): m._buffer_cache for m in model.modules()
+                   if hasattr(m, "_buffer_cache")}.values())
     counts = []
     for step in range(3):
         for m in ref.modules():  # the reference gets empty caches every step: all fresh arrays

@@ -12,8 +12,12 @@ array that still uses the memory; the check below is therefore a proof that the 
 whatever the user kept (an output, a retained graph, a `.numpy()` view). Under the GIL two
 threads cannot both see a buffer as free: each one's own reference is counted by the other.
 
-Each layer Module owns a `Cache` and makes it active while its forward runs; a Function
-picks up the active cache in forward and keeps it for backward. CuPy has its own memory pool,
+Lifetime: the layers (Conv2d, BatchNorm, pooling Modules) all hold the one `shared()` Cache and
+make it active while their forward runs; a Function picks up the active cache in forward and
+keeps it for backward. The module keeps only a weak reference, so the memory goes away with the
+last layer. Buffers are kept by size in bytes, not by shape, so that one layer's temporaries can
+serve another's of the same size: what the cache holds stays close to the peak a step needs
+anyway. `F.*` functions called outside a layer allocate as usual. CuPy has its own memory pool,
 so on a GPU `empty` is just `xp.empty`.
 """
 
@@ -22,20 +26,21 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import weakref
 
 import numpy as np
 
 _MIN_BYTES = 1 << 17  # smaller arrays come from malloc's free lists, which do not fault
-_PER_SHAPE = 8  # at most this many buffers of one (shape, dtype) are kept
+_PER_SIZE = 32  # at most this many buffers of one size are kept
 _active = threading.local()
+_shared = None  # a weak reference to the Cache that live layers share
 
 
 class Cache:
-    """The buffers of one layer (Conv2d, BatchNorm, pooling Modules each own one): they live as
-    long as the layer, and F.* functions called outside a layer allocate as usual."""
+    """Reusable byte buffers, by size."""
 
     def __init__(self):
-        self.bufs: dict[tuple, list] = {}
+        self.bufs: dict[int, list] = {}
 
     @contextlib.contextmanager
     def active(self):
@@ -47,14 +52,26 @@ class Cache:
             _active.cache = prev
 
     def empty(self, shape: tuple, dtype):
-        bufs = self.bufs.setdefault((tuple(shape), dtype.str), [])
+        nbytes = dtype.itemsize * int(np.prod(shape))
+        bufs = self.bufs.setdefault(nbytes, [])
         for buf in bufs:
             if sys.getrefcount(buf) == 3:  # only the list, `buf` and getrefcount's own argument
-                return buf
-        buf = np.empty(shape, dtype)
-        if len(bufs) < _PER_SHAPE:
-            bufs.append(buf)
-        return buf
+                break
+        else:
+            buf = np.empty(nbytes, np.uint8)
+            if len(bufs) < _PER_SIZE:
+                bufs.append(buf)
+        return buf.view(dtype).reshape(shape)  # a view: its .base is `buf`, which counts it
+
+
+def shared() -> Cache:
+    """The Cache that every layer holds (made anew when the last one that held it has gone)."""
+    global _shared
+    cache = _shared() if _shared is not None else None
+    if cache is None:
+        cache = Cache()
+        _shared = weakref.ref(cache)
+    return cache
 
 
 def current() -> Cache | None:

@@ -367,7 +367,7 @@ class Conv2d(Module):
         self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", op)
         w_shape = (out_channels, in_channels // groups, *self.kernel_size)
         init._add_weight_and_bias(self, w_shape, bias, device, dtype)
-        self._buffer_cache = _scratch.Cache()  # work arrays reused across steps (_scratch.py)
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def reset_parameters(self) -> None:
         init._default_init(self.weight, self.bias)  # PyTorch's default

@@ -247,7 +247,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.frozen = False
-        self._buffer_cache = _scratch.Cache()  # work arrays reused across steps (_scratch.py)
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
         dtype = float_or_default(dtype)
         stat_dtype = _stat_dtype(dtype)  # float16 models keep float32 statistics
         if affine:

@@ -216,7 +216,7 @@ class _Pool2d(Module):
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         _pool_args(type(self).__name__, kernel_size, stride, padding)  # validate now
-        self._buffer_cache = _scratch.Cache()  # work arrays reused across steps (_scratch.py)
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
         with self._buffer_cache.active():
