@@ -33,10 +33,11 @@ def test_free_buffer_is_reused_and_a_referenced_one_never():
     assert e.shape == (BIG[1], BIG[0] // 2) and e.dtype == np.float64 and len(cache.bufs) == 1
 
 
-def test_layers_share_one_cache_that_goes_with_the_last_layer():
+def test_layers_share_one_cache_that_goes_with_the_last_layer(monkeypatch):
     import gc
     import weakref
 
+    monkeypatch.setattr(_scratch, "_shared", None)  # layers made by other tests keep theirs
     a, b = nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)
     assert a._buffer_cache is b._buffer_cache is _scratch.shared()
     ref = weakref.ref(a._buffer_cache)
