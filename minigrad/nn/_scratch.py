@@ -23,7 +23,6 @@ so on a GPU `empty` is just `xp.empty`.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 import weakref
@@ -42,14 +41,10 @@ class Cache:
     def __init__(self):
         self.bufs: dict[int, list] = {}
 
-    @contextlib.contextmanager
     def active(self):
-        """Make this cache the one Functions created inside the block allocate from."""
-        prev, _active.cache = getattr(_active, "cache", None), self
-        try:
-            yield self
-        finally:
-            _active.cache = prev
+        """`with cache.active():` makes this cache the one Functions created inside the block
+        allocate from."""
+        return _Activate(self)
 
     def empty(self, shape: tuple, dtype):
         nbytes = dtype.itemsize * int(np.prod(shape))
@@ -74,6 +69,21 @@ def shared() -> Cache:
     return cache
 
 
+class _Activate:
+    """The context manager of Cache.active (a class: a generator-based one costs microseconds
+    per layer call, which small layers notice)."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def __enter__(self):
+        self.prev, _active.cache = getattr(_active, "cache", None), self.cache
+        return self.cache
+
+    def __exit__(self, *exc):
+        _active.cache = self.prev
+
+
 def current() -> Cache | None:
     """The cache of the layer whose forward is running (a Function keeps it for its backward)."""
     return getattr(_active, "cache", None)
@@ -93,3 +103,12 @@ def matmul(cache: Cache | None, xp, a, b):
     if cache is None or xp is not np:
         return a @ b
     return xp.matmul(a, b, out=empty(cache, xp, (*a.shape[:-1], b.shape[-1]), xp.result_type(a, b)))
+
+
+def ufunc(cache: Cache | None, xp, fn, a, b):
+    """fn(a, b) for a NumPy ufunc fn, written into a cached buffer when `cache` is given and the
+    result (of a's shape and dtype) is large; small ones skip the cache, whose `out=` costs more
+    than their arithmetic."""
+    if cache is None or xp is not np or a.nbytes < _MIN_BYTES:
+        return fn(a, b)
+    return fn(a, b, out=cache.empty(a.shape, a.dtype))

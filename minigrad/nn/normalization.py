@@ -79,7 +79,7 @@ class BatchNormFunction(Function):
         # d = mean(x - mean) and take it out (the corrected two-pass algorithm of Chan, Golub and
         # LeVeque): var = mean(xc^2) - d^2 exactly, and the centred x is xc - d.
         mean = x2.sum(axis=1) * inv_n
-        xc = xp.subtract(x2, mean[:, None], out=_scratch.empty(self.cache, xp, x2.shape, x2.dtype))
+        xc = _scratch.ufunc(self.cache, xp, xp.subtract, x2, mean[:, None])
         d = xc.sum(axis=1) * inv_n
         var = xp.maximum(xp.einsum("ij,ij->i", xc, xc) * inv_n - d * d, 0)  # one pass, no temporary
         mean += d
@@ -92,7 +92,7 @@ class BatchNormFunction(Function):
             self.running_var *= 1 - m
             self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
         s = gamma * inv_std  # y = gamma * xhat + beta = xc * s + (beta - d * s)
-        y = xp.multiply(xc, s[:, None], out=_scratch.empty(self.cache, xp, xc.shape, xc.dtype))
+        y = _scratch.ufunc(self.cache, xp, xp.multiply, xc, s[:, None])
         y += (beta - d * s)[:, None]
         return _unrows(y, x.shape)
 
@@ -106,9 +106,10 @@ class BatchNormFunction(Function):
         # dL/dx = gamma / sigma * (gy - sum(gy) / n - xhat * sum(gy * xhat) / n), which with
         # xhat = (xc - d) * inv_std is a * gy + b * xc + c per channel:
         a = self.gamma * inv_std
-        b = -a * ggamma * inv_std * inv_n
-        c = -a * gbeta * inv_n - b * d
-        gx = xp.multiply(xc, b[:, None], out=_scratch.empty(self.cache, xp, xc.shape, xc.dtype))
+        u = ggamma * inv_std * inv_n
+        b = -a * u
+        c = a * (u * d - gbeta * inv_n)
+        gx = _scratch.ufunc(self.cache, xp, xp.multiply, xc, b[:, None])
         gx += c[:, None]
         gx += g2 * a[:, None]
         return _unrows(gx, gy.shape), ggamma, gbeta
