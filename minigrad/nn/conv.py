@@ -13,11 +13,7 @@ How the convolution works (im2col):
 
 The backward pass is the same three steps run backwards: `gW = gy @ col.T`,
 `gcol = W.T @ gy`, and col2im adds each column entry back onto the input pixel it was copied
-from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`). On a CPU the
-rows of gcol are made one offset at a time too, just before they are added.
-
-Large work arrays (columns, padded inputs, gradient buffers) come from the calling layer's
-buffer cache (_scratch.py), so that a training step does not page-fault them in again.
+from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`).
 
 NOTE on memory layout: the product `W @ col` comes out channel-major, (C_out, N, OH, OW) in
 memory. We return it as an (N, C_out, OH, OW) *view* instead of copying it back to NCHW, and
@@ -34,8 +30,6 @@ Sections: argument helpers | window views | convolution
 from __future__ import annotations
 
 import functools
-
-import numpy as np
 
 from ..autograd import Function
 from ..dtypes import check_same_dtype
@@ -174,9 +168,7 @@ def _crop(gxpad, pads: tuple, hw: tuple):
 def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
            cache=None):
     """The adjoint of im2col: add every entry of gcol (C, kh, kw, N, OH, OW) back onto the input
-    pixel it was read from, and return an array of shape x_shape = (N, C, H, W). gcol may also be
-    a function k -> gcol[:, p, q] (C, N, OH, OW) for the offset k = p*kw + q, called once per
-    offset in order, so that the caller can make one offset's rows at a time.
+    pixel it was read from, and return an array of shape x_shape = (N, C, H, W).
 
     Within one kernel offset (p, q) distinct output positions read distinct pixels, so a strided
     slice `+=` is exact; pixels shared by overlapping windows accumulate over the offsets.
@@ -185,14 +177,9 @@ def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, 
     """
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = pads
-    rows = gcol if callable(gcol) else (lambda k: gcol[:, k // kernel[1], k % kernel[1]])
-    gxpad = None
-    out_hw = _out_shape("col2im", (h, w), pads, kernel, stride, dilation)
-    for k, where in _offsets(kernel, stride, dilation, out_hw):
-        g = rows(k)
-        if gxpad is None:
-            gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), g.dtype, cache=cache)
-        gxpad[where] += g.transpose(1, 0, 2, 3)
+    gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype, cache=cache)
+    for k, where in _offsets(kernel, stride, dilation, gcol.shape[4:]):
+        gxpad[where] += gcol[:, k // kernel[1], k % kernel[1]].transpose(1, 0, 2, 3)
     return _crop(gxpad, pads, (h, w))
 
 
@@ -246,20 +233,10 @@ class Conv2dFunction(Function):
         # (N, C_out, OH, OW) -> (g, C_out/g, N*OH*OW): free when gy is channel-major
         gy_m = gy.transpose(1, 0, 2, 3).reshape(g, c_out // g, n * oh * ow)
         gx = gW = gb = None
-        if self.needs_input_grad[0]:  # dL/dcol = W^T gy, then col2im
-            c_in, (kh, kw), xp = self.x_shape[1], self.kernel, self.xp
-            if xp is np:
-                # NOTE: on a CPU, one kernel offset's rows at a time (W[:, :, p, q]^T gy, per
-                # group): the whole gcol (kh*kw times the input) never exists, and each offset's
-                # rows are added into gx while they are still in the CPU's cache. 1.3-1.9x faster.
-                Wk = self.W.reshape(g, c_out // g, c_in // g, kh * kw)
-
-                def gcol(k):
-                    rows = _scratch.matmul(self.cache, xp, Wk[..., k].transpose(0, 2, 1), gy_m)
-                    return rows.reshape(c_in, n, oh, ow)
-            else:  # on a GPU one large product beats kh*kw small ones
-                gcol = (self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1) @ gy_m)
-                gcol = gcol.reshape(c_in, kh, kw, n, oh, ow)
+        if self.needs_input_grad[0]:
+            Wt = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1)
+            gcol = _scratch.matmul(self.cache, self.xp, Wt, gy_m)  # dL/dcol = W^T gy
+            gcol = gcol.reshape(self.x_shape[1], *self.kernel, n, oh, ow)
             gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation,
                         self.cache)
         if self.needs_input_grad[1]:
