@@ -1,6 +1,6 @@
 """Training-step time of CNNs: minigrad vs PyTorch CPU, interleaved in one process per thread count.
 
-    python benchmarks/bench_cnn.py                        # MNIST CNN b64 + CIFAR-like b32/b64, 1 and 2 threads
+    python benchmarks/bench_cnn.py              # MNIST CNN b64 + CIFAR-like b32/b64, 1 and 2 threads
     python benchmarks/bench_cnn.py --nets mnist --threads 1 --repeats 15
     python benchmarks/bench_cnn.py --only main            # examples/mnist_batchnorm.py end to end vs PyTorch
 
@@ -152,7 +152,8 @@ def child(args) -> None:
             ratio = res["minigrad"]["step"] / res["torch"]["step"] if "torch" in res else float("nan")
             for name, r in res.items():
                 ms = [1e3 * r["step"]] + [1e3 * p for p in r["parts"]]
-                print(f"| {net} b{batch} | {args.child_threads} | {name} | " + " | ".join(f"{v:.1f}" for v in ms)
+                cells = " | ".join(f"{v:.1f}" for v in ms)
+                print(f"| {net} b{batch} | {args.child_threads} | {name} | {cells}"
                       + f" | {r['flt']:.0f} | {r['rss']:.0f} (+{r['rss_grow']:.0f}) | "
                       + (f"{ratio:.2f}" if name == "minigrad" else "") + " |", flush=True)
 
@@ -168,7 +169,8 @@ def main(argv=None) -> None:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--settle", type=float, default=0.2, help="seconds of pause between blocks")
     ap.add_argument("--only", choices=["steps", "main"], default="steps")
-    ap.add_argument("--steps", type=int, default=None, help="--only main: steps per run (default: each run's own)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="--only main: steps per run (default: each run's own)")
     ap.add_argument("--child-threads", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_threads is not None:
@@ -177,7 +179,8 @@ def main(argv=None) -> None:
         return main_job(args.steps)
     print(f"CNN training step, float32, medians of {args.repeats} blocks x {args.block} steps per contender "
           f"(numpy {np.__version__}, {os.cpu_count()} cpus)\n")
-    print("| net, batch | threads | contender | step ms | fwd ms | bwd ms | optim ms | faults/step | RSS MiB (growth) "
+    print("| net, batch | threads | contender | step ms | fwd ms | bwd ms | optim ms | faults/step "
+          "| RSS MiB (growth) "
           "| minigrad / torch |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     passthrough = [a for a in (argv if argv is not None else sys.argv[1:])]
@@ -245,7 +248,8 @@ def main_job(steps: int | None) -> None:
 
     torch.set_num_threads(1)
     data = mb.load_mnist_or_sample(None)
-    print(f"data: {data}\n\n| run | steps | minigrad s | torch s | minigrad / torch | val acc vanilla, BN (minigrad / torch) |")
+    print(f"data: {data}\n\n| run | steps | minigrad s | torch s | minigrad / torch "
+          "| val acc vanilla, BN (minigrad / torch) |")
     print("|---|---|---|---|---|---|")
     totals = [0.0, 0.0]
     for k, run in mb.RUNS.items():
@@ -259,7 +263,8 @@ def main_job(steps: int | None) -> None:
         totals[0] += t1 - t0
         totals[1] += t2 - t1
         print(f"| {k} | {run.steps} | {t1 - t0:.1f} | {t2 - t1:.1f} | {(t1 - t0) / (t2 - t1):.2f} | "
-              f"{res['val'][False]:.4f}, {res['val'][True]:.4f} / {tval[False]:.4f}, {tval[True]:.4f} |", flush=True)
+              f"{res['val'][False]:.4f}, {res['val'][True]:.4f} / {tval[False]:.4f}, {tval[True]:.4f} |",
+              flush=True)
     print(f"| all | | {totals[0]:.1f} | {totals[1]:.1f} | {totals[0] / totals[1]:.2f} | |")
 
 
