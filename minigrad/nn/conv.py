@@ -13,7 +13,12 @@ How the convolution works (im2col):
 
 The backward pass is the same three steps run backwards: `gW = gy @ col.T`,
 `gcol = W.T @ gy`, and col2im adds each column entry back onto the input pixel it was copied
-from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`).
+from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`). (Making gcol
+one offset at a time, W[:, :, p, q]^T gy, saves its memory but measured no faster at one thread
+and 2x slower at two: nine small products instead of one large one.)
+
+Large work arrays (columns, padded inputs, outputs, gradient buffers) come from the layers'
+shared buffer cache (_scratch.py), so that a training step does not page-fault them in again.
 
 NOTE on memory layout: the product `W @ col` comes out channel-major, (C_out, N, OH, OW) in
 memory. We return it as an (N, C_out, OH, OW) *view* instead of copying it back to NCHW, and
@@ -34,7 +39,7 @@ import functools
 from ..autograd import Function
 from ..dtypes import check_same_dtype
 from ..tensor import Tensor
-from . import init
+from . import _scratch, init
 from .module import Module
 
 # ***** argument helpers *****
@@ -108,21 +113,25 @@ def _check_input(x: Tensor, op: str) -> None:
 # ***** window views and the buffers around them *****
 
 
-def _channel_major(xp, shape: tuple, dtype, fill=0.0):
-    """A new (N, C, H, W) array stored channel-major (C, N, H, W) in memory; see the module
-    docstring for why."""
+def _channel_major(xp, shape: tuple, dtype, fill=0.0, cache=None):
+    """An (N, C, H, W) array filled with `fill` (None: uninitialised), stored channel-major
+    (C, N, H, W) in memory (see the module docstring for why). Large ones come from the
+    layer's buffer cache when one is given (_scratch.py): a training step then does not
+    page-fault them in anew."""
     n, c, h, w = shape
-    buf = xp.zeros((c, n, h, w), dtype) if fill == 0 else xp.full((c, n, h, w), fill, dtype)
+    buf = _scratch.empty(cache, xp, (c, n, h, w), dtype)
+    if fill is not None:
+        buf.fill(fill)
     return buf.transpose(1, 0, 2, 3)
 
 
-def _pad(xp, x, pads: tuple, fill=0.0):
+def _pad(xp, x, pads: tuple, fill=0.0, cache=None):
     """x padded with `fill` on H and W (a new channel-major array), or x itself if no padding."""
     (pt, pb), (pl, pr) = pads
     if pt == pb == pl == pr == 0:
         return x
     n, c, h, w = x.shape
-    out = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype, fill)
+    out = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype, fill, cache)
     out[:, :, pt : pt + h, pl : pl + w] = x
     return out
 
@@ -161,7 +170,8 @@ def _crop(gxpad, pads: tuple, hw: tuple):
     return gxpad[:, :, pt : pt + hw[0], pl : pl + hw[1]]
 
 
-def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple):
+def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+           cache=None):
     """The adjoint of im2col: add every entry of gcol (C, kh, kw, N, OH, OW) back onto the input
     pixel it was read from, and return an array of shape x_shape = (N, C, H, W).
 
@@ -172,19 +182,21 @@ def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, 
     """
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = pads
-    gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype)
+    gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype, cache=cache)
     for k, where in _offsets(kernel, stride, dilation, gcol.shape[4:]):
         gxpad[where] += gcol[:, k // kernel[1], k % kernel[1]].transpose(1, 0, 2, 3)
     return _crop(gxpad, pads, (h, w))
 
 
-def im2col(xp, x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple):
+def im2col(xp, x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, cache=None):
     """The column matrix of x (N, C, H, W) as an array (C, kh, kw, N, OH, OW): one copy of the
     padded input's window view, rows ordered like the weight's (c, p, q)."""
-    xpad = _pad(xp, x, pads)
+    xpad = _pad(xp, x, pads, cache=cache)
     out_hw = _out_shape("im2col", x.shape[2:], pads, kernel, stride, dilation)
     win = _windows(xp, xpad, kernel, stride, dilation, out_hw)
-    return xp.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3))
+    col = _scratch.empty(cache, xp, (x.shape[1], *kernel, x.shape[0], *out_hw), x.dtype)
+    col[...] = win.transpose(1, 4, 5, 0, 2, 3)
+    return col
 
 
 # ***** convolution *****
@@ -203,14 +215,15 @@ class Conv2dFunction(Function):
     def forward(self, x, W, b=None):
         n, c, h, w = x.shape
         c_out, _, kh, kw = W.shape
-        g = self.groups
+        g, xp = self.groups, self.xp
         self.x_shape, self.kernel = x.shape, (kh, kw)
         # 1-2: im2col, rows (c, p, q) split per group, columns (n, i, j): the batch folds in.
-        col6 = im2col(self.xp, x, self.pads, self.kernel, self.stride, self.dilation)
+        self.cache = _scratch.current()  # the layer's buffers, if a Conv2d layer called us
+        col6 = im2col(xp, x, self.pads, self.kernel, self.stride, self.dilation, self.cache)
         oh, ow = col6.shape[4:]
         col = col6.reshape(g, -1, n * oh * ow)
         # 3: one (batched over groups) matrix product: (g, C_out/g, K) @ (g, K, M)
-        y = W.reshape(g, c_out // g, -1) @ col
+        y = _scratch.matmul(self.cache, xp, W.reshape(g, c_out // g, -1), col)
         y = y.reshape(c_out, n, oh, ow)
         if b is not None:
             y += b[:, None, None, None]
@@ -226,9 +239,11 @@ class Conv2dFunction(Function):
         gy_m = gy.transpose(1, 0, 2, 3).reshape(g, c_out // g, n * oh * ow)
         gx = gW = gb = None
         if self.needs_input_grad[0]:
-            gcol = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1) @ gy_m  # dL/dcol = W^T gy
+            Wt = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1)
+            gcol = _scratch.matmul(self.cache, self.xp, Wt, gy_m)  # dL/dcol = W^T gy
             gcol = gcol.reshape(self.x_shape[1], *self.kernel, n, oh, ow)
-            gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation)
+            gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation,
+                        self.cache)
         if self.needs_input_grad[1]:
             gW = (gy_m @ self.col.transpose(0, 2, 1)).reshape(c_out, -1, *self.kernel)  # gy col^T
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
@@ -334,12 +349,14 @@ class Conv2d(Module):
         self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", op)
         w_shape = (out_channels, in_channels // groups, *self.kernel_size)
         init._add_weight_and_bias(self, w_shape, bias, device, dtype)
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def reset_parameters(self) -> None:
         init._default_init(self.weight, self.bias)  # PyTorch's default
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        with self._buffer_cache.active():
+            return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from . import _scratch
 from ..autograd import Function
 from ..tensor import Tensor
 from .conv import (_channel_major, _check_input, _crop, _offsets, _out_shape, _pad, _pair, _positive,
@@ -51,7 +52,8 @@ class MaxPool2dFunction(Function):
 
     def forward(self, x):
         xp = self.xp
-        xpad = _pad(xp, x, self.pads, fill=-math.inf)
+        self.cache = _scratch.current()  # the layer's buffers, if a pooling layer called us
+        xpad = _pad(xp, x, self.pads, fill=-math.inf, cache=self.cache)
         out_hw = _out_shape("max_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
         # idx: which offset won each window (uint8 is enough for kernels up to 16x16)
         idx_type = xp.uint8 if self.kernel[0] * self.kernel[1] <= 256 else xp.int32
@@ -59,7 +61,8 @@ class MaxPool2dFunction(Function):
         for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
             # NOTE: a compact copy of the strided view first: the passes below then run
             # several times faster than on the view itself
-            v = xpad[where].copy(order="K")
+            v = _channel_major(xp, xpad[where].shape, x.dtype, fill=None, cache=self.cache)
+            v[...] = xpad[where]
             if y is None:
                 y, idx = v, xp.zeros(v.shape, idx_type)
                 continue
@@ -76,7 +79,7 @@ class MaxPool2dFunction(Function):
     def backward(self, gy):
         xp, (pt, pb), (pl, pr) = self.xp, *self.pads
         n, c, h, w = self.x_shape
-        gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
+        gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype, cache=self.cache)
         overlap = self.stride[0] < self.kernel[0] or self.stride[1] < self.kernel[1]
         for k, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
             # each window's winner gets gy. NOTE: gy * mask, not where(): several times faster;
@@ -213,9 +216,11 @@ class _Pool2d(Module):
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         _pool_args(type(self).__name__, kernel_size, stride, padding)  # validate now
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._op(x, self.kernel_size, self.stride, self.padding)
+        with self._buffer_cache.active():
+            return self._op(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
