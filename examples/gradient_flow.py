@@ -100,14 +100,14 @@ def plot(stats: dict, steps: int, title: str, path: Path) -> None:
             ax.set_yscale("log")
             if marks:  # headroom above the curves for the crosses and their note
                 lo, hi = ax.get_ylim()
-                ax.set_ylim(lo, hi * (hi / lo) ** 0.3)
+                ax.set_ylim(lo, hi * (hi / lo) ** 0.4)
             for i, (bn, phase, where) in enumerate(marks):
                 ax.plot(where, np.full(len(where), 0.94), "x", color=mb.COLORS[bn], ms=7,
                         transform=ax.get_xaxis_transform())
                 first = stats[k, bn, phase].get("nonfinite")
-                since = "" if first is None else f" (its loss non-finite from step {first})"
-                ax.text(0.5, 0.86 - 0.07 * i, f"{mb.NAMES[bn]}, {when[phase]}: NaN or inf{since}",
-                        transform=ax.transAxes, ha="center", fontsize=7, color=mb.COLORS[bn])
+                since = "" if first is None else f"\n(its loss non-finite from step {first})"
+                ax.text(0.5, 0.88 - 0.1 * i, f"{mb.NAMES[bn]}, {when[phase]}: NaN or inf{since}",
+                        transform=ax.transAxes, ha="center", va="top", fontsize=7, color=mb.COLORS[bn])
             ax.grid(alpha=0.3)
             ax.set_xticks(range(1, 11))
             if col == 0:
