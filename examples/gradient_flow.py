@@ -67,8 +67,9 @@ def measure(data, batch: int, steps: int, seed: int = 0, progress: bool = True) 
     for k in RUN_IDS:
         run = mb.RUNS[k]
         weights = mb.initial_weights(mb.INIT_SCALE[run.init])
-        for bn in (False, True):
-            stats[k, bn, "early"] = gradient_stats(mb.build_net(weights, run.activation, bn, 0.01, 1e-3), x, y)
+        for bn in (False, True):  # the nets train_pair builds, before their first step
+            net = mb.build_net(weights, run.activation, bn, momentum=0.01, eps=1e-3)
+            stats[k, bn, "early"] = gradient_stats(net, x, y)
         short = mb.Run(run.lr, steps, run.activation, run.init)
         res = mb.train_pair(short, data, seed=seed, progress=progress, name=f"run {k}")
         for bn in (False, True):
@@ -130,7 +131,8 @@ def plot(stats: dict, steps: int, title: str, path: Path) -> None:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=None, help="folder with the MNIST IDX files (default: $MINIGRAD_DATA, ...)")
+    p.add_argument("--data", default=None, help="folder with the MNIST IDX files "
+                   "(default: $MINIGRAD_DATA, else the cache folder)")
     p.add_argument("--sample", action="store_true", help="use the bundled sample")
     p.add_argument("--out", default="runs/gradient_flow", help="folder for the PNG and the CSV")
     p.add_argument("--batch", type=int, default=600, help="the fixed batch: the first N training images")

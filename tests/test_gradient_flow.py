@@ -37,7 +37,8 @@ def test_hooks_catch_every_layers_output_gradient(gf, bn):
     # h1 = x W1^T, so dL/dW1 = (dL/dh1)^T x: ties the caught gradient to the weight's own
     first = [m for m in net.modules() if isinstance(m, minigrad.nn.Linear)][0]
     expected = s["h"][0].grad.numpy().astype(np.float64).T @ x.numpy().astype(np.float64)
-    np.testing.assert_allclose(first.weight.grad.numpy(), expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+    np.testing.assert_allclose(first.weight.grad.numpy(), expected, rtol=1e-4,
+                               atol=1e-5 * np.abs(expected).max())
     assert s["dW"][0] == pytest.approx(float(first.weight.grad.numpy().std()))
     assert not any(m._forward_hooks for m in net.modules())  # the hooks are removed again
 
@@ -55,7 +56,8 @@ def test_last_gradient_of_the_plain_net_is_softmax_minus_one_hot(gf):
 def test_bn_nets_stay_finite_and_run_5_plain_goes_nan(gf):
     with np.errstate(over="ignore", invalid="ignore"):
         stats = gf.measure(minigrad.datasets.load_mnist_sample(), batch=60, steps=3, progress=False)
-    assert set(stats) == {(k, bn, ph) for k in (1, 2, 4, 5) for bn in (False, True) for ph in ("early", "late")}
+    assert set(stats) == {(k, bn, phase) for k in (1, 2, 4, 5) for bn in (False, True)
+                          for phase in ("early", "late")}
     for (k, bn, phase), s in stats.items():
         values = np.array(s["dW"] + s["dh"])
         if bn or phase == "early":
