@@ -20,6 +20,7 @@ State (momentum buffers, Adam moments) is kept as raw arrays on the parameter's 
 
 from __future__ import annotations
 
+import functools
 import math
 
 from . import backend
@@ -80,6 +81,33 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError
+
+    def __init_subclass__(cls, **kwargs):
+        # every optimizer's step() validates all gradients before it changes anything (a
+        # subclass's step is wrapped once, here, so new optimizers get the check for free)
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_checks_grads", False):
+            @functools.wraps(step)
+            def checked_step(self, *args, **kwargs):
+                self.check_grads()
+                return step(self, *args, **kwargs)
+            checked_step._checks_grads = True
+            cls.step = checked_step
+
+    def check_grads(self) -> None:
+        """Raise, naming the parameter, unless every `.grad` has its parameter's shape, dtype
+        and device. step() calls it first, so a bad gradient changes no parameter and no state
+        (a wrong but broadcastable shape would otherwise be applied silently)."""
+        for gi, group in enumerate(self.param_groups):
+            for pi, p in enumerate(group["params"]):
+                g = p.grad
+                if g is None or (g.shape == p.shape and g.dtype == p.dtype and g.device == p.device):
+                    continue
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: parameter {pi} of group {gi} is {tuple(p.shape)} "
+                    f"{p.dtype} on {p.device!r} but its .grad is {tuple(g.shape)} {g.dtype} on "
+                    f"{g.device!r}; nothing was updated")
 
     def state_dict(self) -> dict:
         """{'state': {index: {name: host array or number}}, 'param_groups': [{..., 'params':

@@ -71,15 +71,18 @@ class BatchNormFunction(Function):
         self.inv_std = inv_std = 1 / xp.sqrt(var + self.eps)  # eps inside the square root
         self.xhat = xc * inv_std.reshape(pshape)
         self.gamma = gamma
-        if self.running_mean is not None:  # in place, whatever the grad mode
-            m = self.momentum
-            self.running_mean *= 1 - m
-            self.running_mean += m * mean
-            self.running_var *= 1 - m
-            self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
+        if self.running_mean is not None:  # in place, whatever the grad mode, via commit so
+            self.commit = lambda: self._update_running(mean, var, n)  # detect_anomaly looks first
         y = self.xhat * gamma.reshape(pshape)
         y += beta.reshape(pshape)
         return y
+
+    def _update_running(self, mean, var, n):
+        m = self.momentum
+        self.running_mean *= 1 - m
+        self.running_mean += m * mean
+        self.running_var *= 1 - m
+        self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
 
     def backward(self, gy):
         xhat, pshape, axes, inv_n = self.xhat, self.pshape, self.axes, 1.0 / self.n

@@ -55,6 +55,12 @@ def _count(shape, axes) -> int:
     return int(np.prod([shape[i] for i in axes] if axes is not None else shape))
 
 
+def _needs_float(op: str, x: Tensor) -> None:
+    """Raise, as PyTorch does, for integer input of an op that has no integer result."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
+
+
 def one_dim(x: Tensor, dim) -> int:
     """`dim` as a non-negative axis of x (0 for a 0-d tensor)."""
     return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
@@ -92,8 +98,7 @@ class Mean(Sum):
 
 def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
     """Mean over `dim`."""
-    if x.dtype.kind != "f":
-        raise TypeError(f"mean: needs a floating-point tensor, got {x.dtype}")
+    _needs_float("mean", x)
     return Mean(*reduce_args(x, dim, keepdim, aliases))(x)
 
 
@@ -171,6 +176,7 @@ def var(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
     unbiased = aliases.pop("unbiased", None)
     if unbiased is not None:
         correction = int(unbiased)
+    _needs_float("var", x)
     return Var(*reduce_args(x, dim, keepdim, aliases), correction)(x)
 
 
@@ -179,6 +185,7 @@ def std(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
     unbiased = aliases.pop("unbiased", None)
     if unbiased is not None:
         correction = int(unbiased)
+    _needs_float("std", x)
     return Var(*reduce_args(x, dim, keepdim, aliases), correction, sqrt=True)(x)
 
 

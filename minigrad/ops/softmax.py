@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import quiet_underflow
 from ..tensor import Tensor
-from .reduce import keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
+from .elementwise import _floating
+from .reduce import _needs_float, keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
 
 
 class Softmax(Function):
@@ -29,6 +30,7 @@ class Softmax(Function):
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Softmax along `dim`; stable for large logits (softmax([1000, 0]) == [1, 0]).
     Same as torch.nn.functional.softmax, except that `dim` defaults to -1."""
+    _needs_float("softmax", x)
     return Softmax(one_dim(x, dim))(x)
 
 
@@ -53,6 +55,7 @@ class LogSoftmax(Function):
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log(softmax(x)) along `dim`, computed without taking the log of a rounded 0.
     Same as torch.nn.functional.log_softmax, except that `dim` defaults to -1."""
+    _needs_float("log_softmax", x)
     return LogSoftmax(one_dim(x, dim))(x)
 
 
@@ -80,4 +83,4 @@ class LogSumExp(Function):
 def logsumexp(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shift-stable."""
     axes, keepdim = reduce_args(x, dim, keepdim, {})
-    return LogSumExp(axes, keepdim)(x)
+    return LogSumExp(axes, keepdim)(_floating(x))  # integers: the default float, as PyTorch
