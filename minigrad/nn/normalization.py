@@ -135,7 +135,7 @@ def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
         raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-    if training and x.numel() // max(C, 1) <= 1:
+    if training and x.numel() // max(C, 1) == 1:  # (an empty batch is allowed, as in PyTorch)
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"batch_norm: expected a floating-point input, got {x.dtype}")
@@ -177,7 +177,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         weight = ops.cast(weight, dt)
     if bias.array.dtype != dt:
         bias = ops.cast(bias, dt)
-    if not training:
+    if training and x.numel() == 0:  # as PyTorch: an empty batch, an empty output, statistics as they were
+        pshape = (x.shape[1],) + (1,) * (x.ndim - 2)  # (weight and bias get zero gradients)
+        y = x * weight.reshape(pshape) + bias.reshape(pshape)
+    elif not training:
         y = BatchNormEvalFunction(float(eps), running_mean.array, running_var.array)(x, weight, bias)
     elif running_mean is None:
         y = BatchNormFunction(float(momentum), float(eps))(x, weight, bias)

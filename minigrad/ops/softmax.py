@@ -9,6 +9,16 @@ from .elementwise import _floating
 from .reduce import _needs_float, keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
 
 
+def _max_keepdims(xp, x, axis):
+    """The max over `axis` with keepdims, as the shift of the stable softmax family; 0 when x
+    is empty (an empty reduction has no max; PyTorch gives an empty softmax, logsumexp -inf)."""
+    if x.size == 0:
+        shape = tuple(1 if axis is None or i in (axis if isinstance(axis, tuple) else (axis,)) else n
+                      for i, n in enumerate(x.shape))
+        return xp.zeros(shape, x.dtype)
+    return x.max(axis=axis, keepdims=True)
+
+
 class Softmax(Function):
     """y = e^x / sum(e^x) along an axis"""
 
@@ -18,7 +28,7 @@ class Softmax(Function):
     def forward(self, x):
         xp = self.xp
         with quiet_underflow(xp):
-            e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+            e = xp.exp(x - _max_keepdims(xp, x, self.axis))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
@@ -43,7 +53,7 @@ class LogSoftmax(Function):
     def forward(self, x):
         xp = self.xp
         with quiet_underflow(xp):
-            s = x - x.max(axis=self.axis, keepdims=True)
+            s = x - _max_keepdims(xp, x, self.axis)
             self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
         return self.y
 
@@ -67,7 +77,7 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = self.xp
-        m = x.max(axis=self.axes, keepdims=True)
+        m = _max_keepdims(xp, x, self.axes)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf stays -inf instead of NaN
         with quiet_underflow(xp):
             y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
