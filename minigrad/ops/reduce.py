@@ -63,7 +63,7 @@ def _needs_float(op: str, x: Tensor) -> None:
 
 def one_dim(x: Tensor, dim) -> int:
     """`dim` as a non-negative axis of x (0 for a 0-d tensor)."""
-    return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    return normalize_dims(dim, x.ndim)[0]  # range-checked; a 0-d tensor takes -1 and 0, as PyTorch
 
 
 class Sum(Function):
@@ -166,9 +166,10 @@ class Var(Function):
         if not self.sqrt:
             return gy * self.d * (2 / self.dof if self.dof > 0 else xp.nan)  # d var = 2 d / dof
         y = keep_reduced_dims(self.y, shape, self.axes, self.keepdims)
-        # d std = d / (dof * std); NOTE: 0 where std == 0 (a constant input), not NaN
-        safe = xp.where(y > 0, y, 1)
-        return xp.where(y > 0, gy * self.d / (safe * self.dof if self.dof > 0 else xp.nan), 0)
+        # d std = d / (dof * std); NOTE: 0 where std == 0 (a constant input), not NaN, as in
+        # PyTorch; a NaN std (too few values for the correction) gives NaN
+        safe = xp.where(y == 0, 1, y)
+        return xp.where(y == 0, 0, gy * self.d / (safe * self.dof if self.dof > 0 else xp.nan))
 
 
 def var(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
