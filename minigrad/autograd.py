@@ -266,9 +266,10 @@ class _signals_deferred:
     def __enter__(self):
         self.pending = False
         self.old = None
-        # (a handler installed from C reads as None: it could not be put back, so leave it)
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None:
+        if threading.current_thread() is threading.main_thread():
             self.old = signal.signal(signal.SIGINT, self._hold)
+            if self.old is None:  # a handler installed from C: Python's default takes its place
+                self.old = signal.default_int_handler
 
     def _hold(self, signum, frame):
         self.pending = True
