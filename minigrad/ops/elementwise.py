@@ -307,10 +307,8 @@ def clip(x, min=None, max=None) -> Tensor:
     """Clamp x to [min, max]; the gradient is zero at and beyond the bounds."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
-    # a float bound on an integer tensor gives a float result, as in PyTorch (not a truncated bound)
-    for bound in (min, max):
-        if bound is not None and x.dtype.kind != "f":
-            x = cast(x, dtypes.scalar_dtype(bound, x.dtype)) if isinstance(bound, float) else x
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = cast(x, dtypes.default_float)  # as PyTorch: floats, not a bound truncated to an int
     t = x.dtype.type
     return Clip(None if min is None else t(min), None if max is None else t(max))(x)
 
