@@ -152,6 +152,13 @@ def _assert_close(ours: np.ndarray, theirs: np.ndarray, what: str, computed_in=N
     np.testing.assert_allclose(o, t, rtol=rtol, atol=atol * scale, equal_nan=True, err_msg=what)
 
 
+def _lowest(torch_tensors, dtypes) -> str:
+    """The precision a value was computed in: float32 if any input or earlier value was."""
+    if any(t.dtype == torch.float32 for t in torch_tensors) or any(str(d) == "float32" for d in dtypes):
+        return "float32"
+    return "float64"
+
+
 def _mismatch(trace, message):
     name = _applies(trace)
     if name is not None:
@@ -204,7 +211,7 @@ def test_random_op_chains_match_pytorch(data):
         if str(ty.dtype).replace("torch.", "") != str(y.dtype):
             _mismatch(trace, f"{where}: dtype {y.dtype}, torch {ty.dtype}")
         try:
-            _assert_close(y.numpy(), ty.detach().numpy(), f"{where}: value")
+            _assert_close(y.numpy(), ty.detach().numpy(), f"{where}: value", computed_in=_lowest([ta for _, ta in leaf_pairs], float_dtypes))
         except AssertionError as e:
             _mismatch(trace, str(e))
         if y.requires_grad != ty.requires_grad:
@@ -221,8 +228,7 @@ def test_random_op_chains_match_pytorch(data):
         _mismatch(trace, f"{where}: backward: minigrad {err!r}, torch {terr!r}")
     if err is not None:
         return
-    lowest = "float32" if any(t.dtype == torch.float32 for t in tins + [ta for _, ta in leaf_pairs]) or \
-        any(str(d) == "float32" for d in float_dtypes) else "float64"
+    lowest = _lowest([ta for _, ta in leaf_pairs], float_dtypes)
     for i, (a, ta) in enumerate(leaf_pairs):
         if not ta.requires_grad:
             continue
