@@ -164,8 +164,9 @@ class Pow(Function):
         return self.y
 
     def backward(self, gy):
-        # PyTorch's conventions, which select instead of computing 0 * inf = nan: dy/da is 0
-        # where b == 0, and dy/db = a^b ln a is 0 where a == 0 and b >= 0 (0^b ln 0 -> 0)
+        # PyTorch's exact rules, which select instead of computing 0 * inf = nan: dy/da is 0
+        # where b == 0 (even for an infinite gy), and dy/db = a^b ln a is taken as 0 where
+        # a == 0 and b >= 0 (0^b ln 0 -> 0), then multiplied by gy (so an infinite gy gives nan)
         xp, a, b = self.xp, self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
@@ -173,7 +174,7 @@ class Pow(Function):
                 ga = xp.where(b == 0, 0, gy * b * a ** (b - 1))
         if self.needs_input_grad[1]:
             with backend.quiet_selected(xp):
-                gb = xp.where((a == 0) & (b >= 0), 0, gy * self.y * xp.log(a))
+                gb = gy * xp.where((a == 0) & (b >= 0), 0, self.y * xp.log(a))
         return ga, gb
 
 
