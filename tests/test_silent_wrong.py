@@ -158,6 +158,13 @@ def test_pow_exponent_gradient_at_zero_base_is_torchs():
     np.testing.assert_allclose(p.grad.item(), 4 * np.log(2), rtol=1e-6)  # 2.77; 0^2 ln 0 -> 0
 
 
+def test_pow_exponent_gradient_at_zero_base_times_an_infinite_upstream_is_nan_as_pytorch():
+    # PyTorch selects 0 for a^b ln a at a == 0 and then multiplies by gy: inf * 0 = nan
+    a, p = leaf([0.0, 2.0]), leaf(0.5)
+    ((a**p) ** -1.5).sum().backward()
+    assert np.isnan(p.grad.item())
+
+
 def test_pow_base_gradient_is_zero_where_the_exponent_is_zero():
     a, p = leaf([0.0, 2.0]), leaf([0.0, -1.0])
     (a**p).sum().backward()
