@@ -151,6 +151,11 @@ class Var(Function):
     def forward(self, x):
         xp = self.xp
         self.d = x - x.mean(axis=self.axes, keepdims=True)  # two-pass: no E[x^2] - E[x]^2
+        if self.sqrt and x.size:
+            # a constant slice has std exactly 0 (so gradient 0), even when its rounded mean
+            # is an ulp off the value: the ratio d / std would otherwise be rounding noise
+            flat = x.max(axis=self.axes, keepdims=True) == x.min(axis=self.axes, keepdims=True)
+            self.d = xp.where(flat, 0, self.d)
         self.dof = _count(x.shape, self.axes) - self.correction
         ss = (self.d * self.d).sum(axis=self.axes, keepdims=self.keepdims)
         y = ss / self.dof if self.dof > 0 else xp.full(ss.shape, xp.nan, dtype=x.dtype)
