@@ -46,11 +46,11 @@ _BOUNDS = (-0.5, 0.1, 0.3, 0.5)
 
 
 def _ties(arrays) -> bool:
-    """True when a value sits exactly on a bound of the table's clamp-like ops, or the two
-    operands of maximum/minimum are equal somewhere."""
+    """True when a value sits exactly on a bound of the table's clamp-like ops, the two
+    operands of maximum/minimum are equal somewhere, or an operand holds a NaN."""
     a = arrays[0]
-    if any(np.any(a == b) for b in _BOUNDS):
-        return True
+    if any(np.any(a == b) for b in _BOUNDS) or any(np.isnan(v).any() for v in arrays if v.dtype.kind == "f"):
+        return True  # (NaN is unordered: routed like a tie)
     if len(arrays) > 1:
         try:
             return bool(np.any(np.equal(*np.broadcast_arrays(a, arrays[1]))))
