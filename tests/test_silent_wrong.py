@@ -327,3 +327,9 @@ def test_std_of_a_constant_slice_has_gradient_zero_despite_rounding():
     y = x.expand(2, 3, 4).std()
     y.backward()
     assert y.item() == 0.0 and x.grad.item() == 0.0
+
+
+def test_abs_gradient_at_nan_is_zero_as_pytorchs_sign():
+    x = leaf([np.nan, -2.0, 3.0])
+    x.abs().backward(minigrad.tensor([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, -1.0, 1.0])

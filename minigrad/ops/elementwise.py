@@ -241,7 +241,10 @@ class Abs(Function):
         return self.xp.abs(x)
 
     def backward(self, gy):
-        return gy * self.xp.sign(self.x)  # subgradient 0 at 0
+        # dy/dx = sign(x), 0 at 0 and, as PyTorch's sign, 0 at NaN (NumPy's sign(nan) is nan);
+        # a product, not a selection, so an infinite gy at 0 gives nan, as in PyTorch
+        x = self.x
+        return gy * ((x > 0).astype(gy.dtype) - (x < 0).astype(gy.dtype))
 
 
 def abs(x) -> Tensor:
