@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
+
 from . import backend
 from .tensor import Tensor
 from .tensor import zero_grad as _zero_grad  # one rule for Optimizer and Module
@@ -101,9 +103,13 @@ class Optimizer:
         (a wrong but broadcastable shape would otherwise be applied silently)."""
         for gi, group in enumerate(self.param_groups):
             for pi, p in enumerate(group["params"]):
-                g = p.grad
-                if g is None or (g.shape == p.shape and g.dtype == p.dtype and g.device == p.device):
+                if p.grad is None:
                     continue
+                g, a = p.grad.array, p.array  # NOTE: raw arrays, not properties: runs every step
+                if g.shape == a.shape and g.dtype == a.dtype and (type(g) is type(a) is np.ndarray or
+                                                                   p.grad.device == p.device):
+                    continue
+                g = p.grad
                 raise RuntimeError(
                     f"{type(self).__name__}.step: parameter {pi} of group {gi} is {tuple(p.shape)} "
                     f"{p.dtype} on {p.device!r} but its .grad is {tuple(g.shape)} {g.dtype} on "
