@@ -11,6 +11,9 @@ Decision: backward builds no graph, so there is no double backward (see docs/aut
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import numpy as np
 
 from . import backend, grad_mode
@@ -83,6 +86,10 @@ class Function:
         except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
+        if type(y) is not _ndarray and isinstance(y, _generic):
+            # NumPy returns a scalar from an op on 0-d arrays; keep it an array, since a scalar
+            # operand is how the ops recognise a constant number (see ops.cast)
+            y = np.asarray(y)
         # integer/bool outputs have no gradient
         record = grad_mode.state.enabled and True in needs and y.dtype.kind == "f"
         out = wrap(y, record)
@@ -92,9 +99,15 @@ class Function:
             out._ctx = self
         if anomaly_hook is not None:
             anomaly_hook.after_forward(self, y)
+        if self.commit is not None:  # side effects, only once forward's result passed the checks
+            self.commit()
         return out
 
     _hook_owner = None  # the output Tensor, set only when it has hooks (see Tensor.register_hook)
+    # A forward that changes state outside the graph (BatchNorm's running statistics) sets
+    # `self.commit` to a function doing it; it runs after the anomaly check of the output, so
+    # a NaN caught by detect_anomaly() never reaches that state.
+    commit = None
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -319,21 +332,56 @@ def _tensor_hooks(t: Tensor, g):
 
 
 def _set_leaf_grads(leaves: dict, root_grad) -> None:
-    """Store (or add to) each leaf's `.grad`. A new `.grad` must be a plain, writeable array of
-    its own that users may update in place: copy one that shares memory with another leaf's
-    gradient or with the caller's `root_grad`, or that is a read-only broadcast view (Sum's
-    backward; one-element views count as contiguous, so ask for writeable; CuPy has no flag)."""
+    """Store (or add to) each leaf's `.grad`, all or nothing: every new gradient is computed
+    first, then all are assigned in one loop during which Ctrl-C is held back (see
+    _signals_deferred), so an interrupted backward leaves every `.grad` as it was or every one
+    updated, never a mix that a following `opt.step()` would apply.
+
+    A new `.grad` must be a plain, writeable array of its own that users may update in place:
+    copy one that shares memory with another leaf's gradient or with the caller's `root_grad`,
+    or that is a read-only broadcast view (Sum's backward; one-element views count as
+    contiguous, so ask for writeable; CuPy has no flag)."""
     owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
-    hooks = hooks_used
+    hooks, new = hooks_used, []
     for leaf, g in leaves.values():
         if hooks and getattr(leaf, "_hooks", None):
             g = _tensor_hooks(leaf, g)
         if leaf.grad is not None:
-            leaf.grad = wrap(leaf.grad.array + g)  # accumulate across backward() calls
+            g = leaf.grad.array + g  # accumulate across backward() calls
+            new.append((leaf, np.array(g) if isinstance(g, _generic) else g))
             continue
+        if isinstance(g, _generic):  # NumPy gives a scalar for math on 0-d arrays
+            g = np.array(g)
         owner = id(backend.memory_owner(g))
         if owner in owners or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):
             g = g.copy()
             owner = id(g)
         owners.add(owner)
-        leaf.grad = wrap(g)
+        new.append((leaf, g))
+    with _signals_deferred():
+        for leaf, g in new:
+            leaf.grad = wrap(g)
+
+
+class _signals_deferred:
+    """Hold back SIGINT (Ctrl-C) for the duration of the block and deliver it at the end, so the
+    block runs to completion. Only the main thread receives signals, so elsewhere this does
+    nothing. Costs two signal.signal calls."""
+
+    def __enter__(self):
+        self.pending = False
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._hold)
+            if self.old is None:  # a handler installed from C: Python's default takes its place
+                self.old = signal.default_int_handler
+
+    def _hold(self, signum, frame):
+        self.pending = True
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+            if self.pending:  # now the interrupt the user asked for, through the usual handler
+                signal.raise_signal(signal.SIGINT)
+        return False

@@ -210,3 +210,10 @@ def quiet_underflow(xp):
     ops (exp(-1000) == 0) it is the right answer. CuPy has no errstate (and never warns)."""
     errstate = getattr(xp, "errstate", None)
     return errstate(under="ignore") if errstate else contextlib.nullcontext()
+
+
+def quiet_selected(xp):
+    """A context for math whose inf/nan results are then replaced by xp.where (pow's gradient
+    at 0): no divide-by-zero or invalid-value warnings for values that are thrown away."""
+    errstate = getattr(xp, "errstate", None)
+    return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()

@@ -266,11 +266,19 @@ class Module:
                 errors.append(f"{k}: shape {tuple(arr.shape)} in the state dict, {targets[k].shape} in the model")
             else:
                 values[k] = arr
+        # convert everything before writing anything: a value that cannot become the target's
+        # dtype or device must leave the whole model as it was
+        for k, arr in values.items():
+            t = targets[k]
+            try:
+                values[k] = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
+            except (TypeError, ValueError) as e:
+                errors.append(f"{k}: cannot convert {getattr(arr, 'dtype', type(arr).__name__)} to {t.dtype} ({e})")
         if errors:
             raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
         for k, arr in values.items():
             t = targets[k]
-            t.array = backend.to_device(arr, t.device).astype(t.dtype, copy=True)
+            t.array = arr
             t.bump_version()
         return missing, unexpected
 

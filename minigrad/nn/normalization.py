@@ -92,16 +92,19 @@ class BatchNormFunction(Function):
         mean += d
         inv_std = 1 / xp.sqrt(var + self.eps)  # eps inside the square root
         self.xc, self.d, self.inv_std, self.gamma = xc, d, inv_std, gamma  # xhat = (xc - d) * inv_std
-        if self.running_mean is not None:  # in place, whatever the grad mode
-            m = self.momentum
-            self.running_mean *= 1 - m
-            self.running_mean += m * mean
-            self.running_var *= 1 - m
-            self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
+        if self.running_mean is not None:  # in place, whatever the grad mode, via commit so
+            self.commit = lambda: self._update_running(mean, var, n)  # detect_anomaly looks first
         s = gamma * inv_std  # y = gamma * xhat + beta = xc * s + (beta - d * s)
         y = _scratch.ufunc(self.cache, xp, xp.multiply, xc, s[:, None])
         y += (beta - d * s)[:, None]
         return _unrows(y, x.shape)
+
+    def _update_running(self, mean, var, n):
+        m = self.momentum
+        self.running_mean *= 1 - m
+        self.running_mean += m * mean
+        self.running_var *= 1 - m
+        self.running_var += (m * n / (n - 1)) * var  # the unbiased variance
 
     def backward(self, gy):
         xp, xc, d, inv_std, inv_n = self.xp, self.xc, self.d, self.inv_std, 1.0 / self.n
@@ -160,7 +163,7 @@ def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
         raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-    if training and x.numel() // max(C, 1) <= 1:
+    if training and x.numel() // max(C, 1) == 1:  # (an empty batch is allowed, as in PyTorch)
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"batch_norm: expected a floating-point input, got {x.dtype}")
@@ -202,7 +205,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         weight = ops.cast(weight, dt)
     if bias.array.dtype != dt:
         bias = ops.cast(bias, dt)
-    if not training:
+    if training and x.numel() == 0:  # as PyTorch: an empty batch, an empty output, statistics as they were
+        pshape = (x.shape[1],) + (1,) * (x.ndim - 2)  # (weight and bias get zero gradients)
+        y = x * weight.reshape(pshape) + bias.reshape(pshape)
+    elif not training:
         y = BatchNormEvalFunction(float(eps), running_mean.array, running_var.array)(x, weight, bias)
     elif running_mean is None:
         y = BatchNormFunction(float(momentum), float(eps))(x, weight, bias)

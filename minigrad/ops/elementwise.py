@@ -150,8 +150,8 @@ class PowScalar(Function):
         return x**self.p
 
     def backward(self, gy):
-        if self.p == 0:
-            return gy * 0
+        if self.p == 0:  # zeros, also where gy is inf (as PyTorch)
+            return self.xp.zeros_like(gy)
         return gy * self.p * self.x ** (self.p - 1)  # dy/dx = p x^(p-1)
 
 
@@ -164,15 +164,27 @@ class Pow(Function):
         return self.y
 
     def backward(self, gy):
-        ga = gy * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
-        gb = gy * self.y * self.xp.log(self.a) if self.needs_input_grad[1] else None  # a^b ln a
+        # PyTorch's exact rules, which select instead of computing 0 * inf = nan: dy/da is 0
+        # where b == 0 (even for an infinite gy), and dy/db = a^b ln a is taken as 0 where
+        # a == 0 and b >= 0 (0^b ln 0 -> 0), then multiplied by gy (so an infinite gy gives nan)
+        xp, a, b = self.xp, self.a, self.b
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            with backend.quiet_selected(xp):
+                ga = xp.where(b == 0, 0, gy * b * a ** (b - 1))
+        if self.needs_input_grad[1]:
+            with backend.quiet_selected(xp):
+                gb = gy * xp.where((a == 0) & (b >= 0), 0, self.y * xp.log(a))
         return ga, gb
 
 
 def pow(a, b) -> Tensor:
     """a ** b. A number exponent is kept as a constant (exact derivative p x^(p-1))."""
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
-        return PowScalar(b.item() if hasattr(b, "item") else b)(a)
+        p = b.item() if hasattr(b, "item") else b
+        if a.dtype.kind != "f" and isinstance(p, float):  # int ** 0.5: the default float
+            a = cast(a, dtypes.scalar_dtype(p, a.dtype))
+        return PowScalar(p)(a)
     return Pow()(*operands(a, b))
 
 
@@ -292,7 +304,10 @@ class Abs(Function):
         return self.xp.abs(x)
 
     def backward(self, gy):
-        return gy * self.xp.sign(self.x)  # subgradient 0 at 0
+        # dy/dx = sign(x), 0 at 0 and, as PyTorch's sign, 0 at NaN (NumPy's sign(nan) is nan);
+        # a product, not a selection, so an infinite gy at 0 gives nan, as in PyTorch
+        x = self.x
+        return gy * ((x > 0).astype(gy.dtype) - (x < 0).astype(gy.dtype))
 
 
 def abs(x) -> Tensor:
@@ -359,6 +374,8 @@ def clip(x, min=None, max=None) -> Tensor:
     """Clamp x to [min, max]; the gradient is zero at and beyond the bounds."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = cast(x, dtypes.default_float)  # as PyTorch: floats, not a bound truncated to an int
     t = x.dtype.type
     return Clip(None if min is None else t(min), None if max is None else t(max))(x)
 
@@ -404,7 +421,9 @@ class Cast(Function):
 
 def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype` (differentiable between float dtypes)."""
-    if isinstance(x.array, np.generic):  # a constant number stays a number (it fits any device)
+    # a constant number (operands() makes them NumPy scalars; op results are arrays, see
+    # Function.__call__) stays a number, which fits any device
+    if isinstance(x.array, np.generic) and not x.requires_grad:
         return wrap(np.dtype(dtype).type(x.array))
     return Cast(np.dtype(dtype))(x)
 
@@ -489,7 +508,8 @@ class ReLU(Function):
         return self.xp.maximum(x, 0)
 
     def backward(self, gy):
-        return gy * self.mask
+        # select, not gy * mask: an infinite gy (sqrt(relu(x)) at 0) must give 0, not nan
+        return self.xp.where(self.mask, gy, 0)
 
 
 def relu(x) -> Tensor:
@@ -513,6 +533,8 @@ class LeakyReLU(Function):
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
     """x if x > 0 else negative_slope * x. Same as torch.nn.functional.leaky_relu."""
+    if x.dtype.kind != "f":  # as PyTorch: integers would silently act as relu (slope -> 0)
+        raise TypeError(f"leaky_relu: needs a floating-point tensor, got {x.dtype}")
     return LeakyReLU(x.dtype.type(negative_slope))(x)
 
 

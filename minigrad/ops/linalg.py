@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import dtypes
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import operands
@@ -36,6 +37,8 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """Matrix product with batching and broadcasting of leading dims (`a @ b`)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):  # as PyTorch: no silent promotion
+        dtypes.check_same_dtype("matmul", a, other=b)
     a, b = operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} and {b.shape}")

@@ -57,9 +57,15 @@ def _count(shape, axes) -> int:
     return int(np.prod([shape[i] for i in axes] if axes is not None else shape))
 
 
+def _needs_float(op: str, x: Tensor) -> None:
+    """Raise, as PyTorch does, for integer input of an op that has no integer result."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
+
+
 def one_dim(x: Tensor, dim) -> int:
     """`dim` as a non-negative axis of x (0 for a 0-d tensor)."""
-    return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    return normalize_dims(dim, x.ndim)[0]  # range-checked; a 0-d tensor takes -1 and 0, as PyTorch
 
 
 class Sum(Function):
@@ -94,8 +100,7 @@ class Mean(Sum):
 
 def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
     """Mean over `dim`."""
-    if x.dtype.kind != "f":
-        raise TypeError(f"mean: needs a floating-point tensor, got {x.dtype}")
+    _needs_float("mean", x)
     return Mean(*reduce_args(x, dim, keepdim, aliases))(x)
 
 
@@ -202,6 +207,11 @@ class Var(Function):
     def forward(self, x):
         xp = self.xp
         self.d = x - x.mean(axis=self.axes, keepdims=True)  # two-pass: no E[x^2] - E[x]^2
+        if self.sqrt and x.size:
+            # a constant slice has std exactly 0 (so gradient 0), even when its rounded mean
+            # is an ulp off the value: the ratio d / std would otherwise be rounding noise
+            flat = x.max(axis=self.axes, keepdims=True) == x.min(axis=self.axes, keepdims=True)
+            self.d = xp.where(flat, 0, self.d)
         self.dof = _count(x.shape, self.axes) - self.correction
         ss = (self.d * self.d).sum(axis=self.axes, keepdims=self.keepdims)
         y = ss / self.dof if self.dof > 0 else xp.full(ss.shape, xp.nan, dtype=x.dtype)
@@ -217,9 +227,10 @@ class Var(Function):
         if not self.sqrt:
             return gy * self.d * (2 / self.dof if self.dof > 0 else xp.nan)  # d var = 2 d / dof
         y = keep_reduced_dims(self.y, shape, self.axes, self.keepdims)
-        # d std = d / (dof * std); NOTE: 0 where std == 0 (a constant input), not NaN
-        safe = xp.where(y > 0, y, 1)
-        return xp.where(y > 0, gy * self.d / (safe * self.dof if self.dof > 0 else xp.nan), 0)
+        # d std = d / (dof * std); NOTE: 0 where std == 0 (a constant input), not NaN, as in
+        # PyTorch; a NaN std (too few values for the correction) gives NaN
+        safe = xp.where(y == 0, 1, y)
+        return xp.where(y == 0, 0, gy * self.d / (safe * self.dof if self.dof > 0 else xp.nan))
 
 
 def var(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
@@ -227,6 +238,7 @@ def var(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
     unbiased = aliases.pop("unbiased", None)
     if unbiased is not None:
         correction = int(unbiased)
+    _needs_float("var", x)
     return Var(*reduce_args(x, dim, keepdim, aliases), correction)(x)
 
 
@@ -235,6 +247,7 @@ def std(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
     unbiased = aliases.pop("unbiased", None)
     if unbiased is not None:
         correction = int(unbiased)
+    _needs_float("std", x)
     return Var(*reduce_args(x, dim, keepdim, aliases), correction, sqrt=True)(x)
 
 

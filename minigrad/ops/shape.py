@@ -50,10 +50,12 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
-    if x.ndim == 0:
+    if x.ndim == 0:  # dims -1 and 0 name the one (virtual) dim of a 0-d tensor, as in PyTorch
+        normalize_dims(start_dim, 0), normalize_dims(end_dim, 0)
         return reshape(x, 1)
     s, e = normalize_dims(start_dim, x.ndim)[0], normalize_dims(end_dim, x.ndim)[0]  # range-checked, never wrapped
-    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+    merged = int(np.prod(x.shape[s:e + 1]))  # not -1: it cannot be inferred when x is empty
+    return reshape(x, x.shape[:s] + (merged,) + x.shape[e + 1:])
 
 
 class Permute(Function):

@@ -5,7 +5,18 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import quiet_underflow
 from ..tensor import Tensor
-from .reduce import keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
+from .elementwise import _floating
+from .reduce import _needs_float, keep_reduced_dims, one_dim, reduce_args, squeeze_reduced
+
+
+def _max_keepdims(xp, x, axis):
+    """The max over `axis` with keepdims, as the shift of the stable softmax family; 0 when x
+    is empty (an empty reduction has no max; PyTorch gives an empty softmax, logsumexp -inf)."""
+    if x.size == 0:
+        shape = tuple(1 if axis is None or i in (axis if isinstance(axis, tuple) else (axis,)) else n
+                      for i, n in enumerate(x.shape))
+        return xp.zeros(shape, x.dtype)
+    return x.max(axis=axis, keepdims=True)
 
 
 class Softmax(Function):
@@ -17,7 +28,7 @@ class Softmax(Function):
     def forward(self, x):
         xp = self.xp
         with quiet_underflow(xp):
-            e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+            e = xp.exp(x - _max_keepdims(xp, x, self.axis))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
@@ -29,6 +40,7 @@ class Softmax(Function):
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Softmax along `dim`; stable for large logits (softmax([1000, 0]) == [1, 0]).
     Same as torch.nn.functional.softmax, except that `dim` defaults to -1."""
+    _needs_float("softmax", x)
     return Softmax(one_dim(x, dim))(x)
 
 
@@ -41,7 +53,7 @@ class LogSoftmax(Function):
     def forward(self, x):
         xp = self.xp
         with quiet_underflow(xp):
-            s = x - x.max(axis=self.axis, keepdims=True)
+            s = x - _max_keepdims(xp, x, self.axis)
             self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
         return self.y
 
@@ -53,6 +65,7 @@ class LogSoftmax(Function):
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log(softmax(x)) along `dim`, computed without taking the log of a rounded 0.
     Same as torch.nn.functional.log_softmax, except that `dim` defaults to -1."""
+    _needs_float("log_softmax", x)
     return LogSoftmax(one_dim(x, dim))(x)
 
 
@@ -64,7 +77,7 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = self.xp
-        m = x.max(axis=self.axes, keepdims=True)
+        m = _max_keepdims(xp, x, self.axes)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf stays -inf instead of NaN
         with quiet_underflow(xp):
             y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
@@ -80,4 +93,4 @@ class LogSumExp(Function):
 def logsumexp(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shift-stable."""
     axes, keepdim = reduce_args(x, dim, keepdim, {})
-    return LogSumExp(axes, keepdim)(x)
+    return LogSumExp(axes, keepdim)(_floating(x))  # integers: the default float, as PyTorch

@@ -91,6 +91,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = [(g, [(p, p.grad.array) for p in g["params"] if p.grad is not None]) for g in self.param_groups]
+        self._check_grads(work)
         for group, pairs in work:
             if group.get("maximize"):
                 pairs = [(p, -g) for p, g in pairs]
@@ -101,6 +102,21 @@ class Optimizer:
 
     def _update(self, group: dict, params_grads: list) -> None:
         raise NotImplementedError
+
+    def _check_grads(self, work) -> None:
+        """Raise, naming the parameter, unless every gradient has its parameter's shape, dtype
+        and device: a wrong but broadcastable shape would otherwise be applied silently, and a
+        failure halfway through would leave some parameters (and Adam's step count) changed."""
+        for gi, (group, pairs) in enumerate(work):
+            for p, g in pairs:
+                a = p.array  # NOTE: raw arrays, not properties: this runs every step
+                if g.shape == a.shape and g.dtype == a.dtype and type(g) is type(a):
+                    continue
+                pi = next(i for i, q in enumerate(group["params"]) if q is p)
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: parameter {pi} of group {gi} is {tuple(p.shape)} "
+                    f"{p.dtype} on {p.device!r} but its .grad is {tuple(g.shape)} {g.dtype} on "
+                    f"{p.grad.device!r}; nothing was updated")
 
     def state_dict(self) -> dict:
         """{'state': {index: {name: host array or number}}, 'param_groups': [{..., 'params':
