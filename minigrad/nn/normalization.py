@@ -23,9 +23,10 @@ import numpy as np
 
 from .. import backend, ops
 from ..autograd import Function
-from ..dtypes import check_same_dtype, float_or_default
+from ..creation import ones, zeros
+from ..dtypes import check_same_dtype, float_or_default, int64
 from ..grad_mode import no_grad
-from ..tensor import Tensor, int64, ones, wrap, zeros
+from ..tensor import Tensor, wrap
 from . import _scratch, init
 from .module import Module, Parameter
 
