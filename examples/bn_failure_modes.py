@@ -235,6 +235,26 @@ def part_folding(data, steps: int, timed: int, repeats: int, log) -> dict:
 # ***** outputs *****
 
 
+def _batch_size_axes(ax, sizes, **labels) -> None:
+    """Accuracy against batch size: a log x axis labelled at exactly `sizes`, a light grid."""
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(b) for b in sizes])
+    ax.minorticks_off()
+    ax.set(**labels)
+    ax.grid(alpha=0.3)
+
+
+def _finish(fig, ax, path: Path, **legend) -> None:
+    """What every figure ends with: a small title and legend, tight layout, written, closed."""
+    import matplotlib.pyplot as plt
+
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8, **legend)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot_all(out: Path, results: dict) -> None:
     import matplotlib
 
@@ -246,17 +266,10 @@ def plot_all(out: Path, results: dict) -> None:
         fig, ax = plt.subplots(figsize=(6, 4))
         for kind, label in KINDS.items():
             ax.plot(r["sizes"], r["accuracy"][kind], "o-", label=label, color=COLORS[kind])
-        ax.set_xscale("log")
-        ax.set_xticks(r["sizes"], [str(s) for s in r["sizes"]])
-        ax.minorticks_off()
-        ax.set(xlabel="batch size (same number of examples seen)", ylabel="test accuracy (eval mode)",
-               title=f"10-layer MLP, {r['examples']:,} training examples, lr {RUN.lr:g} per step")
-        ax.title.set_fontsize(10)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "batch_size.png", dpi=110)
-        plt.close(fig)
+        _batch_size_axes(ax, r["sizes"], xlabel="batch size (same number of examples seen)",
+                         ylabel="test accuracy (eval mode)",
+                         title=f"10-layer MLP, {r['examples']:,} training examples, lr {RUN.lr:g} per step")
+        _finish(fig, ax, out / "batch_size.png", loc="lower right")
     if "discrepancy" in results:
         r = results["discrepancy"]
         fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -267,17 +280,9 @@ def plot_all(out: Path, results: dict) -> None:
         for k, v in r["running_stats"].items():
             color, ls = next(styles)
             ax.axhline(v, color=color, ls=ls, label=f"{k}: {v:.3f}")
-        ax.set_xscale("log")
-        ax.set_xticks(bs, [str(b) for b in bs])
-        ax.minorticks_off()
-        ax.set(xlabel="test batch size", ylabel="test accuracy",
-               title=f"One BN net ({r['steps']} steps at batch 60): which statistics at test time")
-        ax.title.set_fontsize(10)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "discrepancy.png", dpi=110)
-        plt.close(fig)
+        _batch_size_axes(ax, bs, xlabel="test batch size", ylabel="test accuracy",
+                         title=f"One BN net ({r['steps']} steps at batch 60): which statistics at test time")
+        _finish(fig, ax, out / "discrepancy.png", loc="lower right")
     if "finetune" in results:
         r = results["finetune"]
         names = list(r)
@@ -292,11 +297,7 @@ def plot_all(out: Path, results: dict) -> None:
         steps = results["finetune_steps"]
         ax.set(ylabel="test accuracy", ylim=(0, 1.2),
                title=f"Trained on digits 0-4 ({steps[0]} steps), fine-tuned on 5-9 ({steps[1]} steps)")
-        ax.title.set_fontsize(10)
-        ax.legend(loc="upper center", ncol=2, fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "finetune.png", dpi=110)
-        plt.close(fig)
+        _finish(fig, ax, out / "finetune.png", loc="upper center", ncol=2)
 
 
 def report(results: dict, header: str, command: str) -> str:

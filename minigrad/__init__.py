@@ -9,10 +9,14 @@
 """
 
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import (  # first: tensor.py imports autograd and ops once Tensor exists
-    Generator, Tensor, arange, full, full_like, manual_seed, ones, ones_like, rand, rand_like,
-    randn, randn_like, tensor, zeros, zeros_like, eye, from_dlpack, from_numpy, histc,
-    histogram, linspace, multinomial, normal, randint, randperm,
+from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
+from .creation import (
+    arange, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
+    ones_like, tensor, zeros, zeros_like,
+)
+from .random import (
+    Generator, manual_seed, multinomial, normal, rand, rand_like, randint, randn, randn_like,
+    randperm,
 )
 from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
 

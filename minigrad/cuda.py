@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from . import backend
-from .tensor import manual_seed as _manual_seed
+from .random import manual_seed as _manual_seed
 
 
 def is_available() -> bool:

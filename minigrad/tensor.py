@@ -1,11 +1,12 @@
-"""Tensor: an array (NumPy or CuPy) plus what autograd needs, and the creation functions.
+"""Tensor: an array (NumPy or CuPy) plus what autograd needs.
 
-The class holds no math: every method is one line that calls `ops`.
+The class holds no math: every method is one line that calls `ops`. The functions that make
+tensors (`tensor`, `zeros`, `randn`, ...) are in `creation.py` and `random.py`.
 
 Imports: this module is the root of the core. `autograd` and `ops` need `Tensor`, and Tensor's
-methods need them, so they are imported at the bottom of this file, once Tensor exists; every
-other module imports `from .tensor import Tensor` at its top. (`minigrad/__init__.py` imports
-this module first.)
+methods need them (and `random`'s generator), so they are imported at the bottom of this file,
+once Tensor exists; every other module imports `from .tensor import Tensor` at its top.
+(`minigrad/__init__.py` imports this module first.)
 """
 
 from __future__ import annotations
@@ -484,12 +485,12 @@ class Tensor:
 
     def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2), drawn from minigrad's generator."""
-        host = (generator or default_generator).rng.normal(mean, std, self.shape)
+        host = (generator or random.default_generator).rng.normal(mean, std, self.shape)
         return self._overwrite("normal_", Ellipsis, host.astype(self.dtype))
 
     def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
         """Fill with samples from U(a, b)."""
-        host = (generator or default_generator).rng.uniform(a, b, self.shape)
+        host = (generator or random.default_generator).rng.uniform(a, b, self.shape)
         return self._overwrite("uniform_", Ellipsis, host.astype(self.dtype))
 
     def __setitem__(self, index, value):
@@ -786,216 +787,11 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extra) + ")"
 
 
-# ***** random numbers *****
-
-
-class Generator:
-    """minigrad's own random stream (NumPy's PCG64), drawn on the host so that the same seed
-    gives the same numbers on every device."""
-
-    def __init__(self, seed: int | None = None):
-        self.manual_seed(seed)
-
-    def manual_seed(self, seed: int | None) -> Generator:
-        self.rng = np.random.default_rng(seed)
-        return self
-
-
-default_generator = Generator(0)
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed minigrad's default generator (used by rand, randn, init, Dropout, DataLoader).
-
-    >>> import minigrad
-    >>> _ = minigrad.manual_seed(0); a = minigrad.randn(3)
-    >>> _ = minigrad.manual_seed(0); b = minigrad.randn(3)
-    >>> bool((a == b).numpy().all())
-    True
-    """
-    return default_generator.manual_seed(seed)
-
-
-# ***** creation *****
-
-
 def shape_tuple(shape) -> tuple:
     """A shape given as `(2, 3)` or as `2, 3` (a `*shape` argument), as a tuple of ints."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
-
-
-def _make(host: np.ndarray, dtype, device, requires_grad) -> Tensor:
-    data = backend.to_device(host, device) if device not in (None, "cpu") else host
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A new tensor from a list, number or array (copied). Same as torch.tensor.
-
-    >>> import minigrad
-    >>> minigrad.tensor([[1, 2], [3, 4]]).dtype
-    dtype('int64')
-    """
-    if isinstance(data, Tensor):
-        data = data.array
-    xp = backend.get_array_module(data)
-    data = xp.array(data, copy=True) if hasattr(data, "dtype") else data
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
-
-
-def _filled(shape, value, dtype, device, requires_grad):
-    dtype = as_dtype(dtype) or default_float
-    xp = backend.xp_for(device or "cpu")
-    return Tensor(xp.full(shape_tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
-
-
-def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor of zeros. `zeros(2, 3)` or `zeros((2, 3))`."""
-    return _filled(shape, 0, dtype, device, requires_grad)
-
-
-def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor of ones. `ones(2, 3)` or `ones((2, 3))`."""
-    return _filled(shape, 1, dtype, device, requires_grad)
-
-
-def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor filled with `fill_value`; its dtype follows the value when not given, as in
-    PyTorch (an int gives int64, a bool gives bool, a float the default float32)."""
-    if dtype is None and isinstance(fill_value, (bool, int, np.bool_, np.integer)):
-        dtype = bool_ if isinstance(fill_value, (bool, np.bool_)) else int64
-    return _filled((shape,) if isinstance(shape, int) else shape, fill_value, dtype, device, requires_grad)
-
-
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Evenly spaced values in [start, end). Integers unless a bound or `dtype` is a float."""
-    if end is None:
-        start, end = 0, start
-    host = np.arange(start, end, step)
-    if dtype is None and host.dtype.kind == "f":
-        dtype = default_float
-    return _make(host, dtype, device, requires_grad)
-
-
-def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Uniform samples in [0, 1)."""
-    dtype = as_dtype(dtype) or default_float
-    host = (generator or default_generator).rng.random(shape_tuple(shape), dtype=dtype)
-    return _make(host, dtype, device, requires_grad)
-
-
-def randn(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Standard normal samples."""
-    dtype = as_dtype(dtype) or default_float
-    host = (generator or default_generator).rng.standard_normal(shape_tuple(shape), dtype=dtype)
-    return _make(host, dtype, device, requires_grad)
-
-
-def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
-    return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
-
-
-def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(zeros, t, dtype, device, requires_grad)
-
-
-def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(ones, t, dtype, device, requires_grad)
-
-
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(full, t, dtype, device, requires_grad, fill_value)
-
-
-def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(rand, t, dtype, device, requires_grad)
-
-
-def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(randn, t, dtype, device, requires_grad)
-
-
-def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """The n x m identity matrix (m defaults to n)."""
-    return _make(np.eye(n, m, dtype=as_dtype(dtype) or default_float), None, device, requires_grad)
-
-
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """`steps` values evenly spaced from start to end, both included."""
-    dtype = as_dtype(dtype) or default_float
-    return _make(np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype), None, device, requires_grad)
-
-
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing `array`'s memory (no copy), as torch.from_numpy: writes through either
-    one show in the other."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)
-
-
-def from_dlpack(obj) -> Tensor:
-    """A tensor sharing the memory of any DLPack producer (a NumPy, CuPy or PyTorch tensor),
-    without a copy: `minigrad.from_dlpack(torch_tensor)`."""
-    kind, _ = obj.__dlpack_device__()
-    if kind == 1:  # kDLCPU
-        return Tensor(np.from_dlpack(obj))
-    return Tensor(backend.xp_for("cuda").from_dlpack(obj))
-
-
-def randint(low, high=None, size=(), dtype=None, device=None, generator=None) -> Tensor:
-    """Random integers in [low, high) (`randint(high, size)` starts at 0), int64 by default."""
-    if high is None or isinstance(high, (tuple, list)):  # randint(high, size)
-        low, high, size = 0, low, size if high is None else high
-    size = (size,) if isinstance(size, int) else tuple(size)
-    host = (generator or default_generator).rng.integers(low, high, size)
-    return _make(host.astype(as_dtype(dtype) or int64), None, device, False)
-
-
-def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    return _make((generator or default_generator).rng.permutation(n).astype(as_dtype(dtype) or int64), None, device, False)
-
-
-def normal(mean, std, size=None, generator=None, dtype=None, device=None) -> Tensor:
-    """Samples of N(mean, std^2): `mean`/`std` numbers with `size`, or tensors (broadcast)."""
-    m = mean.numpy() if isinstance(mean, Tensor) else mean
-    s = std.numpy() if isinstance(std, Tensor) else std
-    shape = shape_tuple((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    dtype = as_dtype(dtype) or (ref.dtype if ref is not None else default_float)
-    host = (generator or default_generator).rng.normal(m, s, shape).astype(dtype)
-    return _make(host, None, device or (ref.device if ref is not None else None), False)
-
-
-def multinomial(input, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
-    """Indices drawn from the rows of `input` (non-negative weights, 1-d or 2-d), as torch."""
-    w = input.numpy().astype(np.float64)
-    rows = w[None] if w.ndim == 1 else w
-    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(1) <= 0).any():
-        raise RuntimeError("multinomial: weights must be finite, non-negative, with a positive sum per row")
-    if not replacement and num_samples > (rows > 0).sum(1).min():
-        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement from fewer non-zero weights")
-    rng = (generator or default_generator).rng
-    out = np.stack([rng.choice(len(r), num_samples, replace=replacement, p=r / r.sum()) for r in rows])
-    return _make(out[0] if w.ndim == 1 else out, int64, input.device, False)
-
-
-def histogram(input, bins=100, range=None, weight=None, density=False):
-    """`(hist, bin_edges)` of the values, as torch.histogram (no gradient): `bins` a count or
-    the edges; `range` (min, max) defaults to the data's."""
-    edges = bins.numpy() if isinstance(bins, Tensor) else bins
-    hist, e = np.histogram(input.numpy(), edges, range=range,
-                           weights=None if weight is None else weight.numpy(), density=density)
-    return Tensor(hist.astype(input.dtype)), Tensor(e.astype(input.dtype))
-
-
-def histc(input, bins=100, min=0, max=0) -> Tensor:
-    """torch.histc: counts in `bins` equal bins over [min, max] (the data's range if both 0)."""
-    lo, hi = (min, max) if (min, max) != (0, 0) else (input.numpy().min(), input.numpy().max())
-    return histogram(input, bins, range=(float(lo), float(hi)))[0]
 
 
 def wrap(data, requires_grad: bool = False) -> Tensor:
@@ -1019,7 +815,7 @@ def zero_grad(tensors, set_to_none: bool = True) -> None:
             t.grad.array[...] = 0
 
 
-from . import autograd, ops  # noqa: E402  (both need Tensor: imported last, see the docstring)
+from . import autograd, ops, random  # noqa: E402  (all need Tensor: imported last, see the docstring)
 
 # In-place arithmetic with a Python number outside a graph needs no op: the array's own
 # operator gives the same result (a Python number takes the tensor's dtype, as in PyTorch).

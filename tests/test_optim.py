@@ -53,6 +53,18 @@ CONFIGS = [
 ]
 
 
+def _step_both(ours, opt_o, theirs, opt_t):
+    """One training step on (X, Y) of the same model, in minigrad and in torch."""
+    import torch
+
+    opt_o.zero_grad()
+    F.cross_entropy(ours(minigrad.tensor(X)), minigrad.tensor(Y)).backward()
+    opt_o.step()
+    opt_t.zero_grad()
+    torch.nn.functional.cross_entropy(theirs(torch.tensor(X)), torch.tensor(Y)).backward()
+    opt_t.step()
+
+
 @pytest.mark.parametrize("name,ours_cls,torch_name,kw", CONFIGS, ids=[c[0] for c in CONFIGS])
 def test_trajectory_matches_torch(name, ours_cls, torch_name, kw):
     torch = pytest.importorskip("torch")
@@ -61,15 +73,8 @@ def test_trajectory_matches_torch(name, ours_cls, torch_name, kw):
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     opt_o = ours_cls(ours.parameters(), **kw)
     opt_t = getattr(torch.optim, torch_name)(theirs.parameters(), **kw)
-    x, y = minigrad.tensor(X), minigrad.tensor(Y)
-    xt, yt = torch.tensor(X), torch.tensor(Y)
     for step in range(10):
-        opt_o.zero_grad()
-        F.cross_entropy(ours(x), y).backward()
-        opt_o.step()
-        opt_t.zero_grad()
-        torch.nn.functional.cross_entropy(theirs(xt), yt).backward()
-        opt_t.step()
+        _step_both(ours, opt_o, theirs, opt_t)
     for (k, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-8, atol=1e-10, err_msg=k)
 
@@ -262,6 +267,13 @@ def test_every_optimizer_goes_through_the_base_step():
     (lambda p: optim.RMSprop(p, momentum=-1), "momentum"),
     (lambda p: optim.RMSprop(p, alpha=-1), "alpha"),
     (lambda p: optim.RMSprop(p, eps=-1), "epsilon"),
+    (lambda p: optim.Adagrad(p, eps=-1), "epsilon"),
+    (lambda p: optim.Adadelta(p, eps=-1), "epsilon"),
+    (lambda p: optim.Adam(p, eps=float("nan")), "epsilon"),
+    (lambda p: optim.SGD(p, lr=0.1, weight_decay=float("nan")), "weight_decay"),
+    # every group is checked, not only the defaults
+    (lambda p: optim.Adam([{"params": p[:1]}, {"params": p[1:], "eps": -1.0}]), "epsilon"),
+    (lambda p: optim.RMSprop([{"params": p[:1]}, {"params": p[1:], "alpha": -0.5}]), "alpha"),
 ])
 def test_new_optimizers_check_arguments(make, match):
     with pytest.raises(ValueError, match=match):
@@ -301,19 +313,13 @@ def test_scheduler_drives_optimizer_like_torch(name, sched_name, kw):
     opt_o, opt_t = _two_groups(minigrad, ours, opt_name), _two_groups(torch, theirs, opt_name)
     s_o = getattr(optim.lr_scheduler, sched_name)(opt_o, **kw)
     s_t = getattr(torch.optim.lr_scheduler, sched_name)(opt_t, **kw)
-    x, y, xt, yt = minigrad.tensor(X), minigrad.tensor(Y), torch.tensor(X), torch.tensor(Y)
     for step in range(20):
         assert s_o.get_last_lr() == pytest.approx(s_t.get_last_lr(), rel=1e-12, abs=1e-15), step
         for g_o, g_t in zip(opt_o.param_groups, opt_t.param_groups):
             for key in ("momentum", "betas"):
                 if key in g_t:
                     assert g_o[key] == pytest.approx(g_t[key], rel=1e-12), (step, key)
-        opt_o.zero_grad()
-        F.cross_entropy(ours(x), y).backward()
-        opt_o.step()
-        opt_t.zero_grad()
-        torch.nn.functional.cross_entropy(theirs(xt), yt).backward()
-        opt_t.step()
+        _step_both(ours, opt_o, theirs, opt_t)
         if step < 19 or not name.startswith("onecycle"):  # OneCycleLR: total_steps steps in all
             s_o.step()
             s_t.step()

@@ -125,20 +125,26 @@ def test_pool_forward_matches_naive_loop_r3_1(device, kind, kernel, stride, padd
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("kernel,stride,padding", POOLS)
-@pytest.mark.parametrize("kind", ["max", "avg"])
-def test_pool_forward_and_grad_match_torch(kind, kernel, stride, padding):
-    torch = pytest.importorskip("torch")
-    x = rnd(2, 3, 9, 8)
-    mine = {"max": F.max_pool2d, "avg": F.avg_pool2d}[kind]
-    theirs = {"max": torch.nn.functional.max_pool2d, "avg": torch.nn.functional.avg_pool2d}[kind]
+def assert_matches_torch(torch, mine, theirs, x):
+    """mine(x) equals theirs(x) (the torch function), and so does the input gradient under a
+    random upstream gradient."""
     X, tx = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y, ty = mine(X, kernel, stride, padding), theirs(tx, kernel, stride, padding)
+    y, ty = mine(X), theirs(tx)
     G = rnd(*y.shape, seed=1)
     y.backward(T(G))
     ty.backward(torch.tensor(G))
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(X.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("kernel,stride,padding", POOLS)
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_forward_and_grad_match_torch(kind, kernel, stride, padding):
+    torch = pytest.importorskip("torch")
+    mine = {"max": F.max_pool2d, "avg": F.avg_pool2d}[kind]
+    theirs = {"max": torch.nn.functional.max_pool2d, "avg": torch.nn.functional.avg_pool2d}[kind]
+    assert_matches_torch(torch, lambda t: mine(t, kernel, stride, padding),
+                         lambda t: theirs(t, kernel, stride, padding), rnd(2, 3, 9, 8))
 
 
 def test_default_stride_is_kernel_and_untiled_rows_get_zero_grad(device):
@@ -157,14 +163,8 @@ def test_default_stride_is_kernel_and_untiled_rows_get_zero_grad(device):
                                        ((7, 7), (7, 7)), ((4, 9), (None, 2))])
 def test_adaptive_avg_pool_matches_torch(in_hw, out):
     torch = pytest.importorskip("torch")
-    x = rnd(2, 3, *in_hw)
-    X, tx = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y, ty = F.adaptive_avg_pool2d(X, out), torch.nn.functional.adaptive_avg_pool2d(tx, out)
-    G = rnd(*y.shape, seed=1)
-    y.backward(T(G))
-    ty.backward(torch.tensor(G))
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-8, atol=1e-8)
-    np.testing.assert_allclose(X.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-8)
+    assert_matches_torch(torch, lambda t: F.adaptive_avg_pool2d(t, out),
+                         lambda t: torch.nn.functional.adaptive_avg_pool2d(t, out), rnd(2, 3, *in_hw))
 
 
 def test_adaptive_avg_pool_1x1_is_global_mean(device):

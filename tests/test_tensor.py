@@ -218,3 +218,38 @@ def test_full_infers_its_dtype_from_the_fill_value_like_torch(fill, dtype):
     assert t.dtype == dtype
     np.testing.assert_array_equal(t.numpy(), np.full(2, fill))
     assert mg.full((2,), 7, dtype=mg.float64).dtype == mg.float64
+
+
+
+def test_creation_and_random_functions_keep_their_public_names():
+    """They live in minigrad/creation.py and minigrad/random.py, outside the core; `minigrad.X`
+    is the same function."""
+    import minigrad.creation as creation
+    import minigrad.random as random
+
+    for name in ("tensor", "zeros", "ones", "full", "arange", "eye", "linspace", "zeros_like", "ones_like",
+                 "full_like", "from_numpy", "from_dlpack", "histogram", "histc"):
+        assert getattr(mg, name) is getattr(creation, name), name
+    for name in ("Generator", "manual_seed", "rand", "randn", "randint", "randperm", "normal", "multinomial",
+                 "rand_like", "randn_like"):
+        assert getattr(mg, name) is getattr(random, name), name
+
+
+def test_manual_seed_drives_every_random_source():
+    """One stream: randn, Tensor.normal_/uniform_ and nn.init repeat after manual_seed."""
+    from minigrad.nn import init
+
+    def draw():
+        t, u, w = mg.zeros(3), mg.zeros(3), mg.zeros(2, 3)
+        t.normal_()
+        u.uniform_()
+        init.kaiming_uniform_(w)
+        return np.concatenate([mg.randn(2).numpy(), t.numpy(), u.numpy(), w.numpy().ravel()])
+
+    mg.manual_seed(123)
+    a = draw()
+    mg.manual_seed(123)
+    b = draw()
+    c = draw()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)

@@ -10,7 +10,8 @@ import pathlib
 import sys
 import tokenize
 
-# The core: what `x.tanh().sum().backward()` runs through. Paths relative to the package root.
+# The core: what `x.tanh().sum().backward()` runs through (creation.py and random.py, which only
+# make tensors, are not in it). Paths relative to the package root.
 CORE = ("autograd.py", "tensor.py", "ops/", "backend.py", "dtypes.py", "grad_mode.py")
 
 

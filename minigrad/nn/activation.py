@@ -81,7 +81,24 @@ class Sigmoid(Module):
         return sigmoid(x)
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """Shared by Softmax and LogSoftmax: the `dim` argument; `forward` calls the subclass's
+    function, `_fn(x, dim)`."""
+
+    _fn = None
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._fn(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """Softmax along `dim`. Same as torch.nn.Softmax, except that `dim` defaults to -1 (PyTorch
     guesses it, with a warning).
 
@@ -91,18 +108,10 @@ class Softmax(Module):
     tensor([[0.25, 0.25, 0.25, 0.25]])
     """
 
-    def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Tensor) -> Tensor:
-        return softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _fn = staticmethod(softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along `dim`, stable. Same as torch.nn.LogSoftmax (`dim` defaults to -1).
 
     >>> import minigrad
@@ -111,15 +120,7 @@ class LogSoftmax(Module):
     tensor([[-0.6931472, -0.6931472]])
     """
 
-    def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Tensor) -> Tensor:
-        return log_softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _fn = staticmethod(log_softmax)
 
 
 # ***** GELU (added by the extending guide, docs/extending.md) *****

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor, default_generator
+from ..random import default_generator
+from ..tensor import Tensor
 from .module import Module
 
 

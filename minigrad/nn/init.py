@@ -20,8 +20,10 @@ import math
 import numpy as np
 
 from .. import backend
+from ..creation import zeros
 from ..grad_mode import no_grad
-from ..tensor import Tensor, default_generator, zeros
+from ..random import default_generator
+from ..tensor import Tensor
 from ..dtypes import float_or_default
 from .module import Parameter
 

@@ -23,9 +23,10 @@ import numpy as np
 
 from .. import backend, ops
 from ..autograd import Function
-from ..dtypes import check_same_dtype, float_or_default
+from ..creation import ones, zeros
+from ..dtypes import check_same_dtype, float_or_default, int64
 from ..grad_mode import no_grad
-from ..tensor import Tensor, int64, ones, wrap, zeros
+from ..tensor import Tensor, wrap
 from . import _scratch, init
 from .module import Module, Parameter
 
@@ -246,31 +247,27 @@ def batch_norm_simple(x: Tensor, running_mean: Tensor | None, running_var: Tenso
     return y
 
 
-class _BatchNorm(Module):
-    """Shared by BatchNorm1d and BatchNorm2d; the subclasses only check the input's rank."""
+def _register_affine(m: Module, shape, affine: bool, dtype, device, bias: bool = True) -> None:
+    """A norm layer's learnable affine: `weight` (ones) and `bias` (zeros) of `shape`, each None
+    when off, registered under the same names either way (as PyTorch does, for state_dict)."""
+    m.register_parameter("weight", Parameter(ones(shape, dtype=dtype, device=device)) if affine else None)
+    m.register_parameter("bias", Parameter(zeros(shape, dtype=dtype, device=device)) if affine and bias else None)
 
-    _ranks: tuple = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None):
+class _NormBase(Module):
+    """What BatchNorm and InstanceNorm layers share, as in PyTorch: the affine weight and bias
+    (ones and zeros) and, when tracked, the running statistics (float32 even for float16
+    models) and the batch counter."""
+
+    def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
+                 track_running_stats: bool, device=None, dtype=None):
         super().__init__()
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")
-        if eps < 0:
-            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {eps}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.frozen = False
-        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
         dtype = float_or_default(dtype)
-        stat_dtype = _stat_dtype(dtype)  # float16 models keep float32 statistics
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, dtype, device)
         if track_running_stats:
+            stat_dtype = _stat_dtype(dtype)
             self.register_buffer("running_mean", zeros(num_features, dtype=stat_dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=stat_dtype, device=device))
             self.register_buffer("num_batches_tracked", zeros((), dtype=int64, device=device))
@@ -291,6 +288,26 @@ class _BatchNorm(Module):
         if self.affine:
             init.ones_(self.weight)
             init.zeros_(self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """Shared by BatchNorm1d and BatchNorm2d; the subclasses only check the input's rank."""
+
+    _ranks: tuple = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None):
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")
+        if eps < 0:
+            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {eps}")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.frozen = False
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def freeze(self, mode: bool = True) -> _BatchNorm:
         """Freeze (or, with mode=False, unfreeze) this layer for fine-tuning: it normalises with
@@ -346,8 +363,7 @@ class _BatchNorm(Module):
         return y
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}" + (", frozen=True" if self.frozen else ""))
+        return super().extra_repr() + (", frozen=True" if self.frozen else "")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -501,15 +517,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = float_or_default(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(ones(*shape, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-        if elementwise_affine and bias:
-            self.bias = Parameter(zeros(*shape, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        _register_affine(self, shape, elementwise_affine, float_or_default(dtype), device, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -614,13 +622,7 @@ class GroupNorm(Module):
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
-        dtype = float_or_default(dtype)
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, float_or_default(dtype), device)
 
     def reset_parameters(self) -> None:
         if self.affine:
@@ -721,43 +723,18 @@ def instance_norm_simple(x: Tensor, running_mean: Tensor | None = None, running_
     return _channel_affine(xc / (var + eps).sqrt(), weight, bias)
 
 
-class _InstanceNorm(Module):
-    """Shared by InstanceNorm1d and InstanceNorm2d; the subclasses give the batched rank."""
+class _InstanceNorm(_NormBase):
+    """Shared by InstanceNorm1d and InstanceNorm2d; the subclasses give the batched rank.
+    NOTE: with track_running_stats, num_batches_tracked is registered and saved as in PyTorch,
+    whose InstanceNorm never counts."""
 
     _rank: int = 0
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None):
-        super().__init__()
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1], got {momentum}")
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = float_or_default(dtype)
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            stat_dtype = _stat_dtype(dtype)
-            self.register_buffer("running_mean", zeros(num_features, dtype=stat_dtype, device=device))
-            self.register_buffer("running_var", ones(num_features, dtype=stat_dtype, device=device))
-            # NOTE: registered and saved as in PyTorch, whose InstanceNorm never counts either
-            self.register_buffer("num_batches_tracked", zeros((), dtype=int64, device=device))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-
-    def reset_parameters(self) -> None:
-        if self.running_mean is not None:
-            with no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1)
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         name, r = type(self).__name__, self._rank
@@ -772,10 +749,6 @@ class _InstanceNorm(Module):
         use_input_stats = self.training or self.running_mean is None
         return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                              use_input_stats=use_input_stats, momentum=self.momentum, eps=self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):

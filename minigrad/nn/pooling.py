@@ -145,10 +145,9 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
-    >>> F.avg_pool2d(x, 2)[0, 0]
-    tensor([[ 2.5,  4.5],
-            [10.5, 12.5]])
+    >>> F.avg_pool2d(minigrad.ones(1, 1, 2, 2), 2, padding=1)[0, 0]   # each window: one 1, three pads
+    tensor([[0.25, 0.25],
+            [0.25, 0.25]])
     """
     return _pool(AvgPool2dFunction, "avg_pool2d", x, kernel_size, stride, padding)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from .. import backend, dtypes
 from ..autograd import Function
 from ..grad_mode import no_grad
-from ..tensor import Tensor, zeros
+from ..creation import zeros
+from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 

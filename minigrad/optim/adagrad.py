@@ -19,20 +19,18 @@ class Adagrad(Optimizer):
         >>> import minigrad
         >>> from minigrad import optim
         >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = optim.Adagrad([w], lr=0.5)
-        >>> (w * w).sum().backward(); opt.step()   # the first step moves by about lr
+        >>> opt = optim.Adagrad([w], lr=0.5, initial_accumulator_value=0.1)
+        >>> opt.state[w]["sum"]   # made at construction, as in PyTorch (state_dict has it)
+        array([0.1], dtype=float32)
+        >>> (w * w).sum().backward(); opt.step()   # sum = 0.1 + 2^2, w = 1 - 0.5 * 2 / sqrt(4.1)
         >>> round(w.item(), 4)
-        0.5
+        0.5061
     """
+
+    _nonnegative = ("lr_decay", "initial_accumulator_value", "eps")
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
-        if lr_decay < 0.0:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if initial_accumulator_value < 0.0:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
         super().__init__(params, dict(lr=float(lr), lr_decay=float(lr_decay), weight_decay=float(weight_decay),
                                       initial_accumulator_value=float(initial_accumulator_value),
                                       eps=float(eps), maximize=bool(maximize)))

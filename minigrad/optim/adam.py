@@ -28,11 +28,10 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _nonnegative = ("eps",)
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {b}")

@@ -66,11 +66,16 @@ class Optimizer:
         self._check_group(group)
         self.param_groups.append(group)
 
+    # the hyperparameters that must be >= 0 besides lr and weight_decay, checked in every group
+    _nonnegative: tuple = ()
+
     def _check_group(self, group: dict) -> None:
-        if not group["lr"] >= 0.0:
+        if not group["lr"] >= 0.0:  # `not >=` also refuses NaN
             raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if group.get("weight_decay", 0.0) < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        for name in ("weight_decay", *self._nonnegative):
+            if not group.get(name, 0.0) >= 0.0:
+                label = "epsilon" if name == "eps" else name  # PyTorch's wording
+                raise ValueError(f"Invalid {label} value: {group[name]}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set `.grad` to None (default, as PyTorch 2) or to zeros in

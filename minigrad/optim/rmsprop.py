@@ -27,14 +27,10 @@ class RMSprop(Optimizer):
         0.9
     """
 
+    _nonnegative = ("eps", "momentum", "alpha")
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if alpha < 0.0:
-            raise ValueError(f"Invalid alpha value: {alpha}")
         super().__init__(params, dict(lr=float(lr), alpha=float(alpha), eps=float(eps),
                                       weight_decay=float(weight_decay), momentum=float(momentum),
                                       centered=bool(centered), maximize=bool(maximize)))

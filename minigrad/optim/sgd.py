@@ -26,10 +26,10 @@ class SGD(Optimizer):
         tensor([0.], requires_grad=True)
     """
 
+    _nonnegative = ("momentum",)
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=float(lr), momentum=float(momentum), dampening=float(dampening),

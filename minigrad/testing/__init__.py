@@ -175,7 +175,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
     def fail(msg):
         raise LayerCheckError(f"check_layer({name}): {msg}")
 
-    from ..tensor import default_generator as gen
+    from ..random import default_generator as gen
 
     saved_rng = gen.rng
 

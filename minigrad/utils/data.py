@@ -35,9 +35,11 @@ import numbers
 import numpy as np
 
 from .. import backend
+from ..creation import tensor
 from ..dtypes import float64
 from ..ops import stack
-from ..tensor import Generator, Tensor, default_generator, tensor
+from ..random import Generator, default_generator
+from ..tensor import Tensor
 
 
 class Dataset:

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from ...grad_mode import no_grad
-from ...tensor import tensor
+from ...creation import tensor
 from ..module import Module
 from ..normalization import _BatchNorm
 
