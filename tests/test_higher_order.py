@@ -1,0 +1,166 @@
+"""Higher-order gradients: backward(create_graph=True), autograd.grad, gradgradcheck.
+
+Every op-table case (tests/test_ops.py) is checked twice: gradgradcheck against float64 finite
+differences of the gradient, on every device, and double-backward parity with PyTorch's
+torch.autograd.grad(create_graph=True) in float64 to 1e-8."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import grad
+from minigrad.testing import gradgradcheck
+from test_ops import CASES, IDS
+
+# ops whose backward is not yet written so that it can be recorded: they must raise clearly
+UNSUPPORTED = ("prod", "einsum")
+
+
+def _supported(case):
+    return not case.id.startswith(UNSUPPORTED)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradgradcheck_every_op(case, device):
+    if case.id == "rpow_scalar" and str(device) != "cpu":
+        pytest.xfail("known gap: the recomputed log of a host constant base meets a device "
+                     "array (Pow's formula on Tensors); works on cpu")
+    xs = [mg.tensor(a, device=device, requires_grad=True) for a in case.inputs()]
+    if not _supported(case):
+        with pytest.raises(NotImplementedError, match="has no double backward"):
+            gradgradcheck(case.fn, *xs)
+        return
+    assert gradgradcheck(case.fn, *xs)
+
+
+def _second_order(fn, xs, v, ws, lib_grad, wrap):
+    """sum_i <d/dx_i <fn(x), v>, w_i>, differentiated again: the vector of H-products."""
+    y = fn(*xs)
+    gs = lib_grad(y, xs, wrap(v), create_graph=True, allow_unused=True)
+    terms = [(g * wrap(w)).sum() for g, w in zip(gs, ws) if g is not None and g.requires_grad]
+    if not terms:
+        return [None] * len(xs)
+    s = terms[0]
+    for t in terms[1:]:
+        s = s + t
+    return lib_grad(s, xs, allow_unused=True)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if _supported(c)], ids=[c.id for c in CASES if _supported(c)])
+def test_double_backward_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    arrays = case.inputs()
+    rng = np.random.default_rng(1)
+    xs = [mg.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    v = rng.standard_normal(case.fn(*xs).shape)
+    ws = [rng.standard_normal(a.shape) for a in arrays]
+    hs = _second_order(case.fn, xs, v, ws, grad, mg.tensor)
+    ths = _second_order(case.torch_fn or case.fn, ts, v, ws, torch.autograd.grad, torch.tensor)
+    for i, (h, th) in enumerate(zip(hs, ths)):
+        a = np.zeros(arrays[i].shape) if h is None else h.numpy()
+        b = np.zeros(arrays[i].shape) if th is None else th.detach().numpy(force=True)
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8, err_msg=f"input {i}")
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "exp", "sin", "log"])
+def test_third_derivatives_match_torch(name):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).uniform(0.5, 2.0, 5)
+    res = []
+    for lib, g, x in [(mg, grad, mg.tensor(a, requires_grad=True)),
+                      (torch, torch.autograd.grad, torch.tensor(a, requires_grad=True))]:
+        y = getattr(x, name)().sum()
+        (d1,) = g(y, x, create_graph=True)
+        (d2,) = g(d1.sum(), x, create_graph=True)
+        (d3,) = g(d2.sum(), x)
+        res.append(d3.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)
+
+
+def test_grad_returns_gradients_and_leaves_dot_grad_alone():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = mg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (gx,) = grad((x * w).sum(), x)
+    np.testing.assert_array_equal(gx.numpy(), w.numpy())
+    assert x.grad is None and w.grad is None
+    assert not gx.requires_grad  # create_graph=False: a plain constant
+
+
+def test_grad_unused_input_raises_unless_allowed():
+    x = mg.tensor([1.0], requires_grad=True)
+    u = mg.tensor([2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not used"):
+        grad((x * 2).sum(), [x, u])
+    gx, gu = grad((x * 2).sum(), [x, u], allow_unused=True)
+    assert gu is None and gx.item() == 2.0
+
+
+def test_grad_retain_graph_defaults_to_create_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    grad(y, x)  # frees the graph
+    with pytest.raises(RuntimeError, match="second time"):
+        grad(y, x)
+    y = (x * x).sum()
+    grad(y, x, create_graph=True)
+    (g,) = grad(y, x)  # still there
+    np.testing.assert_array_equal(g.numpy(), [2.0, 4.0])
+
+
+def test_grad_of_a_non_leaf_input():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    (gh,) = grad((h * h).sum(), h)
+    np.testing.assert_array_equal(gh.numpy(), 2 * h.detach().numpy())
+
+
+def test_backward_inputs_restricts_which_leaves_get_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0])
+
+
+def test_backward_create_graph_gives_a_differentiable_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 12.0])
+
+
+def test_first_order_backward_keeps_no_graph():
+    """create_graph=False: the gradients are plain constants and the graph is freed."""
+    x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    y = (x.tanh() @ x.T).softmax(-1)
+    fn = weakref.ref(y._ctx)
+    y.backward(mg.tensor(np.ones((4, 4))))
+    assert x.grad._ctx is None and not x.grad.requires_grad
+    assert y._ctx.__dict__ == {}  # saved arrays and inputs released
+    del y
+    gc.collect()
+    assert fn() is None
+
+
+def test_create_graph_keeps_a_graph_behind_grad():
+    x = mg.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = grad(x.tanh().sum(), x, create_graph=True)
+    assert g._ctx is not None and g.requires_grad
+
+
+def test_hooks_see_tensors_in_create_graph_mode():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    seen = []
+    h.register_hook(lambda g: seen.append(g.requires_grad))
+    (g,) = grad((h * x).sum(), x, create_graph=True)
+    assert seen == [True]
+    (gg,) = grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 6 * x.detach().numpy())
