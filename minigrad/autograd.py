@@ -125,6 +125,9 @@ class Function:
     #       (relu's mask, max's winners): backward runs on the Tensor gy with the saved arrays;
     #   "linear": forward is linear in its inputs (reshape, sum, getitem, cat): its backward is
     #       the transposed map, recorded as a `Transposed` node whose own backward is forward;
+    #   "composed": a fused op (BatchNorm, cross-entropy) whose `composed(*inputs)` builds the same
+    #       output from primitive ops; its recorded backward is that graph's, differentiated
+    #       with create_graph (so the fused first-order formula is not written a second time);
     #   None: not supported yet (a clear error, never a silently wrong second derivative).
     double_backward = None
     affine = False  # a "linear" op that adds a constant (pad with a value): see Transposed
@@ -135,6 +138,10 @@ class Function:
         mode = self.double_backward
         if mode == "linear":
             return tuple(Transposed(self, i)(gy) if need else None for i, need in enumerate(self.needs_input_grad))
+        if mode == "composed":
+            wanted = [t for t in self.inputs if t.requires_grad]
+            gs = iter(grad(self.composed(*self.inputs), wanted, gy, create_graph=True, allow_unused=True))
+            return tuple(next(gs) if t.requires_grad else None for t in self.inputs)
         if mode not in ("recompute", "constants"):
             raise NotImplementedError(
                 f"{type(self).__name__} has no double backward yet: backward(create_graph=True) "
@@ -353,7 +360,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         if not y.requires_grad:
             raise RuntimeError(f"grad: an output of shape {y.shape} does not require grad and has no graph")
         gs.append(_root_grad(y, g, "grad()"))
-    leaves, captured = _walk(outputs, gs, retain_graph, create_graph, inputs)
+    leaves, captured = _walk(outputs, gs, retain_graph, create_graph, inputs, prune=True)
     result = []
     for t in inputs:
         g = captured.get(id(t)) if t._ctx is not None else (leaves.get(id(t)) or [None, None])[1]
@@ -385,7 +392,7 @@ def _root_grad(y: Tensor, g, who: str):
     return g.astype(y.dtype, copy=False)
 
 
-def _walk(roots, root_grads, retain_graph, create_graph, capture):
+def _walk(roots, root_grads, retain_graph, create_graph, capture, prune=False):
     """Backpropagate from `roots` (weighted by `root_grads`) through the graph. Returns
     ({id(leaf): [leaf, gradient]}, {id(t): gradient} for the non-leaf tensors in `capture`).
 
@@ -393,12 +400,12 @@ def _walk(roots, root_grads, retain_graph, create_graph, capture):
     if create_graph:
         root_grads = [g if isinstance(g, Tensor) else wrap(g) for g in root_grads]
         with grad_mode.enable_grad():
-            return _walk_arrays(roots, root_grads, retain_graph, True, capture)
+            return _walk_arrays(roots, root_grads, retain_graph, True, capture, prune)
     root_grads = [g.array if isinstance(g, Tensor) else g for g in root_grads]
-    return _walk_arrays(roots, root_grads, retain_graph, False, capture)
+    return _walk_arrays(roots, root_grads, retain_graph, False, capture, prune)
 
 
-def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture):
+def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture, prune=False):
     grads = {}  # the gradient of each Function's output, by Function
     leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
     for r, g in zip(roots, root_grads):
@@ -413,7 +420,9 @@ def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture):
     captured = {}
     hooks = hooks_used  # False until a tensor gets a hook: the loop then skips the lookup
     inner = [r for r in roots if r._ctx is not None]
-    for fn in reversed(toposort(*inner) if inner else []):
+    order = toposort(*inner) if inner else []
+    needed = _leading_to(order, capture) if prune else None
+    for fn in reversed(order):
         g = grads.pop(id(fn), None)
         if g is None:  # no path from fn to root carries a gradient
             continue
@@ -421,6 +430,8 @@ def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture):
             g = _tensor_hooks(fn._hook_owner, g)
         if want and id(fn) in want:
             captured[id(want[id(fn)])] = g
+        if needed is not None and id(fn) not in needed:
+            continue  # grad(): nothing this Function leads to was asked for
         if create_graph:
             in_grads = fn.backward_as_graph(g)
         else:
@@ -451,6 +462,17 @@ def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture):
         if not retain_graph:
             fn.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
     return leaves, captured
+
+
+def _leading_to(order, targets) -> set:
+    """The ids of the Functions in `order` (inputs first) that have one of `targets` upstream:
+    the only ones grad() must run."""
+    ids = {id(t) for t in targets}
+    needed = set()
+    for fn in order:
+        if any(id(t) in ids or (t._ctx is not None and id(t._ctx) in needed) for t in fn.inputs):
+            needed.add(id(fn))
+    return needed
 
 
 def _raw(x):

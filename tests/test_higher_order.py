@@ -15,6 +15,11 @@ from minigrad.autograd import grad
 from minigrad.testing import gradgradcheck
 from test_ops import CASES, IDS
 
+try:
+    import torch
+except ImportError:  # the parity tests skip; everything else runs
+    torch = None
+
 # ops whose backward is not yet written so that it can be recorded: they must raise clearly
 UNSUPPORTED = ("prod", "einsum")
 
@@ -51,7 +56,7 @@ def _second_order(fn, xs, v, ws, lib_grad, wrap):
 
 @pytest.mark.parametrize("case", [c for c in CASES if _supported(c)], ids=[c.id for c in CASES if _supported(c)])
 def test_double_backward_matches_torch(case):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     arrays = case.inputs()
     rng = np.random.default_rng(1)
     xs = [mg.tensor(a, requires_grad=True) for a in arrays]
@@ -68,7 +73,7 @@ def test_double_backward_matches_torch(case):
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "exp", "sin", "log"])
 def test_third_derivatives_match_torch(name):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     a = np.random.default_rng(0).uniform(0.5, 2.0, 5)
     res = []
     for lib, g, x in [(mg, grad, mg.tensor(a, requires_grad=True)),
@@ -164,3 +169,98 @@ def test_hooks_see_tensors_in_create_graph_mode():
     assert seen == [True]
     (gg,) = grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), 6 * x.detach().numpy())
+
+
+# ***** layers and losses: gradgradcheck on every device, parity with torch *****
+
+import minigrad.nn.functional as F  # noqa: E402
+
+
+def _rng_tensor(rng, shape, device="cpu", scale=1.0):
+    return mg.tensor(rng.standard_normal(shape) * scale, device=device, requires_grad=True)
+
+
+# (id, shapes, minigrad fn, torch fn); every input is float64 and requires grad
+LAYERS = [
+    ("linear", ((4, 3), (5, 3), (5,)), lambda x, w, b: F.linear(x, w, b),
+     lambda x, w, b: torch.nn.functional.linear(x, w, b)),
+    ("linear_no_bias_3d", ((2, 4, 3), (5, 3)), lambda x, w: F.linear(x, w),
+     lambda x, w: torch.nn.functional.linear(x, w)),
+    ("batch_norm_train_2d", ((6, 3), (3,), (3,)),
+     lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
+     lambda x, g, b: torch.nn.functional.batch_norm(x, None, None, g, b, training=True)),
+    ("batch_norm_train_4d", ((3, 2, 2, 2), (2,), (2,)),
+     lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
+     lambda x, g, b: torch.nn.functional.batch_norm(x, None, None, g, b, training=True)),
+    ("batch_norm_eval", ((4, 3), (3,), (3,)),
+     lambda x, g, b: F.batch_norm(x, _stat(x, 0.2), _stat(x, 1.5), g, b, training=False),
+     lambda x, g, b: torch.nn.functional.batch_norm(x, _tstat(0.2), _tstat(1.5), g, b, training=False)),
+    ("layer_norm", ((3, 4), (4,), (4,)), lambda x, w, b: F.layer_norm(x, (4,), w, b),
+     lambda x, w, b: torch.nn.functional.layer_norm(x, (4,), w, b)),
+    ("layer_norm_no_affine", ((2, 3, 4),), lambda x: F.layer_norm(x, (3, 4)),
+     lambda x: torch.nn.functional.layer_norm(x, (3, 4))),
+    ("cross_entropy_mean", ((4, 5),), lambda x: F.cross_entropy(x, _labels(x)),
+     lambda x: torch.nn.functional.cross_entropy(x, torch.tensor([0, 3, 1, 3]))),
+    ("cross_entropy_sum", ((4, 5),), lambda x: F.cross_entropy(x, _labels(x), reduction="sum"),
+     lambda x: torch.nn.functional.cross_entropy(x, torch.tensor([0, 3, 1, 3]), reduction="sum")),
+    ("cross_entropy_none", ((4, 5),), lambda x: F.cross_entropy(x, _labels(x), reduction="none"),
+     lambda x: torch.nn.functional.cross_entropy(x, torch.tensor([0, 3, 1, 3]), reduction="none")),
+    ("gelu_tanh", ((3, 4),), lambda x: F.gelu(x, approximate="tanh"),
+     lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
+    ("mlp_bn_relu", ((6, 3), (4, 3), (4,), (4,)),
+     lambda x, w, g, b: F.batch_norm(F.linear(x, w), None, None, g, b, training=True).tanh().sigmoid(),
+     lambda x, w, g, b: torch.nn.functional.batch_norm(torch.nn.functional.linear(x, w), None, None, g, b,
+                                                       training=True).tanh().sigmoid()),
+]
+
+
+def _stat(x, v):
+    return mg.tensor(np.linspace(v, v + 0.5, x.shape[1]), device=x.device)
+
+
+def _tstat(v):
+    return torch.tensor(np.linspace(v, v + 0.5, 3))
+
+
+def _labels(x):
+    return mg.tensor([0, 3, 1, 3], device=x.device)
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=[c[0] for c in LAYERS])
+def test_gradgradcheck_layers(layer, device):
+    _, shapes, fn, _ = layer
+    rng = np.random.default_rng(0)
+    xs = [_rng_tensor(rng, s, device) for s in shapes]
+    assert gradgradcheck(fn, *xs)
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=[c[0] for c in LAYERS])
+def test_layer_double_backward_matches_torch(layer):
+    pytest.importorskip("torch")
+    _, shapes, fn, tfn = layer
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    xs = [mg.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    v = rng.standard_normal(fn(*xs).shape)
+    ws = [rng.standard_normal(a.shape) for a in arrays]
+    hs = _second_order(fn, xs, v, ws, grad, mg.tensor)
+    ths = _second_order(tfn, ts, v, ws, torch.autograd.grad, torch.tensor)
+    for i, (h, th) in enumerate(zip(hs, ths)):
+        a = np.zeros(arrays[i].shape) if h is None else h.numpy()
+        b = np.zeros(arrays[i].shape) if th is None else th.detach().numpy(force=True)
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8, err_msg=f"input {i}")
+
+
+def test_batchnorm_second_derivative_is_not_that_of_constant_statistics():
+    """The double backward of BatchNorm in training mode differs from the one that treats the
+    batch mean and variance as constants (what a saved-constant shortcut would give)."""
+    rng = np.random.default_rng(3)
+    x = mg.tensor(rng.standard_normal((5, 2)), requires_grad=True)
+    v = mg.tensor(rng.standard_normal((5, 2)))
+    (g,) = grad(F.batch_norm(x, None, None, training=True), x, v, create_graph=True)
+    (h,) = grad((g * g).sum(), x)
+    mean, var = x.detach().mean(0), x.detach().var(0, correction=0)
+    (g0,) = grad((x - mean) / (var + 1e-5).sqrt(), x, v, create_graph=True)
+    assert not g0.requires_grad  # the shortcut has no second-order term at all
+    assert np.abs(h.numpy()).max() > 1e-3

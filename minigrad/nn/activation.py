@@ -154,6 +154,8 @@ class GELUFunction(Function):
 
     def __init__(self, approximate: str = "none"):
         self.approximate = approximate
+        # the tanh form is written with self.xp only; the erf series is not (yet)
+        self.double_backward = "recompute" if approximate == "tanh" else None
 
     def forward(self, x):
         xp = self.xp

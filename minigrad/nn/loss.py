@@ -13,7 +13,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
 from ..ops import log_softmax, stable_sigmoid
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .module import Module
 
 # ***** argument checks *****
@@ -59,6 +59,11 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 class SoftmaxCrossEntropyFunction(Function):
     """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused)"""
+
+    double_backward = "composed"
+
+    def composed(self, x):
+        return cross_entropy_simple(x, wrap(self.target), self.reduction)
 
     def __init__(self, target, reduction):
         self.target, self.reduction = target, reduction
