@@ -130,7 +130,11 @@ class Function:
     #       with create_graph (so the fused first-order formula is not written a second time);
     #   None: not supported yet (a clear error, never a silently wrong second derivative).
     double_backward = None
-    affine = False  # a "linear" op that adds a constant (pad with a value): see Transposed
+
+    def linear_part(self) -> Function:
+        """For a "linear" op: a copy whose forward is the linear map alone (Pad overrides it to
+        drop its fill value); see Transposed."""
+        return copy.copy(self)
 
     def backward_as_graph(self, gy: Tensor):
         """backward(gy) recorded as a graph, for backward(create_graph=True): the same
@@ -261,8 +265,8 @@ class FunctionCtx(Function):
 class Transposed(Function):
     """g_i = L_i^T gy: input i's part of the backward of a linear op L (reshape, sum, getitem,
     cat, ...). Recorded by backward(create_graph=True). Its own backward is L_i applied to v:
-    the op's forward with v in slot i and zeros elsewhere (minus forward of all zeros for an
-    affine op), and that is linear again, so every order works."""
+    the op's forward (its linear part: pad without its fill value) with v in slot i and zeros
+    elsewhere, and that is linear again, so every order works."""
 
     double_backward = "linear"
 
@@ -278,13 +282,9 @@ class Transposed(Function):
     def backward(self, gv):
         xp, op = self.xp, self.op
 
-        def run(v):
-            twin = copy.copy(op)
-            twin.xp = xp
-            return twin.forward(*[v if j == self.i else xp.zeros(t.shape, t.dtype) for j, t in enumerate(op.inputs)])
-
-        y = run(gv)
-        return y - run(xp.zeros_like(gv)) if op.affine else y
+        twin = op.linear_part()
+        twin.xp = xp
+        return twin.forward(*[gv if j == self.i else xp.zeros(t.shape, t.dtype) for j, t in enumerate(op.inputs)])
 
     def __repr__(self):
         return f"<Transposed{type(self.op).__name__}Backward>"

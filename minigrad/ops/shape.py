@@ -246,13 +246,15 @@ class Pad(Function):
     """y = x with constant padding"""
 
     double_backward = "linear"
-    affine = True  # pads with a constant value
 
     def __init__(self, widths, value):
         self.widths, self.value = widths, value
 
     def forward(self, x):
         return self.xp.pad(x, self.widths, mode="constant", constant_values=self.value)
+
+    def linear_part(self):  # x -> pad(x) is affine: its linear part pads with zeros
+        return Pad(self.widths, 0)
 
     def backward(self, gy):
         return gy[tuple(slice(lo, n - hi) for (lo, hi), n in zip(self.widths, gy.shape))]
