@@ -13,6 +13,7 @@ With `create_graph=True` the backward pass is itself recorded, so it can be diff
 from __future__ import annotations
 
 import copy
+import sys
 import signal
 import threading
 
@@ -618,3 +619,10 @@ class _signals_deferred:
             if self.pending:  # now the interrupt the user asked for, through the usual handler
                 signal.raise_signal(signal.SIGINT)
         return False
+
+
+# `minigrad.autograd.functional` (jacobian, hessian, vhp, hvp): a module of its own, importable
+# under this name as in PyTorch. Imported last: it needs grad() above.
+from . import autograd_functional as functional  # noqa: E402
+
+sys.modules[__name__ + ".functional"] = functional

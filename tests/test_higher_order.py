@@ -285,3 +285,67 @@ def test_batchnorm_second_derivative_is_not_that_of_constant_statistics():
     (g0,) = grad((x - mean) / (var + 1e-5).sqrt(), x, v, create_graph=True)
     assert not g0.requires_grad  # the shortcut has no second-order term at all
     assert np.abs(h.numpy()).max() > 1e-3
+
+
+# ***** minigrad.autograd.functional against torch.autograd.functional *****
+
+from minigrad.autograd import functional as AF  # noqa: E402
+
+
+def _f_single(lib):
+    return lambda x: (x.tanh() * x.sin()).sum() + (x * x).sum() ** 2 / 7
+
+
+def _f_pair(lib):
+    return lambda x, w: ((x @ w).sigmoid() ** 2).sum() + (w * w * x.sum()).sum()
+
+
+def _as_np(t):
+    if isinstance(t, tuple):
+        return tuple(_as_np(u) for u in t)
+    return t.detach().numpy() if hasattr(t, "detach") else t.numpy()
+
+
+def _close(a, b):
+    if isinstance(a, tuple):
+        assert isinstance(b, tuple) and len(a) == len(b)
+        for u, w in zip(a, b):
+            _close(u, w)
+        return
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def _args(lib, arrays):
+    return tuple(lib.tensor(a) for a in arrays)
+
+
+SINGLE = [np.random.default_rng(5).standard_normal(4)]
+PAIR = [np.random.default_rng(6).standard_normal((2, 3)), np.random.default_rng(7).standard_normal((3,))]
+
+
+@pytest.mark.parametrize("what", ["jacobian", "hessian", "vhp", "hvp"])
+@pytest.mark.parametrize("arity", ["single", "pair"])
+def test_functional_matches_torch(what, arity):
+    pytest.importorskip("torch")
+    arrays, make = (SINGLE, _f_single) if arity == "single" else (PAIR, _f_pair)
+    res = []
+    for lib, mod in ((mg, AF), (torch, torch.autograd.functional)):
+        xs = _args(lib, arrays)
+        inputs = xs[0] if arity == "single" else xs
+        f = make(lib)
+        if what == "jacobian":  # of the gradient-free vector map x -> tanh(x) * s
+            out = mod.jacobian(lambda *a: tuple(t.tanh() * 1.5 + t.sum() for t in a), inputs)
+        elif what == "hessian":
+            out = mod.hessian(f, inputs)
+        else:
+            vs = _args(lib, [np.linspace(-1, 1, a.size).reshape(a.shape) for a in arrays])
+            out = getattr(mod, what)(f, inputs, vs[0] if arity == "single" else vs)
+        res.append(_as_np(out))
+    _close(res[0], res[1])
+
+
+def test_jacobian_of_a_single_map_has_output_then_input_shape():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    J = AF.jacobian(lambda x: x.sum(0) * x[0], x)
+    assert J.shape == (3, 2, 3)
+    assert not J.requires_grad and x.grad is None
