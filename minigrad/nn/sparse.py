@@ -16,6 +16,8 @@ class EmbeddingFunction(Function):
 
     def __init__(self, idx, padding_idx):
         self.idx, self.padding_idx = idx, padding_idx
+        # linear in weight; with a padding row backward is not forward's transpose (not yet)
+        self.double_backward = "linear" if padding_idx is None else None
 
     def forward(self, weight):
         self.w_shape = weight.shape

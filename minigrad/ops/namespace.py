@@ -107,6 +107,10 @@ class _TensorNamespace:
         return wrap(_array_xp(x.array).isfinite(x.array))
 
     @staticmethod
+    def log1p(x):
+        return E.log(x + 1)
+
+    @staticmethod
     def copy(x):
         return E.clone(x)
 
