@@ -56,6 +56,9 @@ class Einsum(Function):
 
     def __init__(self, ins, out):
         self.ins, self.out = ins, out
+        # backward's formulas run on Tensors (create_graph), except the in-place placement of
+        # a diagonal's gradient (a letter repeated within one input): not yet
+        self.double_backward = None if any(len(set(s)) != len(s) for s in ins) else "recompute"
 
     def forward(self, *xs):
         self.xs = xs

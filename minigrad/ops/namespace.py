@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 from ..tensor import Tensor, wrap
 from . import elementwise as E
 from . import linalg, reduce, shape
@@ -26,6 +28,17 @@ def _t(x, ref=None):
     return E.to_tensor(x, ref) if ref is not None else wrap(x)
 
 
+def _unary(op, name):
+    """The op on Tensors; on a constant number (a Tensor holding a NumPy scalar, such as the
+    base of `2.5 ** x`) the plain NumPy function, so the result stays a number, which goes with
+    any device."""
+    def f(x):
+        if isinstance(x, Tensor) and isinstance(x.array, np.generic) and not x.requires_grad:
+            return wrap(getattr(np, name)(x.array))
+        return op(x)
+    return staticmethod(f)
+
+
 class _TensorNamespace:
     """The subset of the NumPy API that the Functions' formulas use, on minigrad Tensors."""
 
@@ -33,9 +46,9 @@ class _TensorNamespace:
     errstate = None  # no floating-point error state: backend.quiet_* contexts do nothing
     nan = float("nan")
 
-    exp, log, log2, log10 = staticmethod(E.exp), staticmethod(E.log), staticmethod(E.log2), staticmethod(E.log10)
-    sin, cos, sqrt, tanh = staticmethod(E.sin), staticmethod(E.cos), staticmethod(E.sqrt), staticmethod(E.tanh)
-    abs = staticmethod(E.abs)
+    exp, log, log2, log10 = _unary(E.exp, "exp"), _unary(E.log, "log"), _unary(E.log2, "log2"), _unary(E.log10, "log10")
+    sin, cos, sqrt, tanh = _unary(E.sin, "sin"), _unary(E.cos, "cos"), _unary(E.sqrt, "sqrt"), _unary(E.tanh, "tanh")
+    abs = _unary(E.abs, "abs")
 
     @staticmethod
     def maximum(a, b):

@@ -297,8 +297,23 @@ class Prod(Function):
     """y = product of x over one axis (or all); dy/dx_i = product of the others, computed
     without dividing by x_i so zeros are handled (exclusive cumulative products)"""
 
+    # backward(create_graph=True) differentiates the product as a chain of multiplications
+    # (exact at zeros too, like the exclusive products of backward)
+    double_backward = "composed"
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
+
+    def composed(self, x):
+        flat = x.reshape(-1) if self.axis is None else x
+        a = 0 if self.axis is None else self.axis
+        pre = (slice(None),) * a
+        y = flat[pre + (0,)]
+        for i in range(1, flat.shape[a]):
+            y = y * flat[pre + (i,)]
+        if self.keepdims:
+            y = y.unsqueeze(a)
+        return y
 
     def forward(self, x):
         self.x = x
