@@ -21,7 +21,7 @@ except ImportError:  # the parity tests skip; everything else runs
     torch = None
 
 # ops whose backward is not yet written so that it can be recorded: they must raise clearly
-UNSUPPORTED = ("einsum_trace",)  # a letter repeated within one input (a diagonal)
+UNSUPPORTED = ()  # (none left in the table; see test_unsupported_einsum_raises)
 
 
 def _supported(case):
@@ -232,6 +232,10 @@ LAYERS = [
      lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(x, y.sigmoid())),
     ("embedding", ((5, 3),), lambda w: F.embedding(mg.tensor([[0, 2], [2, 4]], device=w.device), w) ** 2,
      lambda w: torch.nn.functional.embedding(torch.tensor([[0, 2], [2, 4]]), w) ** 2),
+    ("embedding_padding_idx", ((5, 3),),
+     lambda w: F.embedding(mg.tensor([[0, 2], [2, 4]], device=w.device), w, padding_idx=2) ** 2,
+     lambda w: torch.nn.functional.embedding(torch.tensor([[0, 2], [2, 4]]), w, padding_idx=2) ** 2),
+    ("gelu_erf", ((3, 4),), lambda x: F.gelu(x) * x, lambda x: torch.nn.functional.gelu(x) * x),
     ("mlp_bn_relu", ((6, 3), (4, 3), (4,), (4,)),
      lambda x, w, g, b: F.batch_norm(F.linear(x, w), None, None, g, b, training=True).tanh().sigmoid(),
      lambda x, w, g, b: torch.nn.functional.batch_norm(torch.nn.functional.linear(x, w), None, None, g, b,
@@ -448,3 +452,11 @@ def test_pytorch_style_function_double_backward():
     (h,) = grad(g.sum(), x)
     np.testing.assert_allclose(h.numpy(), [6.0, 12.0])
     assert gradgradcheck(lambda t: Cube.apply(t), x)
+
+
+def test_unsupported_einsum_raises():
+    """Two operands, one with a repeated letter: no double backward yet, and a clear error."""
+    a = mg.tensor(np.eye(3), requires_grad=True)
+    b = mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="Einsum has no double backward"):
+        grad(mg.einsum("ii,i->i", a, b).sum(), [a, b], create_graph=True)

@@ -56,9 +56,13 @@ class Einsum(Function):
 
     def __init__(self, ins, out):
         self.ins, self.out = ins, out
-        # backward's formulas run on Tensors (create_graph), except the in-place placement of
-        # a diagonal's gradient (a letter repeated within one input): not yet
-        self.double_backward = None if any(len(set(s)) != len(s) for s in ins) else "recompute"
+        # for create_graph: one operand makes a linear map (a trace, a transpose, a sum);
+        # several run backward's formulas on Tensors, except for the in-place placement of a
+        # diagonal's gradient (a letter repeated within one operand): not yet
+        if len(ins) == 1:
+            self.double_backward = "linear"
+        else:
+            self.double_backward = None if any(len(set(s)) != len(s) for s in ins) else "recompute"
 
     def forward(self, *xs):
         self.xs = xs
