@@ -73,6 +73,10 @@ class Function:
 
     A Function instance is used once: call `Cube()(x)`, not one instance for several calls.
     More in docs/extending.md.
+
+    Higher-order gradients (`backward(create_graph=True)`) need the class attribute
+    `double_backward` (see its comment below); Cube above would declare
+    `double_backward = "recompute"`, as its formulas use only operators.
     """
 
     def __call__(self, *inputs: Tensor) -> Tensor:
@@ -150,7 +154,9 @@ class Function:
         if mode not in ("recompute", "constants"):
             raise NotImplementedError(
                 f"{type(self).__name__} has no double backward yet: backward(create_graph=True) "
-                "and autograd.grad(create_graph=True) cannot pass through it")
+                "and autograd.grad(create_graph=True) cannot pass through it (a Function whose "
+                "forward and backward use only self.xp and never write in place can declare "
+                "double_backward = \"recompute\"; see Function.double_backward)")
         from .ops.namespace import tensor_xp
 
         twin = copy.copy(self)  # self keeps its arrays: a later first-order backward needs them

@@ -21,13 +21,6 @@ from . import elementwise as E
 from . import linalg, reduce, shape
 
 
-def _t(x, ref=None):
-    """A Tensor operand: numbers stay constants next to `ref`."""
-    if isinstance(x, Tensor):
-        return x
-    return E.to_tensor(x, ref) if ref is not None else wrap(x)
-
-
 def _unary(op, name):
     """The op on Tensors; on a constant number (a Tensor holding a NumPy scalar, such as the
     base of `2.5 ** x`) the plain NumPy function, so the result stays a number, which goes with
@@ -71,12 +64,12 @@ class _TensorNamespace:
         return E.clip(x, lo, hi)
 
     @staticmethod
-    def zeros_like(x):
-        return x * 0  # a recorded zero keeps dtype/device; the gradient through it is 0
+    def zeros_like(x):  # a constant: nothing to differentiate (and no 0 * inf = nan)
+        return wrap(_array_xp(x.array).zeros_like(x.array))
 
     @staticmethod
     def ones_like(x):
-        return x * 0 + 1
+        return wrap(_array_xp(x.array).ones_like(x.array))
 
     @staticmethod
     def broadcast_to(x, shp):
