@@ -236,7 +236,7 @@ LAYERS = [
      lambda w: F.embedding(mg.tensor([[0, 2], [2, 4]], device=w.device), w, padding_idx=2) ** 2,
      lambda w: torch.nn.functional.embedding(torch.tensor([[0, 2], [2, 4]]), w, padding_idx=2) ** 2),
     ("gelu_erf", ((3, 4),), lambda x: F.gelu(x) * x, lambda x: torch.nn.functional.gelu(x) * x),
-    ("mlp_bn_relu", ((6, 3), (4, 3), (4,), (4,)),
+    ("mlp_bn_tanh_sigmoid", ((6, 3), (4, 3), (4,), (4,)),
      lambda x, w, g, b: F.batch_norm(F.linear(x, w), None, None, g, b, training=True).tanh().sigmoid(),
      lambda x, w, g, b: torch.nn.functional.batch_norm(torch.nn.functional.linear(x, w), None, None, g, b,
                                                        training=True).tanh().sigmoid()),
