@@ -6,11 +6,14 @@ the Function and the Function on the output (`out._ctx`). That record is the gra
 orders it once and walks it in reverse. The safety nets (in-place change checks, the rules for
 leaf gradients, the debug hook) are small helpers below `backward`.
 
-Decision: backward builds no graph, so there is no double backward (see docs/autograd.md).
+With `create_graph=True` the backward pass is itself recorded, so it can be differentiated again
+(Function.backward_as_graph; docs/autograd.md, "Backward is a graph too").
 """
 
 from __future__ import annotations
 
+import copy
+import sys
 import signal
 import threading
 
@@ -70,6 +73,10 @@ class Function:
 
     A Function instance is used once: call `Cube()(x)`, not one instance for several calls.
     More in docs/extending.md.
+
+    Higher-order gradients (`backward(create_graph=True)`) need the class attribute
+    `double_backward` (see its comment below); Cube above would declare
+    `double_backward = "recompute"`, as its formulas use only operators.
     """
 
     def __call__(self, *inputs: Tensor) -> Tensor:
@@ -114,6 +121,49 @@ class Function:
 
     def backward(self, gy):
         raise NotImplementedError
+
+    # How backward(create_graph=True) records this Function's backward (backward_as_graph):
+    #   "recompute": forward and backward are written with `self.xp` only (no NumPy-only call,
+    #       no in-place write); both are re-run on Tensors, so the saved values are recomputed
+    #       as differentiable functions of the inputs (tanh's y, BatchNorm's xhat);
+    #   "constants": backward is linear in gy with coefficients that are locally constant
+    #       (relu's mask, max's winners): backward runs on the Tensor gy with the saved arrays;
+    #   "linear": forward is linear in its inputs (reshape, sum, getitem, cat): its backward is
+    #       the transposed map, recorded as a `Transposed` node whose own backward is forward;
+    #   "composed": a fused op (BatchNorm, cross-entropy) whose `composed(*inputs)` builds the same
+    #       output from primitive ops; its recorded backward is that graph's, differentiated
+    #       with create_graph (so the fused first-order formula is not written a second time);
+    #   None: not supported yet (a clear error, never a silently wrong second derivative).
+    double_backward = None
+
+    def linear_part(self) -> Function:
+        """For a "linear" op: a copy whose forward is the linear map alone (Pad overrides it to
+        drop its fill value); see Transposed."""
+        return copy.copy(self)
+
+    def backward_as_graph(self, gy: Tensor):
+        """backward(gy) recorded as a graph, for backward(create_graph=True): the same
+        backward formula, run so that minigrad records it (see `double_backward`)."""
+        mode = self.double_backward
+        if mode == "linear":
+            return tuple(Transposed(self, i)(gy) if need else None for i, need in enumerate(self.needs_input_grad))
+        if mode == "composed":
+            wanted = [t for t in self.inputs if t.requires_grad]
+            gs = iter(grad(self.composed(*self.inputs), wanted, gy, create_graph=True, allow_unused=True))
+            return tuple(next(gs) if t.requires_grad else None for t in self.inputs)
+        if mode not in ("recompute", "constants"):
+            raise NotImplementedError(
+                f"{type(self).__name__} has no double backward yet: backward(create_graph=True) "
+                "and autograd.grad(create_graph=True) cannot pass through it (a Function whose "
+                "forward and backward use only self.xp and never write in place can declare "
+                "double_backward = \"recompute\"; see Function.double_backward)")
+        from .ops.namespace import tensor_xp
+
+        twin = copy.copy(self)  # self keeps its arrays: a later first-order backward needs them
+        twin.xp = tensor_xp
+        if mode == "recompute":
+            twin.forward(*self.inputs)  # saved values become Tensors made by recorded ops
+        return twin.backward(gy)
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
@@ -192,8 +242,59 @@ class FunctionCtx(Function):
                 out.append(None if g is None else (g.array if isinstance(g, Tensor) else g))
         return tuple(out)
 
+    def backward_as_graph(self, gy):
+        # the user's backward is written with Tensor ops already: run it with grad mode on, on
+        # the real inputs in place of the forward-time stand-ins, and it is recorded
+        by_array = {id(t.array): t for t in self.inputs}
+        saved = []
+        for t in self.saved_tensors:
+            if isinstance(t, Tensor) and id(t.array) not in by_array:
+                raise NotImplementedError(
+                    f"{self._cls.__name__}: create_graph through a Function that saved a tensor "
+                    "other than its inputs (an output, an intermediate) is not supported")
+            saved.append(by_array[id(t.array)] if isinstance(t, Tensor) else t)
+        twin = copy.copy(self)
+        twin.saved_tensors = tuple(saved)
+        grads = self._cls.backward(twin, gy)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self._args):
+            raise RuntimeError(
+                f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
+                f"{len(self._args)} arguments (return None for the ones without a gradient)"
+            )
+        return tuple(g for a, g in zip(self._args, grads) if isinstance(a, Tensor))
+
     def __repr__(self):
         return f"<{self._cls.__name__}Backward>"
+
+
+class Transposed(Function):
+    """g_i = L_i^T gy: input i's part of the backward of a linear op L (reshape, sum, getitem,
+    cat, ...). Recorded by backward(create_graph=True). Its own backward is L_i applied to v:
+    the op's forward (its linear part: pad without its fill value) with v in slot i and zeros
+    elsewhere, and that is linear again, so every order works."""
+
+    double_backward = "linear"
+
+    def __init__(self, op: Function, i: int):
+        self.op, self.i = copy.copy(op), i  # a copy: backward may free op's saved state
+
+    def forward(self, gy):
+        g = self.op.backward(gy)
+        g = g[self.i] if type(g) is tuple else g
+        shape = self.op.inputs[self.i].shape
+        return unbroadcast(g, shape) if g.shape != shape else g
+
+    def backward(self, gv):
+        xp, op = self.xp, self.op
+
+        twin = op.linear_part()
+        twin.xp = xp
+        return twin.forward(*[gv if j == self.i else xp.zeros(t.shape, t.dtype) for j, t in enumerate(op.inputs)])
+
+    def __repr__(self):
+        return f"<Transposed{type(self.op).__name__}Backward>"
 
 
 def _array_module(fn, inputs, arrays):
@@ -215,30 +316,146 @@ def _array_module(fn, inputs, arrays):
 # ***** backward: order the graph, then walk it in reverse *****
 
 
-def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
+def backward(root: Tensor, grad, retain_graph: bool = False, create_graph: bool = False,
+             inputs=None) -> None:
     """Accumulate d(root)/d(leaf), weighted by `grad`, into `.grad` of every leaf that
-    requires grad. Intermediate gradients live in a local dict and are dropped as used."""
-    if root._ctx is None:  # root is itself a leaf
-        _set_leaf_grads({id(root): [root, grad]}, grad)
-        return
-    grads = {id(root._ctx): grad}  # the gradient of each Function's output, by Function
+    requires grad (only of the tensors in `inputs`, if given). Intermediate gradients live in
+    a local dict and are dropped as used. With `create_graph`, the gradients are Tensors
+    computed by recorded ops (see Function.backward_as_graph), so they can be differentiated."""
+    if inputs is None:
+        leaves, _ = _walk([root], [grad], retain_graph, create_graph, ())
+    else:
+        leaves, captured = _walk([root], [grad], retain_graph, create_graph, inputs)
+        wanted = {id(t) for t in inputs}
+        leaves = {k: v for k, v in leaves.items() if k in wanted}
+        for t in inputs:  # a non-leaf named in inputs gets its .grad as a leaf would
+            if t._ctx is not None and id(t) in captured:
+                leaves[id(t)] = [t, captured[id(t)]]
+    _set_leaf_grads(leaves, grad)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned (not added to `.grad`).
+
+    `outputs` and `inputs` are a Tensor or a sequence of Tensors; `grad_outputs` weights each
+    output (default: 1 for one-element outputs). With `create_graph=True` the result is itself
+    differentiable: grad of grad gives second derivatives. An input that no output depends on
+    raises, or gives None with `allow_unused=True`. `retain_graph` defaults to `create_graph`.
+
+    >>> import minigrad
+    >>> from minigrad.autograd import grad
+    >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = grad((x ** 3).sum(), x, create_graph=True)    # 3 x^2
+    >>> (h,) = grad(g.sum(), x)                              # 6 x
+    >>> g.detach(), h
+    (tensor([ 3., 12.]), tensor([ 6., 12.]))
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    gs = []
+    for y, g in zip(outputs, grad_outputs):
+        if not y.requires_grad:
+            raise RuntimeError(f"grad: an output of shape {y.shape} does not require grad and has no graph")
+        gs.append(_root_grad(y, g, "grad()"))
+    leaves, captured = _walk(outputs, gs, retain_graph, create_graph, inputs, prune=True)
+    result = []
+    for t in inputs:
+        g = captured.get(id(t)) if t._ctx is not None else (leaves.get(id(t)) or [None, None])[1]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: an input of shape {t.shape} was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it")
+        if g is not None and not isinstance(g, Tensor):
+            g = wrap(g)
+        result.append(g)
+    return tuple(result)
+
+
+def _root_grad(y: Tensor, g, who: str):
+    """The starting gradient for output `y`: `g` checked, or 1 for a one-element output."""
+    if g is None:
+        if y.array.size != 1:
+            raise RuntimeError(
+                f"{who}: grad can be implied only for one-element outputs, got shape {y.shape}; "
+                "pass a gradient of that shape")
+        return backend.get_array_module(y.array).ones_like(y.array)
+    if isinstance(g, Tensor) and g.requires_grad:
+        return g  # kept as a Tensor: create_graph may differentiate through it
+    g = g.array if isinstance(g, Tensor) else g
+    if backend.device_of(g) != y.device:
+        raise TypeError(f"{who}: grad is on {backend.device_of(g)!r}, tensor on {y.device!r}")
+    if g.shape != y.shape:
+        raise ValueError(f"{who}: grad has shape {g.shape}, tensor has shape {y.shape}")
+    return g.astype(y.dtype, copy=False)
+
+
+def _walk(roots, root_grads, retain_graph, create_graph, capture, prune=False):
+    """Backpropagate from `roots` (weighted by `root_grads`) through the graph. Returns
+    ({id(leaf): [leaf, gradient]}, {id(t): gradient} for the non-leaf tensors in `capture`).
+
+    Gradients are raw arrays, or with `create_graph` Tensors made by recorded ops."""
+    if create_graph:
+        root_grads = [g if isinstance(g, Tensor) else wrap(g) for g in root_grads]
+        with grad_mode.enable_grad():
+            return _walk_arrays(roots, root_grads, retain_graph, True, capture, prune)
+    root_grads = [g.array if isinstance(g, Tensor) else g for g in root_grads]
+    return _walk_arrays(roots, root_grads, retain_graph, False, capture, prune)
+
+
+def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture, prune=False):
+    grads = {}  # the gradient of each Function's output, by Function
     leaves = {}  # id(leaf) -> [leaf, the sum of the gradients that reached it]
+    for r, g in zip(roots, root_grads):
+        if r._ctx is None:  # a root that is itself a leaf
+            entry = leaves.setdefault(id(r), [r, None])
+            entry[1] = g if entry[1] is None else entry[1] + g
+        else:
+            prev = grads.get(id(r._ctx))
+            grads[id(r._ctx)] = g if prev is None else prev + g
+    # the non-leaf tensors whose gradient the caller wants, by the Function that made them
+    want = {id(t._ctx): t for t in capture if t._ctx is not None}
+    captured = {}
     hooks = hooks_used  # False until a tensor gets a hook: the loop then skips the lookup
-    for fn in reversed(toposort(root)):
+    inner = [r for r in roots if r._ctx is not None]
+    order = toposort(*inner) if inner else []
+    needed = _leading_to(order, capture) if prune else None
+    for fn in reversed(order):
         g = grads.pop(id(fn), None)
         if g is None:  # no path from fn to root carries a gradient
             continue
         if hooks and fn._hook_owner is not None:  # retain_grad / register_hook on fn's output
             g = _tensor_hooks(fn._hook_owner, g)
-        in_grads = fn.backward(g)
+        if want and id(fn) in want:
+            captured[id(want[id(fn)])] = g
+        if needed is not None and id(fn) not in needed:
+            continue  # grad(): nothing this Function leads to was asked for
+        if create_graph:
+            in_grads = fn.backward_as_graph(g)
+        else:
+            in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        if anomaly_hook is not None:
-            anomaly_hook.after_backward(fn, g, in_grads)  # g: the grad of fn's output
+        if anomaly_hook is not None:  # g: the grad of fn's output
+            if create_graph:
+                anomaly_hook.after_backward(fn, g.array, tuple(None if x is None else _raw(x) for x in in_grads))
+            else:
+                anomaly_hook.after_backward(fn, g, in_grads)
         _check_versions(fn)
         for inp, gi in zip(fn.inputs, in_grads):
             if gi is None or not inp.requires_grad:
                 continue
+            if create_graph and not isinstance(gi, Tensor):  # a constant formula (zeros_like)
+                gi = wrap(gi)
             if gi.shape != inp.array.shape:
                 gi = unbroadcast(gi, inp.array.shape)
             # fan-out: a tensor used twice gets the sum of both gradients; never +=, since gi
@@ -251,17 +468,32 @@ def backward(root: Tensor, grad, retain_graph: bool = False) -> None:
                 grads[id(inp._ctx)] = gi if prev is None else prev + gi
         if not retain_graph:
             fn.__dict__.clear()  # free saved arrays and inputs; a 2nd backward raises
-    _set_leaf_grads(leaves, grad)
+    return leaves, captured
 
 
-def toposort(root: Tensor) -> list[Function]:
-    """The Functions that lead to `root` (root's last), each after every Function that made one
-    of its inputs. Leaves need no place in the order: their gradients are only summed.
+def _leading_to(order, targets) -> set:
+    """The ids of the Functions in `order` (inputs first) that have one of `targets` upstream:
+    the only ones grad() must run."""
+    ids = {id(t) for t in targets}
+    needed = set()
+    for fn in order:
+        if any(id(t) in ids or (t._ctx is not None and id(t._ctx) in needed) for t in fn.inputs):
+            needed.add(id(fn))
+    return needed
+
+
+def _raw(x):
+    return x.array if isinstance(x, Tensor) else x
+
+
+def toposort(root: Tensor, *more: Tensor) -> list[Function]:
+    """The Functions that lead to `root` (and to the roots in `more`), each after every
+    Function that made one of its inputs. Leaves need no place in the order: their gradients are only summed.
 
     An iterative post-order depth-first search: a recursive one hits Python's recursion limit
     on long graphs."""
     order, visited = [], set()
-    stack = [(root._ctx, False)]
+    stack = [(r._ctx, False) for r in reversed((root,) + more)]
     while stack:
         fn, expanded = stack.pop()
         if expanded:  # every Function that made one of fn's inputs is in `order` now
@@ -317,17 +549,22 @@ def _tensor_hooks(t: Tensor, g):
     """Run t's hooks on its gradient `g` (each may return a replacement), then keep the result
     in t.grad if retain_grad() asked for it. Returns the gradient to pass on."""
     hooks = getattr(t, "_hooks", None) or {}
+    graph = isinstance(g, Tensor)  # create_graph: gradients are Tensors and stay so
     for key, hook in list(hooks.items()):
         if key == "retain_grad":
             continue
-        r = hook(wrap(g))
+        r = hook(g if graph else wrap(g))
         if r is not None:
-            r = r.array if isinstance(r, Tensor) else r
+            if not graph:
+                r = r.array if isinstance(r, Tensor) else r
             if r.shape != g.shape:
                 raise RuntimeError(f"a gradient hook returned shape {r.shape}, expected {g.shape}")
             g = r
     if "retain_grad" in hooks:
-        t.grad = wrap(g.copy()) if t.grad is None else wrap(t.grad.array + g)
+        if graph:
+            t.grad = g if t.grad is None else t.grad + g
+        else:
+            t.grad = wrap(g.copy()) if t.grad is None else wrap(t.grad.array + g)
     return g
 
 
@@ -341,11 +578,14 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
     copy one that shares memory with another leaf's gradient or with the caller's `root_grad`,
     or that is a read-only broadcast view (Sum's backward; one-element views count as
     contiguous, so ask for writeable; CuPy has no flag)."""
-    owners = {id(backend.memory_owner(root_grad))}  # memory a new .grad may not share
+    owners = {id(backend.memory_owner(_raw(root_grad)))}  # memory a new .grad may not share
     hooks, new = hooks_used, []
     for leaf, g in leaves.values():
         if hooks and getattr(leaf, "_hooks", None):
             g = _tensor_hooks(leaf, g)
+        if isinstance(g, Tensor):  # create_graph: .grad is a Tensor with a graph of its own
+            new.append((leaf, g if leaf.grad is None else leaf.grad + g))
+            continue
         if leaf.grad is not None:
             g = leaf.grad.array + g  # accumulate across backward() calls
             new.append((leaf, np.array(g) if isinstance(g, _generic) else g))
@@ -360,7 +600,7 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
         new.append((leaf, g))
     with _signals_deferred():
         for leaf, g in new:
-            leaf.grad = wrap(g)
+            leaf.grad = g if isinstance(g, Tensor) else wrap(g)
 
 
 class _signals_deferred:
@@ -385,3 +625,10 @@ class _signals_deferred:
             if self.pending:  # now the interrupt the user asked for, through the usual handler
                 signal.raise_signal(signal.SIGINT)
         return False
+
+
+# `minigrad.autograd.functional` (jacobian, hessian, vhp, hvp): a module of its own, importable
+# under this name as in PyTorch. Imported last: it needs grad() above.
+from . import autograd_functional as functional  # noqa: E402
+
+sys.modules[__name__ + ".functional"] = functional

@@ -238,6 +238,21 @@ class Tensor:
                                   "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
         return self.to(dtype=dtype)
 
+    def astype(self, dtype, copy: bool = True) -> Tensor:
+        """NumPy's spelling of a cast (differentiable), so that a Function's formulas run on
+        arrays and, for create_graph, on Tensors alike."""
+        return self if self.dtype == dtype and not copy else ops.cast(self, dtype)
+
+    # logical operators of bool masks (no gradient), as PyTorch's
+    def __and__(self, other) -> Tensor:
+        return Tensor(_logical_operands(self, other, lambda a, b: a & b))
+
+    def __or__(self, other) -> Tensor:
+        return Tensor(_logical_operands(self, other, lambda a, b: a | b))
+
+    def __invert__(self) -> Tensor:
+        return Tensor(~self.array)
+
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
 
@@ -306,31 +321,36 @@ class Tensor:
             self._ctx._hook_owner = self  # the engine looks for hooks on the Function
         return hooks
 
-    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None,
+                 *, grad=None) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into `leaf.grad`
-        (accumulating). `grad` defaults to 1 for a one-element tensor."""
-        if create_graph:
-            raise NotImplementedError(
-                "backward(create_graph=True): minigrad's backward builds no graph, so there are no "
-                "higher-order gradients (see docs/autograd.md)"
-            )
+        (accumulating). `gradient` (also spelled `grad`) defaults to 1 for a one-element tensor.
+
+        `create_graph=True` records the backward pass itself, so the `.grad` it leaves can be
+        differentiated again (second derivatives, gradient penalties); `retain_graph` defaults
+        to `create_graph`. `inputs` (a Tensor or a sequence) restricts which tensors get `.grad`.
+
+        >>> import minigrad
+        >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x ** 3).sum().backward(create_graph=True)     # x.grad = 3 x^2, with a graph
+        >>> g = x.grad
+        >>> x.grad = None
+        >>> g.sum().backward()                              # d/dx sum(3 x^2) = 6 x
+        >>> x.grad
+        tensor([ 6., 12.])
+        """
+        if grad is not None:
+            gradient = grad
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
-        if grad is None:
-            if self.array.size != 1:
-                raise RuntimeError(
-                    f"backward(): grad can be implied only for one-element outputs, got shape "
-                    f"{self.shape}; pass grad= of that shape"
-                )
-            g = backend.get_array_module(self.array).ones_like(self.array)
-        else:
-            g = grad.array if isinstance(grad, Tensor) else grad
-            if backend.device_of(g) != self.device:
-                raise TypeError(f"backward(): grad is on {backend.device_of(g)!r}, tensor on {self.device!r}")
-            if g.shape != self.shape:
-                raise ValueError(f"backward(): grad has shape {g.shape}, tensor has shape {self.shape}")
-            g = g.astype(self.dtype, copy=False)
-        autograd.backward(self, g, retain_graph=retain_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs:
+                raise RuntimeError("backward(): inputs= was given but is empty")
+        g = autograd._root_grad(self, gradient, "backward()")
+        autograd.backward(self, g, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ***** in-place: the `_` methods and `+= -= *= /=` (PyTorch's rules) *****
     #
@@ -785,6 +805,18 @@ class Tensor:
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extra) + ")"
+
+
+def _logical_operands(a, b, op):
+    """op(a, b) on the arrays of two bool masks; a 0-d host mask next to a device one becomes
+    a Python bool (a constant goes with any device)."""
+    a = a.array if isinstance(a, Tensor) else a
+    b = b.array if isinstance(b, Tensor) else b
+    if getattr(a, "ndim", 0) == 0 and isinstance(a, (np.ndarray, np.generic)):
+        a = bool(a)
+    if getattr(b, "ndim", 0) == 0 and isinstance(b, (np.ndarray, np.generic)):
+        b = bool(b)
+    return op(a, b) if not isinstance(a, bool) else op(b, a)
 
 
 def shape_tuple(shape) -> tuple:

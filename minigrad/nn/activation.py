@@ -133,7 +133,11 @@ def _erf(xp, x):
     cupyx). |x| < 2.5: the series erf(x) = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)),
     whose terms are all positive (no cancellation); |x| >= 2.5: Laplace's continued fraction
     erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))).
-    Python-float constants keep float32 input float32."""
+    Python-float constants keep float32 input float32.
+
+    On a Tensor (GELU's forward re-run for create_graph) it is the recorded op ErfFunction."""
+    if isinstance(x, Tensor):
+        return ErfFunction()(x)
     a = xp.abs(x)
     s = xp.minimum(a, 2.5)  # each branch sees only the values it is accurate for
     term, total, s2 = s, s, 2 * s * s
@@ -149,9 +153,24 @@ def _erf(xp, x):
     return xp.sign(x) * xp.where(a < 2.5, series, tail)
 
 
+class ErfFunction(Function):
+    """y = erf(x); dy/dx = 2/sqrt(pi) e^(-x^2). Recorded only by GELU's create_graph path."""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.x = x
+        return _erf(self.xp, x)
+
+    def backward(self, gy):
+        return gy * (2 / _SQRT_PI) * self.xp.exp(-self.x * self.x)
+
+
 class GELUFunction(Function):
     """y = x * Phi(x), Phi the standard normal CDF: x/2 * (1 + erf(x / sqrt(2))); with
     approximate="tanh": x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))"""
+
+    double_backward = "recompute"  # on Tensors, _erf is the recorded ErfFunction
 
     def __init__(self, approximate: str = "none"):
         self.approximate = approximate

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 
+from .. import ops
 from ..autograd import Function
 from ..dtypes import check_same_dtype
 from ..tensor import Tensor
@@ -209,8 +210,14 @@ class Conv2dFunction(Function):
     """y[n, o, i, j] = b[o] + sum_{c,p,q} W[o, c, p, q] * xpad[n, g(o)*C_g + c, i*sh + p*dh, j*sw + q*dw]
     (cross-correlation; g(o) is the group of output channel o)"""
 
+    # backward(create_graph=True) differentiates conv2d_simple, the same map from primitive ops
+    double_backward = "composed"
+
     def __init__(self, stride: tuple, pads: tuple, dilation: tuple, groups: int):
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def composed(self, x, W, b=None):
+        return conv2d_simple(x, W, b, self.stride, self.pads, self.dilation, self.groups)
 
     def forward(self, x, W, b=None):
         n, c, h, w = x.shape
@@ -249,6 +256,32 @@ class Conv2dFunction(Function):
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             gb = gy.sum(axis=(0, 2, 3))  # each b[o] is added to every output pixel of channel o
         return gx, gW, gb
+
+
+def _window_stack(x: Tensor, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, fill=0.0):
+    """The kh*kw strided views of x padded with `fill`, stacked on a new dim 2:
+    (N, C, kh*kw, OH, OW), from differentiable ops (pad, slicing, stack)."""
+    (pt, pb), (pl, pr) = pads
+    xpad = ops.pad(x, (pl, pr, pt, pb), value=fill) if pt or pb or pl or pr else x
+    oh, ow = _out_shape("conv2d", x.shape[2:], pads, kernel, stride, dilation)
+    (sh, sw), (dh, dw) = stride, dilation
+    views = [xpad[:, :, p * dh: p * dh + sh * (oh - 1) + 1: sh, q * dw: q * dw + sw * (ow - 1) + 1: sw]
+             for p in range(kernel[0]) for q in range(kernel[1])]
+    return ops.stack(views, dim=2)
+
+
+def conv2d_simple(x: Tensor, W: Tensor, b: Tensor | None, stride: tuple, pads: tuple, dilation: tuple,
+                  groups: int) -> Tensor:
+    """`Conv2dFunction` composed from primitive ops (pads as ((top, bottom), (left, right))):
+    what backward(create_graph=True) differentiates, and a test oracle."""
+    n, c = x.shape[:2]
+    c_out, _, kh, kw = W.shape
+    cols = _window_stack(x, pads, (kh, kw), stride, dilation)  # (N, C, K, OH, OW)
+    oh, ow = cols.shape[3:]
+    cols = cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow)  # rows (c, p, q) per group
+    y = W.reshape(groups, c_out // groups, -1) @ cols  # (N, g, C_out/g, OH*OW)
+    y = y.reshape(n, c_out, oh, ow)
+    return y if b is None else y + b.reshape(1, c_out, 1, 1)
 
 
 def _unbatched(fn):

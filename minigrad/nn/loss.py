@@ -13,7 +13,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
 from ..ops import log_softmax, stable_sigmoid
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .module import Module
 
 # ***** argument checks *****
@@ -59,6 +59,11 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 class SoftmaxCrossEntropyFunction(Function):
     """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused)"""
+
+    double_backward = "composed"
+
+    def composed(self, x):
+        return cross_entropy_simple(x, wrap(self.target), self.reduction)
 
     def __init__(self, target, reduction):
         self.target, self.reduction = target, reduction
@@ -162,6 +167,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 class BinaryCrossEntropyFunction(Function):
     """loss = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch does"""
 
+    double_backward = "recompute"
+
     def forward(self, p, y):
         xp = self.xp
         with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped (only NumPy warns)
@@ -199,6 +206,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
 
 class BCEWithLogitsFunction(Function):
     """loss = max(x, 0) - x y + log(1 + e^-|x|): log(1 + e^x) - x y without overflow"""
+
+    double_backward = "recompute"
 
     def forward(self, x, y):
         xp = self.xp

@@ -510,7 +510,10 @@ class _BackwardHookState:
 
 class _BackwardHookIdentity(Function):
     """y = x; its backward hands the gradient to the module's backward hooks (the output's
-    gradient first, then the inputs', which the hooks may replace)."""
+    gradient first, then the inputs', which the hooks may replace). Under create_graph the
+    gradients are Tensors with a graph; the hooks see them as they are."""
+
+    double_backward = "constants"  # the identity: backward runs as is on the Tensor gradient
 
     def __init__(self, state, slot):
         self.state, self.slot = state, slot  # slot None: the output
@@ -519,13 +522,13 @@ class _BackwardHookIdentity(Function):
         return x.view()
 
     def backward(self, gy):
-        st = self.state
+        st, graph = self.state, isinstance(gy, Tensor)
         if self.slot is None:
-            st.grad_output = wrap(gy)
+            st.grad_output = gy if graph else wrap(gy)
             if st.pending == 0:  # no input requires grad: call the hooks now, grad_input Nones
                 st.call_hooks()
             return gy
-        st.grad_inputs[self.slot] = wrap(gy)
+        st.grad_inputs[self.slot] = gy if graph else wrap(gy)
         st.pending -= 1
         if st.pending:
             return gy
@@ -539,7 +542,7 @@ class _BackwardHookIdentity(Function):
                 f"with Tensor.register_hook on the inputs"
             )
         gi = new[self.slot]
-        return gy if gi is None else gi.array
+        return gy if gi is None else (gi if graph else gi.array)
 
 
 def _call_with_backward_hooks(module, args, kwargs):

@@ -72,6 +72,14 @@ class BatchNormFunction(Function):
     y = xc * s + t (s, t per channel) and never stores xhat; backward writes dL/dx as
     a * gy + b * xc + c. Six passes each way where the textbook formulas take nine."""
 
+    # backward(create_graph=True) differentiates the composed twin (batch_norm_simple): the batch
+    # mean and variance are functions of x there, so every second-order term through them is
+    # kept (docs/batchnorm.md, "The second derivative")
+    double_backward = "composed"
+
+    def composed(self, x, gamma, beta):
+        return batch_norm_simple(x, None, None, gamma, beta, training=True, eps=self.eps)
+
     def __init__(self, momentum, eps, running_mean=None, running_var=None):
         self.momentum, self.eps = momentum, eps
         self.running_mean, self.running_var = running_mean, running_var
@@ -129,6 +137,12 @@ class BatchNormFunction(Function):
 class BatchNormEvalFunction(Function):
     """Eval mode: the statistics are constants (the running mean and variance), so y is an
     affine map per channel: y = (x - mean) * gamma / sqrt(var + eps) + beta."""
+
+    double_backward = "composed"
+
+    def composed(self, x, gamma, beta):
+        stats = [wrap(a.astype(x.dtype, copy=False)) for a in (self.running_mean, self.running_var)]
+        return batch_norm_simple(x, *stats, gamma, beta, training=False, eps=self.eps)
 
     def __init__(self, eps, running_mean, running_var):
         self.eps, self.running_mean, self.running_var = eps, running_mean, running_var
@@ -416,6 +430,11 @@ class BatchNorm2d(_BatchNorm):
 class LayerNormFunction(Function):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var over the last
     dims (`axes`) of each sample"""
+
+    double_backward = "composed"
+
+    def composed(self, x, weight=None, bias=None):
+        return layer_norm_simple(x, x.shape[self.axes[0]:], weight, bias, eps=self.eps)
 
     def __init__(self, axes: tuple, eps: float):
         self.axes, self.eps = axes, eps

@@ -16,7 +16,7 @@ from . import _scratch
 from ..autograd import Function
 from ..tensor import Tensor
 from .conv import (_channel_major, _check_input, _crop, _offsets, _out_shape, _pad, _pair, _positive,
-                   _unbatched)
+                   _unbatched, _window_stack)
 from .module import Module
 
 # ***** argument helpers *****
@@ -47,8 +47,15 @@ def _pool(function, op: str, x: Tensor, kernel_size, stride, padding) -> Tensor:
 class MaxPool2dFunction(Function):
     """y[n, c, i, j] = max_{p,q} xpad[n, c, i*sh + p, j*sw + q], with xpad padded by -inf"""
 
+    # backward(create_graph=True) differentiates the max over the stacked windows (an amax,
+    # whose gradient goes to the same winner when the maximum is unique)
+    double_backward = "composed"
+
     def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
         self.kernel, self.stride, self.pads = kernel, stride, pads
+
+    def composed(self, x):
+        return _window_stack(x, self.pads, self.kernel, self.stride, (1, 1), fill=-math.inf).amax(2)
 
     def forward(self, x):
         xp = self.xp
@@ -114,6 +121,8 @@ class AvgPool2dFunction(Function):
     """y[n, c, i, j] = mean_{p,q} xpad[n, c, i*sh + p, j*sw + q], padding counted as zeros
     (PyTorch's count_include_pad=True)"""
 
+    double_backward = "linear"  # a linear map: its backward's backward is itself (Transposed)
+
     def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
         self.kernel, self.stride, self.pads = kernel, stride, pads
 
@@ -163,6 +172,8 @@ def _adaptive_bins(size: int, out: int) -> list:
 class AdaptiveAvgPool2dFunction(Function):
     """y[n, c, i, j] = mean of x[n, c] over bin (i, j); the bins split H and W into OH x OW
     nearly equal (possibly overlapping) ranges"""
+
+    double_backward = "linear"
 
     def __init__(self, out_hw: tuple):
         self.out_hw = out_hw

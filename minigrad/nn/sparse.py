@@ -6,6 +6,7 @@ from .. import backend, dtypes
 from ..autograd import Function
 from ..grad_mode import no_grad
 from ..creation import zeros
+from ..ops import where
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -17,6 +18,14 @@ class EmbeddingFunction(Function):
 
     def __init__(self, idx, padding_idx):
         self.idx, self.padding_idx = idx, padding_idx
+        # linear in weight; with a padding row backward is not forward's transpose, so the
+        # recorded backward is that of the composed twin (the padding row detached)
+        self.double_backward = "linear" if padding_idx is None else "composed"
+
+    def composed(self, weight):
+        xp = self.xp
+        learns = xp.arange(weight.shape[0]) != self.padding_idx
+        return where(learns[:, None], weight, weight.detach())[self.idx]
 
     def forward(self, weight):
         self.w_shape = weight.shape

@@ -60,6 +60,8 @@ def _floating(x: Tensor) -> Tensor:
 class Add(Function):
     """y = a + b"""
 
+    double_backward = "linear"
+
     def forward(self, a, b):
         return a + b
 
@@ -75,6 +77,8 @@ def add(a, b) -> Tensor:
 class Sub(Function):
     """y = a - b"""
 
+    double_backward = "linear"
+
     def forward(self, a, b):
         return a - b
 
@@ -89,6 +93,8 @@ def sub(a, b) -> Tensor:
 
 class Mul(Function):
     """y = a * b"""
+
+    double_backward = "recompute"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -106,6 +112,8 @@ def mul(a, b) -> Tensor:
 
 class Div(Function):
     """y = a / b"""
+
+    double_backward = "recompute"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -128,6 +136,8 @@ def div(a, b) -> Tensor:
 class Neg(Function):
     """y = -x"""
 
+    double_backward = "linear"
+
     def forward(self, x):
         return -x
 
@@ -141,6 +151,8 @@ def neg(x) -> Tensor:
 
 class PowScalar(Function):
     """y = x ** p for a constant number p"""
+
+    double_backward = "recompute"
 
     def __init__(self, p):
         self.p = p
@@ -157,6 +169,8 @@ class PowScalar(Function):
 
 class Pow(Function):
     """y = a ** b, both tensors"""
+
+    double_backward = "recompute"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -191,6 +205,8 @@ def pow(a, b) -> Tensor:
 class Exp(Function):
     """y = e^x"""
 
+    double_backward = "recompute"
+
     def forward(self, x):
         self.y = self.xp.exp(x)
         return self.y
@@ -205,6 +221,8 @@ def exp(x) -> Tensor:
 
 class Log(Function):
     """y = ln x"""
+
+    double_backward = "recompute"
 
     def forward(self, x):
         self.x = x
@@ -254,6 +272,8 @@ def log10(x) -> Tensor:
 class Sin(Function):
     """y = sin x"""
 
+    double_backward = "recompute"
+
     def forward(self, x):
         self.x = x
         return self.xp.sin(x)
@@ -268,6 +288,8 @@ def sin(x) -> Tensor:
 
 class Cos(Function):
     """y = cos x"""
+
+    double_backward = "recompute"
 
     def forward(self, x):
         self.x = x
@@ -284,6 +306,8 @@ def cos(x) -> Tensor:
 class Sqrt(Function):
     """y = sqrt(x)"""
 
+    double_backward = "recompute"
+
     def forward(self, x):
         self.y = self.xp.sqrt(x)
         return self.y
@@ -298,6 +322,8 @@ def sqrt(x) -> Tensor:
 
 class Abs(Function):
     """y = |x|"""
+
+    double_backward = "constants"
 
     def forward(self, x):
         self.x = x
@@ -317,6 +343,8 @@ def abs(x) -> Tensor:
 class Maximum(Function):
     """y = max(a, b) elementwise. NOTE: on ties the gradient goes to b, so that
     maximum(x, 0) has the same subgradient at 0 as relu (0); PyTorch splits ties 0.5/0.5."""
+
+    double_backward = "constants"
 
     def forward(self, a, b):
         self.a_wins = a > b
@@ -354,6 +382,8 @@ class Clip(Function):
     """y = min(max(x, lo), hi). NOTE: the gradient is 1 strictly inside (lo, hi) and 0 at the
     bounds, so clip(x, 0) matches relu at 0; PyTorch's clamp passes the gradient at the bounds."""
 
+    double_backward = "constants"
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
@@ -386,6 +416,8 @@ clamp = clip
 class Where(Function):
     """y = a where cond else b (cond is a constant boolean array)"""
 
+    double_backward = "constants"
+
     def __init__(self, cond):
         self.cond = cond
 
@@ -407,6 +439,8 @@ def where(cond, a, b) -> Tensor:
 
 class Cast(Function):
     """y = x converted to another dtype"""
+
+    double_backward = "linear"
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -431,6 +465,8 @@ def cast(x: Tensor, dtype) -> Tensor:
 class ToDevice(Function):
     """y = x copied to another device"""
 
+    double_backward = "linear"
+
     def __init__(self, device):
         self.device = device
 
@@ -449,8 +485,10 @@ def to_device(x: Tensor, device: str) -> Tensor:
 class Clone(Function):
     """y = a copy of x"""
 
+    double_backward = "linear"
+
     def forward(self, x):
-        return x.copy()
+        return self.xp.copy(x)
 
     def backward(self, gy):
         return gy
@@ -462,6 +500,8 @@ def clone(x: Tensor) -> Tensor:
 
 class Tanh(Function):
     """y = tanh(x)"""
+
+    double_backward = "recompute"
 
     def forward(self, x):
         self.y = self.xp.tanh(x)
@@ -487,6 +527,8 @@ def stable_sigmoid(xp, x):
 class Sigmoid(Function):
     """y = 1 / (1 + e^-x), computed without overflow (stable_sigmoid)."""
 
+    double_backward = "recompute"
+
     def forward(self, x):
         self.y = stable_sigmoid(self.xp, x)
         return self.y
@@ -502,6 +544,8 @@ def sigmoid(x) -> Tensor:
 
 class ReLU(Function):
     """y = max(x, 0); subgradient 0 at 0 (as PyTorch)."""
+
+    double_backward = "constants"
 
     def forward(self, x):
         self.mask = x > 0
@@ -519,6 +563,8 @@ def relu(x) -> Tensor:
 
 class LeakyReLU(Function):
     """y = x if x > 0 else slope * x"""
+
+    double_backward = "constants"
 
     def __init__(self, slope):
         self.slope = slope

@@ -11,6 +11,8 @@ from .elementwise import operands
 class MatMul(Function):
     """y = a @ b (batched, with NumPy's rules for 1-d operands)"""
 
+    double_backward = "recompute"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a @ b
@@ -54,6 +56,13 @@ class Einsum(Function):
 
     def __init__(self, ins, out):
         self.ins, self.out = ins, out
+        # for create_graph: one operand makes a linear map (a trace, a transpose, a sum);
+        # several run backward's formulas on Tensors, except for the in-place placement of a
+        # diagonal's gradient (a letter repeated within one operand): not yet
+        if len(ins) == 1:
+            self.double_backward = "linear"
+        else:
+            self.double_backward = None if any(len(set(s)) != len(s) for s in ins) else "recompute"
 
     def forward(self, *xs):
         self.xs = xs

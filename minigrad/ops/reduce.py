@@ -71,6 +71,8 @@ def one_dim(x: Tensor, dim) -> int:
 class Sum(Function):
     """y = sum of x over axes"""
 
+    double_backward = "linear"
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -106,6 +108,8 @@ def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
 
 class Max(Function):
     """y = max of x over axes. NOTE: ties share the gradient equally (PyTorch's amax)."""
+
+    double_backward = "constants"
 
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
@@ -201,16 +205,19 @@ class Var(Function):
     """y = sum((x - mean)^2) / (n - correction) over axes. With n <= correction the result is
     NaN, as in PyTorch."""
 
+    double_backward = "recompute"
+
     def __init__(self, axes, keepdims, correction, sqrt=False):
         self.axes, self.keepdims, self.correction, self.sqrt = axes, keepdims, correction, sqrt
 
     def forward(self, x):
         xp = self.xp
         self.d = x - x.mean(axis=self.axes, keepdims=True)  # two-pass: no E[x^2] - E[x]^2
-        if self.sqrt and x.size:
+        a = getattr(x, "array", x)  # the values (of the Tensor x when recomputed for create_graph)
+        if self.sqrt and a.size:
             # a constant slice has std exactly 0 (so gradient 0), even when its rounded mean
             # is an ulp off the value: the ratio d / std would otherwise be rounding noise
-            flat = x.max(axis=self.axes, keepdims=True) == x.min(axis=self.axes, keepdims=True)
+            flat = a.max(axis=self.axes, keepdims=True) == a.min(axis=self.axes, keepdims=True)
             self.d = xp.where(flat, 0, self.d)
         self.dof = _count(x.shape, self.axes) - self.correction
         ss = (self.d * self.d).sum(axis=self.axes, keepdims=self.keepdims)
@@ -290,8 +297,23 @@ class Prod(Function):
     """y = product of x over one axis (or all); dy/dx_i = product of the others, computed
     without dividing by x_i so zeros are handled (exclusive cumulative products)"""
 
+    # backward(create_graph=True) differentiates the product as a chain of multiplications
+    # (exact at zeros too, like the exclusive products of backward)
+    double_backward = "composed"
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
+
+    def composed(self, x):
+        flat = x.reshape(-1) if self.axis is None else x
+        a = 0 if self.axis is None else self.axis
+        pre = (slice(None),) * a
+        y = flat[pre + (0,)]
+        for i in range(1, flat.shape[a]):
+            y = y * flat[pre + (i,)]
+        if self.keepdims:
+            y = y.unsqueeze(a)
+        return y
 
     def forward(self, x):
         self.x = x
@@ -324,6 +346,8 @@ def prod(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
 
 class CumSum(Function):
     """y_i = x_0 + ... + x_i along an axis; gx is the reversed cumulative sum of gy"""
+
+    double_backward = "linear"
 
     def __init__(self, axis):
         self.axis = axis

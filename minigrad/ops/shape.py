@@ -26,6 +26,8 @@ def _view(out: Tensor, x: Tensor) -> Tensor:
 class Reshape(Function):
     """y = x with a new shape"""
 
+    double_backward = "linear"
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -61,6 +63,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 class Permute(Function):
     """y = x with its axes reordered"""
 
+    double_backward = "linear"
+
     def __init__(self, dims):
         self.dims = dims
 
@@ -90,6 +94,8 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 class Expand(Function):
     """y = x broadcast to a larger shape (a read-only view)"""
+
+    double_backward = "linear"
 
     def __init__(self, shape):
         self.shape = shape
@@ -146,6 +152,8 @@ def _is_basic(index) -> bool:
 class GetItem(Function):
     """y = x[index]; basic or integer-array indexing"""
 
+    double_backward = "linear"
+
     def __init__(self, index):
         self.index = index
 
@@ -183,6 +191,8 @@ def _check_join(name, tensors):
 class Cat(Function):
     """y = inputs joined along an existing axis"""
 
+    double_backward = "linear"
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -210,6 +220,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
 class Stack(Function):
     """y = inputs joined along a new axis"""
 
+    double_backward = "linear"
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -233,11 +245,16 @@ def stack(tensors, dim: int = 0) -> Tensor:
 class Pad(Function):
     """y = x with constant padding"""
 
+    double_backward = "linear"
+
     def __init__(self, widths, value):
         self.widths, self.value = widths, value
 
     def forward(self, x):
         return self.xp.pad(x, self.widths, mode="constant", constant_values=self.value)
+
+    def linear_part(self):  # x -> pad(x) is affine: its linear part pads with zeros
+        return Pad(self.widths, 0)
 
     def backward(self, gy):
         return gy[tuple(slice(lo, n - hi) for (lo, hi), n in zip(self.widths, gy.shape))]
@@ -257,6 +274,8 @@ def pad(x: Tensor, pad, value=0.0) -> Tensor:
 class IndexPut(Function):
     """y = x with y[index] = v (v broadcast); gx = gy with the written places zeroed, gv = gy at
     them. The graph node of `t[index] = v`, fill_ and copy_ inside a graph."""
+
+    double_backward = "linear"
 
     def __init__(self, index):
         self.index = index
@@ -307,6 +326,8 @@ def _along(xp, index, dim):
 class Gather(Function):
     """y[i][j] = x[index[i][j]][j] (dim 0); the backward scatters gy back, adding repeats"""
 
+    double_backward = "linear"
+
     def __init__(self, dim, index):
         self.dim, self.index = dim, index
 
@@ -349,6 +370,8 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
 class Scatter(Function):
     """y = x with y[index[i][j]][j] = src[i][j] (dim 0); gx is gy with the written places
     zeroed, gsrc is gy gathered at them"""
+
+    double_backward = "linear"
 
     def __init__(self, dim, index):
         self.dim, self.index = dim, index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..autograd import Function
+from .. import backend
 from ..backend import quiet_underflow
 from ..tensor import Tensor
 from .elementwise import _floating
@@ -11,7 +12,10 @@ from .reduce import _needs_float, keep_reduced_dims, one_dim, reduce_args, squee
 
 def _max_keepdims(xp, x, axis):
     """The max over `axis` with keepdims, as the shift of the stable softmax family; 0 when x
-    is empty (an empty reduction has no max; PyTorch gives an empty softmax, logsumexp -inf)."""
+    is empty (an empty reduction has no max; PyTorch gives an empty softmax, logsumexp -inf).
+    On Tensors (create_graph) the shift is a constant: the results do not depend on it."""
+    if isinstance(x, Tensor):
+        return Tensor(_max_keepdims(backend.get_array_module(x.array), x.array, axis))
     if x.size == 0:
         shape = tuple(1 if axis is None or i in (axis if isinstance(axis, tuple) else (axis,)) else n
                       for i, n in enumerate(x.shape))
@@ -21,6 +25,8 @@ def _max_keepdims(xp, x, axis):
 
 class Softmax(Function):
     """y = e^x / sum(e^x) along an axis"""
+
+    double_backward = "recompute"
 
     def __init__(self, axis):
         self.axis = axis
@@ -47,6 +53,8 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along an axis"""
 
+    double_backward = "recompute"
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -71,6 +79,8 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 class LogSumExp(Function):
     """y = log(sum(e^x)) over axes"""
+
+    double_backward = "recompute"
 
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims

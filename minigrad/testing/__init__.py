@@ -111,6 +111,49 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
     return True
 
 
+def gradgradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1e-4,
+                  seed: int = 0) -> bool:
+    """Check the double backward of `fn` (backward(create_graph=True)) against float64
+    central differences of its gradient.
+
+    With a random first-level upstream gradient G1 (a leaf that requires grad), the function
+    checked is (inputs, G1) -> every input's gradient of sum(fn(*inputs) * G1), flattened and
+    joined; gradcheck then checks it under a random second-level gradient G2. So both the
+    derivative of the gradient with respect to the inputs (second derivatives) and with respect
+    to G1 (the backward itself) are checked. Raises AssertionError naming the input (the
+    inputs of fn, then G1 as the last one) and the worst element.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad.testing import gradgradcheck
+        >>> x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
+        >>> gradgradcheck(lambda x: x.tanh() * x, x)
+        True
+    """
+    from ..autograd import grad
+    from ..ops import cat
+
+    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input requires grad")
+    with grad_mode.no_grad():
+        out = fn(*inputs)
+    rng = np.random.default_rng(seed + 1)
+    g1 = Tensor(backend.to_device(rng.standard_normal(out.shape), out.device), requires_grad=True)
+
+    def first_grads(*args):
+        xs, gy = args[:-1], args[-1]
+        with grad_mode.enable_grad():
+            y = fn(*xs)
+            gs = grad(y, [t for t in xs if isinstance(t, Tensor) and t.requires_grad], gy,
+                      create_graph=True, allow_unused=True)
+        flat = [(g if g is not None else t * 0).reshape(-1)
+                for g, t in zip(gs, [t for t in xs if isinstance(t, Tensor) and t.requires_grad])]
+        return cat(flat)
+
+    return gradcheck(first_grads, *inputs, g1, eps=eps, atol=atol, rtol=rtol, seed=seed)
+
+
 # ***** check_layer: one-call conformance check for a new layer *****
 
 
