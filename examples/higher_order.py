@@ -113,34 +113,34 @@ def conjugate_gradient(hv, b, iters, tol=1e-10):
     return x
 
 
-def newton(f, w, steps, cg_iters):
+def minimize(f, w, steps, update):
+    """`steps` iterations of w <- update(w, loss, gradient); returns the final w and the losses."""
     losses = []
     for _ in range(steps):
         w = w.detach().requires_grad_(True)
         loss = f(w)
         losses.append(loss.item())
         (g,) = grad(loss, w)
-        d = conjugate_gradient(lambda v: hvp(f, w.detach(), v)[1], -g, cg_iters)
-        # damped Newton: far from the optimum a full step can overshoot (the logistic loss is
-        # nearly linear there), so halve it until the loss drops enough (Armijo's rule)
-        t, slope = 1.0, (g * d).sum().item()
-        while f(w.detach() + t * d).item() > loss.item() + 0.25 * t * slope and t > 1e-8:
-            t *= 0.5
-        w = w.detach() + t * d
+        w = update(w.detach(), loss.item(), g)
     losses.append(f(w.detach()).item())
     return w.detach(), losses
 
 
+def newton(f, w, steps, cg_iters):
+    def update(w, loss, g):
+        d = conjugate_gradient(lambda v: hvp(f, w, v)[1], -g, cg_iters)
+        # damped Newton: far from the optimum a full step can overshoot (the logistic loss is
+        # nearly linear there), so halve it until the loss drops enough (Armijo's rule)
+        t, slope = 1.0, (g * d).sum().item()
+        while f(w + t * d).item() > loss + 0.25 * t * slope and t > 1e-8:
+            t *= 0.5
+        return w + t * d
+
+    return minimize(f, w, steps, update)
+
+
 def gradient_descent(f, w, steps, lr):
-    losses = []
-    for _ in range(steps):
-        w = w.detach().requires_grad_(True)
-        loss = f(w)
-        losses.append(loss.item())
-        (g,) = grad(loss, w)
-        w = w.detach() - lr * g
-    losses.append(f(w.detach()).item())
-    return losses
+    return minimize(f, w, steps, lambda w, loss, g: w - lr * g)[1]
 
 
 def lipschitz(X, reg):

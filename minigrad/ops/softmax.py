@@ -23,18 +23,24 @@ def _max_keepdims(xp, x, axis):
     return x.max(axis=axis, keepdims=True)
 
 
-class Softmax(Function):
-    """y = e^x / sum(e^x) along an axis"""
+class _AlongAxis(Function):
+    """A softmax-family op along one axis; `shifted(x)` is x minus its max there."""
 
     double_backward = "recompute"
 
     def __init__(self, axis):
         self.axis = axis
 
+    def shifted(self, x):
+        return x - _max_keepdims(self.xp, x, self.axis)
+
+
+class Softmax(_AlongAxis):
+    """y = e^x / sum(e^x) along an axis"""
+
     def forward(self, x):
-        xp = self.xp
-        with quiet_underflow(xp):
-            e = xp.exp(x - _max_keepdims(xp, x, self.axis))
+        with quiet_underflow(self.xp):
+            e = self.xp.exp(self.shifted(x))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
@@ -50,18 +56,13 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     return Softmax(one_dim(x, dim))(x)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_AlongAxis):
     """y = x - logsumexp(x) along an axis"""
-
-    double_backward = "recompute"
-
-    def __init__(self, axis):
-        self.axis = axis
 
     def forward(self, x):
         xp = self.xp
         with quiet_underflow(xp):
-            s = x - _max_keepdims(xp, x, self.axis)
+            s = self.shifted(x)
             self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
         return self.y
 
