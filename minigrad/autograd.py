@@ -7,15 +7,15 @@ orders it once and walks it in reverse. The safety nets (in-place change checks,
 leaf gradients, the debug hook) are small helpers below `backward`.
 
 With `create_graph=True` the backward pass is itself recorded, so it can be differentiated again
-(Function.backward_as_graph; docs/autograd.md, "Backward is a graph too").
+(Function.backward_as_graph; docs/autograd.md, "Backward is a graph too"): that part, with
+`grad` and `Transposed`, is in higher_order.py; PyTorch-style Functions (`Function.apply`,
+`FunctionCtx`) are in function_ctx.py. Both are re-exported here.
 """
 
 from __future__ import annotations
 
 import copy
 import sys
-import signal
-import threading
 
 import numpy as np
 
@@ -144,26 +144,7 @@ class Function:
     def backward_as_graph(self, gy: Tensor):
         """backward(gy) recorded as a graph, for backward(create_graph=True): the same
         backward formula, run so that minigrad records it (see `double_backward`)."""
-        mode = self.double_backward
-        if mode == "linear":
-            return tuple(Transposed(self, i)(gy) if need else None for i, need in enumerate(self.needs_input_grad))
-        if mode == "composed":
-            wanted = [t for t in self.inputs if t.requires_grad]
-            gs = iter(grad(self.composed(*self.inputs), wanted, gy, create_graph=True, allow_unused=True))
-            return tuple(next(gs) if t.requires_grad else None for t in self.inputs)
-        if mode not in ("recompute", "constants"):
-            raise NotImplementedError(
-                f"{type(self).__name__} has no double backward yet: backward(create_graph=True) "
-                "and autograd.grad(create_graph=True) cannot pass through it (a Function whose "
-                "forward and backward use only self.xp and never write in place can declare "
-                "double_backward = \"recompute\"; see Function.double_backward)")
-        from .ops.namespace import tensor_xp
-
-        twin = copy.copy(self)  # self keeps its arrays: a later first-order backward needs them
-        twin.xp = tensor_xp
-        if mode == "recompute":
-            twin.forward(*self.inputs)  # saved values become Tensors made by recorded ops
-        return twin.backward(gy)
+        return higher_order.backward_as_graph(self, gy)
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
@@ -193,108 +174,6 @@ class Function:
         tensor([3., 3.])
         """
         return FunctionCtx(cls, args)(*[a for a in args if isinstance(a, Tensor)])
-
-
-class FunctionCtx(Function):
-    """The graph node of a PyTorch-style Function (see Function.apply); it is the `ctx` that
-    the user's static forward and backward receive. It turns the engine's arrays into Tensors
-    for them and their Tensors back into arrays."""
-
-    def __init__(self, cls, args):
-        self._cls, self._args = cls, args
-        self.saved_tensors = ()
-
-    def save_for_backward(self, *tensors):
-        self.saved_tensors = tensors
-
-    def mark_non_differentiable(self, *tensors):  # accepted for compatibility; outputs that are
-        pass  # not floating point never get a gradient anyway
-
-    def set_materialize_grads(self, value: bool):
-        pass
-
-    def forward(self, *arrays):
-        it = iter(arrays)
-        # the user's code sees fresh leaves (its ops must not be recorded: this node is the
-        # record), holding the same memory as the inputs
-        args = [wrap(next(it)) if isinstance(a, Tensor) else a for a in self._args]
-        flags = iter(self.needs_input_grad)
-        self.needs_input_grad = tuple(next(flags) if isinstance(a, Tensor) else False for a in self._args)
-        with grad_mode.no_grad():
-            out = self._cls.forward(self, *args)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{self._cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
-        return out.array
-
-    def backward(self, gy):
-        with grad_mode.no_grad():
-            grads = self._cls.backward(self, wrap(gy))
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(self._args):
-            raise RuntimeError(
-                f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
-                f"{len(self._args)} arguments (return None for the ones without a gradient)"
-            )
-        out = []
-        for a, g in zip(self._args, grads):
-            if isinstance(a, Tensor):
-                out.append(None if g is None else (g.array if isinstance(g, Tensor) else g))
-        return tuple(out)
-
-    def backward_as_graph(self, gy):
-        # the user's backward is written with Tensor ops already: run it with grad mode on, on
-        # the real inputs in place of the forward-time stand-ins, and it is recorded
-        by_array = {id(t.array): t for t in self.inputs}
-        saved = []
-        for t in self.saved_tensors:
-            if isinstance(t, Tensor) and id(t.array) not in by_array:
-                raise NotImplementedError(
-                    f"{self._cls.__name__}: create_graph through a Function that saved a tensor "
-                    "other than its inputs (an output, an intermediate) is not supported")
-            saved.append(by_array[id(t.array)] if isinstance(t, Tensor) else t)
-        twin = copy.copy(self)
-        twin.saved_tensors = tuple(saved)
-        grads = self._cls.backward(twin, gy)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(self._args):
-            raise RuntimeError(
-                f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
-                f"{len(self._args)} arguments (return None for the ones without a gradient)"
-            )
-        return tuple(g for a, g in zip(self._args, grads) if isinstance(a, Tensor))
-
-    def __repr__(self):
-        return f"<{self._cls.__name__}Backward>"
-
-
-class Transposed(Function):
-    """g_i = L_i^T gy: input i's part of the backward of a linear op L (reshape, sum, getitem,
-    cat, ...). Recorded by backward(create_graph=True). Its own backward is L_i applied to v:
-    the op's forward (its linear part: pad without its fill value) with v in slot i and zeros
-    elsewhere, and that is linear again, so every order works."""
-
-    double_backward = "linear"
-
-    def __init__(self, op: Function, i: int):
-        self.op, self.i = copy.copy(op), i  # a copy: backward may free op's saved state
-
-    def forward(self, gy):
-        g = self.op.backward(gy)
-        g = g[self.i] if type(g) is tuple else g
-        shape = self.op.inputs[self.i].shape
-        return unbroadcast(g, shape) if g.shape != shape else g
-
-    def backward(self, gv):
-        xp, op = self.xp, self.op
-
-        twin = op.linear_part()
-        twin.xp = xp
-        return twin.forward(*[gv if j == self.i else xp.zeros(t.shape, t.dtype) for j, t in enumerate(op.inputs)])
-
-    def __repr__(self):
-        return f"<Transposed{type(self.op).__name__}Backward>"
 
 
 def _array_module(fn, inputs, arrays):
@@ -332,71 +211,6 @@ def backward(root: Tensor, grad, retain_graph: bool = False, create_graph: bool 
             if t._ctx is not None and id(t) in captured:
                 leaves[id(t)] = [t, captured[id(t)]]
     _set_leaf_grads(leaves, grad)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple:
-    """The gradients of `outputs` with respect to `inputs`, returned (not added to `.grad`).
-
-    `outputs` and `inputs` are a Tensor or a sequence of Tensors; `grad_outputs` weights each
-    output (default: 1 for one-element outputs). With `create_graph=True` the result is itself
-    differentiable: grad of grad gives second derivatives. An input that no output depends on
-    raises, or gives None with `allow_unused=True`. `retain_graph` defaults to `create_graph`.
-
-    >>> import minigrad
-    >>> from minigrad.autograd import grad
-    >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
-    >>> (g,) = grad((x ** 3).sum(), x, create_graph=True)    # 3 x^2
-    >>> (h,) = grad(g.sum(), x)                              # 6 x
-    >>> g.detach(), h
-    (tensor([ 3., 12.]), tensor([ 6., 12.]))
-    """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    if retain_graph is None:
-        retain_graph = create_graph
-    for t in inputs:
-        if not t.requires_grad:
-            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
-    gs = []
-    for y, g in zip(outputs, grad_outputs):
-        if not y.requires_grad:
-            raise RuntimeError(f"grad: an output of shape {y.shape} does not require grad and has no graph")
-        gs.append(_root_grad(y, g, "grad()"))
-    leaves, captured = _walk(outputs, gs, retain_graph, create_graph, inputs, prune=True)
-    result = []
-    for t in inputs:
-        g = captured.get(id(t)) if t._ctx is not None else (leaves.get(id(t)) or [None, None])[1]
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: an input of shape {t.shape} was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it")
-        if g is not None and not isinstance(g, Tensor):
-            g = wrap(g)
-        result.append(g)
-    return tuple(result)
-
-
-def _root_grad(y: Tensor, g, who: str):
-    """The starting gradient for output `y`: `g` checked, or 1 for a one-element output."""
-    if g is None:
-        if y.array.size != 1:
-            raise RuntimeError(
-                f"{who}: grad can be implied only for one-element outputs, got shape {y.shape}; "
-                "pass a gradient of that shape")
-        return backend.get_array_module(y.array).ones_like(y.array)
-    if isinstance(g, Tensor) and g.requires_grad:
-        return g  # kept as a Tensor: create_graph may differentiate through it
-    g = g.array if isinstance(g, Tensor) else g
-    if backend.device_of(g) != y.device:
-        raise TypeError(f"{who}: grad is on {backend.device_of(g)!r}, tensor on {y.device!r}")
-    if g.shape != y.shape:
-        raise ValueError(f"{who}: grad has shape {g.shape}, tensor has shape {y.shape}")
-    return g.astype(y.dtype, copy=False)
 
 
 def _walk(roots, root_grads, retain_graph, create_graph, capture, prune=False):
@@ -471,17 +285,6 @@ def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture, prune=F
     return leaves, captured
 
 
-def _leading_to(order, targets) -> set:
-    """The ids of the Functions in `order` (inputs first) that have one of `targets` upstream:
-    the only ones grad() must run."""
-    ids = {id(t) for t in targets}
-    needed = set()
-    for fn in order:
-        if any(id(t) in ids or (t._ctx is not None and id(t._ctx) in needed) for t in fn.inputs):
-            needed.add(id(fn))
-    return needed
-
-
 def _raw(x):
     return x.array if isinstance(x, Tensor) else x
 
@@ -545,29 +348,6 @@ def _check_versions(fn: Function) -> None:
             )
 
 
-def _tensor_hooks(t: Tensor, g):
-    """Run t's hooks on its gradient `g` (each may return a replacement), then keep the result
-    in t.grad if retain_grad() asked for it. Returns the gradient to pass on."""
-    hooks = getattr(t, "_hooks", None) or {}
-    graph = isinstance(g, Tensor)  # create_graph: gradients are Tensors and stay so
-    for key, hook in list(hooks.items()):
-        if key == "retain_grad":
-            continue
-        r = hook(g if graph else wrap(g))
-        if r is not None:
-            if not graph:
-                r = r.array if isinstance(r, Tensor) else r
-            if r.shape != g.shape:
-                raise RuntimeError(f"a gradient hook returned shape {r.shape}, expected {g.shape}")
-            g = r
-    if "retain_grad" in hooks:
-        if graph:
-            t.grad = g if t.grad is None else t.grad + g
-        else:
-            t.grad = wrap(g.copy()) if t.grad is None else wrap(t.grad.array + g)
-    return g
-
-
 def _set_leaf_grads(leaves: dict, root_grad) -> None:
     """Store (or add to) each leaf's `.grad`, all or nothing: every new gradient is computed
     first, then all are assigned in one loop during which Ctrl-C is held back (see
@@ -603,32 +383,16 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
             leaf.grad = g if isinstance(g, Tensor) else wrap(g)
 
 
-class _signals_deferred:
-    """Hold back SIGINT (Ctrl-C) for the duration of the block and deliver it at the end, so the
-    block runs to completion. Only the main thread receives signals, so elsewhere this does
-    nothing. Costs two signal.signal calls."""
-
-    def __enter__(self):
-        self.pending = False
-        self.old = None
-        if threading.current_thread() is threading.main_thread():
-            self.old = signal.signal(signal.SIGINT, self._hold)
-            if self.old is None:  # a handler installed from C: Python's default takes its place
-                self.old = signal.default_int_handler
-
-    def _hold(self, signum, frame):
-        self.pending = True
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
-            if self.pending:  # now the interrupt the user asked for, through the usual handler
-                signal.raise_signal(signal.SIGINT)
-        return False
-
+# Built on the engine above, so imported last (they import Function from here); the engine
+# calls these by name, and `minigrad.autograd.grad`, `.Transposed`, `.FunctionCtx` work as in
+# PyTorch.
+from .autograd_helpers import _root_grad, _signals_deferred, _tensor_hooks  # noqa: E402
+from . import higher_order  # noqa: E402
+from .higher_order import Transposed, _leading_to, grad  # noqa: E402
+from .function_ctx import FunctionCtx  # noqa: E402
 
 # `minigrad.autograd.functional` (jacobian, hessian, vhp, hvp): a module of its own, importable
-# under this name as in PyTorch. Imported last: it needs grad() above.
+# under this name as in PyTorch. Imported last: it needs grad().
 from . import autograd_functional as functional  # noqa: E402
 
 sys.modules[__name__ + ".functional"] = functional
