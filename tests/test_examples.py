@@ -113,9 +113,10 @@ def test_accuracy_uses_eval_mode_and_changes_nothing(mb):
 
 def test_mnist_batchnorm_quick(tmp_path):
     run_example("mnist_batchnorm", "--quick", "--sample", "--out", str(tmp_path), "--no-progress")
-    for k in range(1, 6):
-        assert (tmp_path / f"run{k}.png").stat().st_size > 10_000
-    assert (tmp_path / "all_runs.png").stat().st_size > 10_000
+    if importlib.util.find_spec("matplotlib"):  # without it (the `examples` extra) no figures
+        for k in range(1, 6):
+            assert (tmp_path / f"run{k}.png").stat().st_size > 10_000
+        assert (tmp_path / "all_runs.png").stat().st_size > 10_000
     with open(tmp_path / "curves.csv") as f:
         rows = list(csv.DictReader(f))
     # 121 steps numbered 0..120: validation after steps 0, 60 and 120 (the last)
