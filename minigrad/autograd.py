@@ -248,7 +248,7 @@ def _walk_arrays(roots, root_grads, retain_graph, create_graph, capture, prune=F
         if g is None:  # no path from fn to root carries a gradient
             continue
         if hooks and fn._hook_owner is not None:  # retain_grad / register_hook on fn's output
-            g = _tensor_hooks(fn._hook_owner, g)
+            g = run_tensor_hooks(fn._hook_owner, g)
         if want and id(fn) in want:
             captured[id(want[id(fn)])] = g
         if needed is not None and id(fn) not in needed:
@@ -351,7 +351,7 @@ def _check_versions(fn: Function) -> None:
 def _set_leaf_grads(leaves: dict, root_grad) -> None:
     """Store (or add to) each leaf's `.grad`, all or nothing: every new gradient is computed
     first, then all are assigned in one loop during which Ctrl-C is held back (see
-    _signals_deferred), so an interrupted backward leaves every `.grad` as it was or every one
+    signals_deferred), so an interrupted backward leaves every `.grad` as it was or every one
     updated, never a mix that a following `opt.step()` would apply.
 
     A new `.grad` must be a plain, writeable array of its own that users may update in place:
@@ -362,7 +362,7 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
     hooks, new = hooks_used, []
     for leaf, g in leaves.values():
         if hooks and getattr(leaf, "_hooks", None):
-            g = _tensor_hooks(leaf, g)
+            g = run_tensor_hooks(leaf, g)
         if isinstance(g, Tensor):  # create_graph: .grad is a Tensor with a graph of its own
             new.append((leaf, g if leaf.grad is None else leaf.grad + g))
             continue
@@ -378,7 +378,7 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
             owner = id(g)
         owners.add(owner)
         new.append((leaf, g))
-    with _signals_deferred():
+    with signals_deferred():
         for leaf, g in new:
             leaf.grad = g if isinstance(g, Tensor) else wrap(g)
 
@@ -386,7 +386,7 @@ def _set_leaf_grads(leaves: dict, root_grad) -> None:
 # Built on the engine above, so imported last (they import Function from here); the engine
 # calls these by name, and `minigrad.autograd.grad`, `.Transposed`, `.FunctionCtx` work as in
 # PyTorch.
-from .autograd_helpers import _root_grad, _signals_deferred, _tensor_hooks  # noqa: E402
+from .autograd_helpers import check_root_grad, signals_deferred, run_tensor_hooks  # noqa: E402
 from . import higher_order  # noqa: E402
 from .higher_order import Transposed, _leading_to, grad  # noqa: E402
 from .function_ctx import FunctionCtx  # noqa: E402

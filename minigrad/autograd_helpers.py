@@ -11,7 +11,7 @@ from . import backend
 from .tensor import Tensor, wrap
 
 
-def _root_grad(y: Tensor, g, who: str):
+def check_root_grad(y: Tensor, g, who: str):
     """The starting gradient for output `y`: `g` checked, or 1 for a one-element output."""
     if g is None:
         if y.array.size != 1:
@@ -29,7 +29,7 @@ def _root_grad(y: Tensor, g, who: str):
     return g.astype(y.dtype, copy=False)
 
 
-def _tensor_hooks(t: Tensor, g):
+def run_tensor_hooks(t: Tensor, g):
     """Run t's hooks on its gradient `g` (each may return a replacement), then keep the result
     in t.grad if retain_grad() asked for it. Returns the gradient to pass on."""
     hooks = getattr(t, "_hooks", None) or {}
@@ -52,7 +52,7 @@ def _tensor_hooks(t: Tensor, g):
     return g
 
 
-class _signals_deferred:
+class signals_deferred:
     """Hold back SIGINT (Ctrl-C) for the duration of the block and deliver it at the end, so the
     block runs to completion. Only the main thread receives signals, so elsewhere this does
     nothing. Costs two signal.signal calls."""

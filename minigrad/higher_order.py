@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 
 from .autograd import Function, _walk, unbroadcast
-from .autograd_helpers import _root_grad
+from .autograd_helpers import check_root_grad
 from .tensor import Tensor, wrap
 
 
@@ -101,7 +101,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     for y, g in zip(outputs, grad_outputs):
         if not y.requires_grad:
             raise RuntimeError(f"grad: an output of shape {y.shape} does not require grad and has no graph")
-        gs.append(_root_grad(y, g, "grad()"))
+        gs.append(check_root_grad(y, g, "grad()"))
     leaves, captured = _walk(outputs, gs, retain_graph, create_graph, inputs, prune=True)
     result = []
     for t in inputs:

@@ -349,7 +349,7 @@ class Tensor:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             if not inputs:
                 raise RuntimeError("backward(): inputs= was given but is empty")
-        g = autograd._root_grad(self, gradient, "backward()")
+        g = autograd.check_root_grad(self, gradient, "backward()")
         autograd.backward(self, g, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ***** in-place: the `_` methods and `+= -= *= /=` (PyTorch's rules) *****
