@@ -1,4 +1,4 @@
-"""The per-layer buffer caches (minigrad/nn/_scratch.py): a buffer is reused only when nothing else
+"""The per-layer buffer caches (minigrad/_scratch.py): a buffer is reused only when nothing else
 refers to it, so outputs, gradients and retained graphs the user still holds are never
 overwritten; a training step in steady state allocates no new cached buffers."""
 
@@ -7,7 +7,7 @@ import numpy as np
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.nn import _scratch
+from minigrad import _scratch
 
 BIG = (64, 1024)  # 256 KiB of float32: above the cache's size threshold
 

@@ -151,6 +151,24 @@ def test_infinite_upstream_through_a_zero_mask_gives_zero(f, expected):
     np.testing.assert_allclose(x.grad.numpy(), expected)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("stride", [2, 1])  # 1: overlapping windows (the adding path)
+def test_max_pool_sends_an_infinite_or_nan_upstream_gradient_only_to_the_winner(dtype, stride):
+    import minigrad.nn.functional as F
+
+    x = leaf(np.array([[[[-1.0, 4.0, 0.5], [1.0, 2.0, 3.0], [0.0, -2.0, 1.5]]]]), getattr(minigrad, dtype))
+    y = F.max_pool2d(x, 2, stride=stride)
+    g = np.full(y.shape, np.inf)
+    g.flat[-1] = np.nan
+    y.backward(minigrad.tensor(g.astype(dtype)))
+    # the winners get inf (nan for the last window); every other element gets exactly 0
+    want = np.zeros(x.shape)
+    wins = [(0, 1), (0, 1), (1, 1), (1, 2)] if stride == 1 else [(0, 1)]
+    for (i, j), v in zip(wins, g.flat):
+        want[0, 0, i, j] += v
+    np.testing.assert_array_equal(x.grad.numpy(), want.astype(dtype))
+
+
 def test_pow_exponent_gradient_at_zero_base_is_torchs():
     a = leaf([0.0, 2.0])
     p = leaf(2.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _scratch
 from ..autograd import Function
 from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401  (re-exported)
 from ..tensor import Tensor
@@ -30,9 +31,11 @@ class ReLU(Module):
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
-        return relu(x)
+        with self._buffer_cache.active():
+            return relu(x)
 
 
 class LeakyReLU(Module):

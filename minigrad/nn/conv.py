@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import functools
 
-from .. import ops
+from .. import _scratch, ops
 from ..autograd import Function
 from ..dtypes import check_same_dtype
 from ..tensor import Tensor
-from . import _scratch, init
+from . import init
 from .module import Module
 
 # ***** argument helpers *****

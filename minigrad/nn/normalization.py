@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, ops
+from .. import _scratch, backend, ops
 from ..autograd import Function
 from ..creation import ones, zeros
 from ..dtypes import check_same_dtype, float_or_default, int64
 from ..grad_mode import no_grad
 from ..tensor import Tensor, wrap
-from . import _scratch, init
+from . import init
 from .module import Module, Parameter
 
 # ***** batch norm *****

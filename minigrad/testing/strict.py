@@ -329,7 +329,7 @@ _UFUNCS = {"add", "subtract", "multiply", "maximum", "minimum"}
 xp = types.ModuleType("minigrad.testing.strict.xp", "The array module of the strict device (cupy's role).")
 for _name in _FUNCTIONS:
     setattr(xp, _name, _Ufunc(getattr(np, _name)) if _name in _UFUNCS else _function(getattr(np, _name)))
-for _name in ("float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool_", "dtype",
+for _name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "dtype",
               "nan", "inf", "pi", "e", "newaxis", "result_type", "promote_types", "finfo", "iinfo"):
     setattr(xp, _name, getattr(np, _name))
 xp.ndarray, xp.asarray, xp.array, xp.asnumpy = StrictArray, asarray, array, asnumpy
