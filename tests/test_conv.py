@@ -271,10 +271,10 @@ def test_col2im_equals_add_at_reference_r3_7(kernel, stride, padding, dilation):
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     OH = (H + 2 * padding[0] - dh * (kh - 1) - 1) // sh + 1
     OW = (W + 2 * padding[1] - dw * (kw - 1) - 1) // sw + 1
-    gcol = rnd(C, kh, kw, N, OH, OW, seed=4)
+    gcol = rnd(C, kh, kw, OH, OW, N, seed=4)  # im2col's layout: rows (c, p, q), columns (i, j, n)
     # reference: every column entry scattered with np.add.at into the padded image
     ref = np.zeros((N, C, H + 2 * padding[0], W + 2 * padding[1]))
-    c, p, q, n, i, j = np.indices(gcol.shape)
+    c, p, q, i, j, n = np.indices(gcol.shape)
     np.add.at(ref, (n, c, i * sh + p * dh, j * sw + q * dw), gcol)
     ref = ref[:, :, padding[0] : padding[0] + H, padding[1] : padding[1] + W]
     got = conv.col2im(np, gcol, (N, C, H, W), pads, kernel, stride, dilation)

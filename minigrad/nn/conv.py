@@ -20,12 +20,16 @@ and 2x slower at two: nine small products instead of one large one.)
 Large work arrays (columns, padded inputs, outputs, gradient buffers) come from the layers'
 shared buffer cache (_scratch.py), so that a training step does not page-fault them in again.
 
-NOTE on memory layout: the product `W @ col` comes out channel-major, (C_out, N, OH, OW) in
-memory. We return it as an (N, C_out, OH, OW) *view* instead of copying it back to NCHW, and
-allocate our own buffers (padded inputs, input gradients) channel-major too. Elementwise NumPy
-ops keep that layout, BatchNorm's per-channel sums then read contiguous memory, and the next
-convolution's im2col and backward reshape find the data where they want it. Shapes and values
-are the same as in PyTorch; only `.strides` differ.
+NOTE on memory layout: the columns are ordered (i, j, n), batch innermost, so the product
+`W @ col` comes out as (C_out, OH, OW, N) in memory ("CHWN"). We return it as an
+(N, C_out, OH, OW) *view* instead of copying it back to NCHW, and allocate our own buffers
+(padded inputs, input gradients, pooling results) CHWN too. Elementwise NumPy ops keep that
+layout, BatchNorm's per-channel sums read contiguous rows, and the next convolution's im2col
+and backward reshape find the data where they want it. WHY batch innermost: every copy that
+im2col, col2im and pooling make moves a whole image row of the batch, OW * N contiguous
+numbers, per inner loop instead of OW; with NumPy's per-loop overhead that made them 1.5-4x
+faster than with (C, N, H, W). Shapes and values are the same as in PyTorch; only `.strides`
+differ.
 
 Cross-correlation, as in PyTorch: the kernel is not flipped.
 
@@ -114,25 +118,35 @@ def _check_input(x: Tensor, op: str) -> None:
 # ***** window views and the buffers around them *****
 
 
-def _channel_major(xp, shape: tuple, dtype, fill=0.0, cache=None):
-    """An (N, C, H, W) array filled with `fill` (None: uninitialised), stored channel-major
-    (C, N, H, W) in memory (see the module docstring for why). Large ones come from the
-    layer's buffer cache when one is given (_scratch.py): a training step then does not
-    page-fault them in anew."""
+def _chwn(xp, shape: tuple, dtype, fill=0.0, cache=None):
+    """An (N, C, H, W) array filled with `fill` (None: uninitialised), stored (C, H, W, N) in
+    memory (see the module docstring for why). Large ones come from the layer's buffer cache
+    when one is given (_scratch.py): a training step then does not page-fault them in anew."""
     n, c, h, w = shape
-    buf = _scratch.empty(cache, xp, (c, n, h, w), dtype)
+    buf = _scratch.empty(cache, xp, (c, h, w, n), dtype)
     if fill is not None:
         buf.fill(fill)
-    return buf.transpose(1, 0, 2, 3)
+    return buf.transpose(3, 0, 1, 2)
+
+
+def _as_chwn(xp, a, cache=None):
+    """a (N, C, H, W) itself if it is stored CHWN, else a CHWN copy. WHY: a pass that mixes
+    layouts (a CHWN mask with an NCHW gradient, as Flatten's backward returns it) runs several
+    times slower than the copy costs."""
+    if a.transpose(1, 2, 3, 0).flags.c_contiguous:
+        return a
+    out = _chwn(xp, a.shape, a.dtype, fill=None, cache=cache)
+    out[...] = a
+    return out
 
 
 def _pad(xp, x, pads: tuple, fill=0.0, cache=None):
-    """x padded with `fill` on H and W (a new channel-major array), or x itself if no padding."""
+    """x padded with `fill` on H and W (a new CHWN array), or x itself if no padding."""
     (pt, pb), (pl, pr) = pads
     if pt == pb == pl == pr == 0:
         return x
     n, c, h, w = x.shape
-    out = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype, fill, cache)
+    out = _chwn(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype, fill, cache)
     out[:, :, pt : pt + h, pl : pl + w] = x
     return out
 
@@ -173,7 +187,7 @@ def _crop(gxpad, pads: tuple, hw: tuple):
 
 def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
            cache=None):
-    """The adjoint of im2col: add every entry of gcol (C, kh, kw, N, OH, OW) back onto the input
+    """The adjoint of im2col: add every entry of gcol (C, kh, kw, OH, OW, N) back onto the input
     pixel it was read from, and return an array of shape x_shape = (N, C, H, W).
 
     Within one kernel offset (p, q) distinct output positions read distinct pixels, so a strided
@@ -183,24 +197,21 @@ def col2im(xp, gcol, x_shape: tuple, pads: tuple, kernel: tuple, stride: tuple, 
     """
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = pads
-    gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype, cache=cache)
-    for k, where in _offsets(kernel, stride, dilation, gcol.shape[4:]):
-        gxpad[where] += gcol[:, k // kernel[1], k % kernel[1]].transpose(1, 0, 2, 3)
+    gxpad = _chwn(xp, (n, c, h + pt + pb, w + pl + pr), gcol.dtype, cache=cache)
+    for k, where in _offsets(kernel, stride, dilation, gcol.shape[3:5]):
+        gxpad[where] += gcol[:, k // kernel[1], k % kernel[1]].transpose(3, 0, 1, 2)
     return _crop(gxpad, pads, (h, w))
 
 
 def im2col(xp, x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, cache=None):
-    """The column matrix of x (N, C, H, W) as an array (C, kh, kw, N, OH, OW): one copy of the
+    """The column matrix of x (N, C, H, W) as an array (C, kh, kw, OH, OW, N): one copy of the
     padded input's window view, rows ordered like the weight's (c, p, q)."""
     xpad = _pad(xp, x, pads, cache=cache)
     out_hw = _out_shape("im2col", x.shape[2:], pads, kernel, stride, dilation)
     win = _windows(xp, xpad, kernel, stride, dilation, out_hw)
-    col = _scratch.empty(cache, xp, (x.shape[1], *kernel, x.shape[0], *out_hw), x.dtype)
-    col[...] = win.transpose(1, 4, 5, 0, 2, 3)
+    col = _scratch.empty(cache, xp, (x.shape[1], *kernel, *out_hw, x.shape[0]), x.dtype)
+    col[...] = win.transpose(1, 4, 5, 2, 3, 0)
     return col
-
-
-# ***** convolution *****
 
 
 # ***** convolution *****
@@ -224,31 +235,31 @@ class Conv2dFunction(Function):
         c_out, _, kh, kw = W.shape
         g, xp = self.groups, self.xp
         self.x_shape, self.kernel = x.shape, (kh, kw)
-        # 1-2: im2col, rows (c, p, q) split per group, columns (n, i, j): the batch folds in.
+        # 1-2: im2col, rows (c, p, q) split per group, columns (i, j, n): the batch folds in.
         self.cache = _scratch.current()  # the layer's buffers, if a Conv2d layer called us
         col6 = im2col(xp, x, self.pads, self.kernel, self.stride, self.dilation, self.cache)
-        oh, ow = col6.shape[4:]
-        col = col6.reshape(g, -1, n * oh * ow)
+        oh, ow = col6.shape[3:5]
+        col = col6.reshape(g, -1, oh * ow * n)
         # 3: one (batched over groups) matrix product: (g, C_out/g, K) @ (g, K, M)
         y = _scratch.matmul(self.cache, xp, W.reshape(g, c_out // g, -1), col)
-        y = y.reshape(c_out, n, oh, ow)
+        y = y.reshape(c_out, oh, ow, n)
         if b is not None:
             y += b[:, None, None, None]
         # save only what backward needs: col for gW, W for gx
         self.col = col if self.needs_input_grad[1] else None
         self.W = W if self.needs_input_grad[0] else None
-        return y.transpose(1, 0, 2, 3)  # (N, C_out, OH, OW), channel-major in memory
+        return y.transpose(3, 0, 1, 2)  # (N, C_out, OH, OW), CHWN in memory
 
     def backward(self, gy):
         g = self.groups
         n, c_out, oh, ow = gy.shape
-        # (N, C_out, OH, OW) -> (g, C_out/g, N*OH*OW): free when gy is channel-major
-        gy_m = gy.transpose(1, 0, 2, 3).reshape(g, c_out // g, n * oh * ow)
+        # (N, C_out, OH, OW) -> (g, C_out/g, OH*OW*N): free when gy is CHWN
+        gy_m = gy.transpose(1, 2, 3, 0).reshape(g, c_out // g, oh * ow * n)
         gx = gW = gb = None
         if self.needs_input_grad[0]:
             Wt = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1)
             gcol = _scratch.matmul(self.cache, self.xp, Wt, gy_m)  # dL/dcol = W^T gy
-            gcol = gcol.reshape(self.x_shape[1], *self.kernel, n, oh, ow)
+            gcol = gcol.reshape(self.x_shape[1], *self.kernel, oh, ow, n)
             gx = col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation,
                         self.cache)
         if self.needs_input_grad[1]:

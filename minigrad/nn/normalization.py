@@ -46,15 +46,23 @@ def _channel_layout(x):
     return axes, (x.shape[1],) + (1,) * (x.ndim - 2), x.size // x.shape[1]
 
 
-def _rows(x):
-    """x (N, C, ...) as a (C, n) matrix, one row per channel: a free view when x is channel-major
-    (as convolutions return it, see conv.py) or 2-d, a copy otherwise."""
-    return x.swapaxes(0, 1).reshape(x.shape[1], -1)
+def _row_order(x) -> tuple:
+    """The axes of x (N, C, ...) in the order _rows lays them out: the channel first, then the
+    others as they lie in memory, outermost first. Within a row the order of the values does not
+    matter to BatchNorm, so this makes _rows a free view whenever the channel is x's outermost
+    axis in memory (as convolutions return it, see conv.py) or x is 2-d."""
+    rest = sorted((i for i in range(x.ndim) if i != 1), key=lambda i: -abs(x.strides[i]))
+    return (1, *rest)
 
 
-def _unrows(m, shape: tuple):
-    """The inverse of _rows: a (C, n) matrix as an array of `shape` (N, C, ...), channel-major."""
-    return m.reshape(shape[1], shape[0], *shape[2:]).swapaxes(0, 1)
+def _rows(x, order: tuple):
+    """x (N, C, ...) as a (C, n) matrix, one row per channel, its values in `order`."""
+    return x.transpose(order).reshape(x.shape[1], -1)
+
+
+def _unrows(m, order: tuple, shape: tuple):
+    """The inverse of _rows: a (C, n) matrix as an array of `shape` (N, C, ...)."""
+    return m.reshape(tuple(shape[i] for i in order)).transpose(tuple(order.index(i) for i in range(len(order))))
 
 
 class BatchNormFunction(Function):
@@ -86,7 +94,8 @@ class BatchNormFunction(Function):
 
     def forward(self, x, gamma, beta):
         xp, self.cache = self.xp, _scratch.current()  # the layer's buffers, if a layer called us
-        x2 = _rows(x)
+        self.order = _row_order(x)  # backward lays gy out the same way, to match xc
+        x2 = _rows(x, self.order)
         self.n = n = x2.shape[1]
         inv_n = 1.0 / n  # sum * (1/n): NumPy's mean() costs more Python than the math here
         # NOTE: the variance in two passes, centring first, never E[x^2] - E[x]^2 (which cancels
@@ -106,7 +115,7 @@ class BatchNormFunction(Function):
         s = gamma * inv_std  # y = gamma * xhat + beta = xc * s + (beta - d * s)
         y = _scratch.ufunc(self.cache, xp, xp.multiply, xc, s[:, None])
         y += (beta - d * s)[:, None]
-        return _unrows(y, x.shape)
+        return _unrows(y, self.order, x.shape)
 
     def _update_running(self, mean, var, n):
         m = self.momentum
@@ -117,7 +126,7 @@ class BatchNormFunction(Function):
 
     def backward(self, gy):
         xp, xc, d, inv_std, inv_n = self.xp, self.xc, self.d, self.inv_std, 1.0 / self.n
-        g2 = _rows(gy)
+        g2 = _rows(gy, self.order)
         gbeta = g2.sum(axis=1)  # dL/dbeta = sum gy
         # dL/dgamma = sum gy * xhat = (sum gy * xc - d * sum gy) * inv_std
         ggamma = (xp.einsum("ij,ij->i", g2, xc) - d * gbeta) * inv_std
@@ -131,7 +140,7 @@ class BatchNormFunction(Function):
         gx = _scratch.ufunc(self.cache, xp, xp.multiply, xc, b[:, None])
         gx += c[:, None]
         gx += g2 * a[:, None]
-        return _unrows(gx, gy.shape), ggamma, gbeta
+        return _unrows(gx, self.order, gy.shape), ggamma, gbeta
 
 
 class BatchNormEvalFunction(Function):

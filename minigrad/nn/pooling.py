@@ -16,7 +16,7 @@ from .. import _scratch
 from ..autograd import Function
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor
-from .conv import (_channel_major, _check_input, _crop, _offsets, _out_shape, _pad, _pair, _positive,
+from .conv import (_as_chwn, _check_input, _chwn, _crop, _offsets, _out_shape, _pad, _pair, _positive,
                    _unbatched, _window_stack)
 from .module import Module
 
@@ -69,10 +69,10 @@ class MaxPool2dFunction(Function):
         for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
             # NOTE: a compact copy of the strided view first: the passes below then run
             # several times faster than on the view itself
-            v = _channel_major(xp, xpad[where].shape, x.dtype, fill=None, cache=self.cache)
+            v = _chwn(xp, xpad[where].shape, x.dtype, fill=None, cache=self.cache)
             v[...] = xpad[where]
             if y is None:
-                y, idx = v, xp.zeros(v.shape, idx_type)
+                y, idx = v, xp.zeros_like(v, dtype=idx_type)  # v's memory layout
                 continue
             # strict '>' keeps the first maximum, so a tie sends the whole gradient to one
             # element, as in PyTorch; 'v != v' lets a NaN win, as it propagates in PyTorch
@@ -87,7 +87,8 @@ class MaxPool2dFunction(Function):
     def backward(self, gy):
         xp, (pt, pb), (pl, pr) = self.xp, *self.pads
         n, c, h, w = self.x_shape
-        gxpad = _channel_major(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype, cache=self.cache)
+        gxpad = _chwn(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype, cache=self.cache)
+        gy = _as_chwn(xp, gy, self.cache)  # several passes below: one layout for all of them
         overlap = self.stride[0] < self.kernel[0] or self.stride[1] < self.kernel[1]
         for k, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
             # each window's winner gets gy (keep_where: where(), but several times faster)
@@ -130,7 +131,7 @@ class AvgPool2dFunction(Function):
         xp = self.xp
         xpad = _pad(xp, x, self.pads)
         out_hw = _out_shape("avg_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
-        y = _channel_major(xp, (*x.shape[:2], *out_hw), x.dtype)
+        y = _chwn(xp, (*x.shape[:2], *out_hw), x.dtype)
         for _, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
             y += xpad[where]
         y *= 1.0 / (self.kernel[0] * self.kernel[1])  # a Python float keeps float32 float32
@@ -140,7 +141,7 @@ class AvgPool2dFunction(Function):
     def backward(self, gy):
         (pt, pb), (pl, pr) = self.pads
         n, c, h, w = self.x_shape
-        gxpad = _channel_major(self.xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
+        gxpad = _chwn(self.xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
         g = gy * (1.0 / (self.kernel[0] * self.kernel[1]))  # every pixel of a window gets gy/k
         for _, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
             gxpad[where] += g
@@ -182,13 +183,13 @@ class AdaptiveAvgPool2dFunction(Function):
         self.x_shape = x.shape
         rows, cols = (_adaptive_bins(n, o) for n, o in zip(x.shape[2:], self.out_hw))
         self.bins = [(i, j, r, c) for i, r in enumerate(rows) for j, c in enumerate(cols)]
-        y = _channel_major(self.xp, (*x.shape[:2], *self.out_hw), x.dtype)
+        y = _chwn(self.xp, (*x.shape[:2], *self.out_hw), x.dtype)
         for i, j, (r0, r1), (c0, c1) in self.bins:
             y[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
         return y
 
     def backward(self, gy):
-        gx = _channel_major(self.xp, self.x_shape, gy.dtype)
+        gx = _chwn(self.xp, self.x_shape, gy.dtype)
         for i, j, (r0, r1), (c0, c1) in self.bins:  # += because bins may overlap
             gx[:, :, r0:r1, c0:c1] += gy[:, :, i, j, None, None] * (1.0 / ((r1 - r0) * (c1 - c0)))
         return gx
