@@ -175,6 +175,78 @@ def test_forward_and_grads_match_torch(C_in, C_out, kernel, stride, padding, dil
         np.testing.assert_allclose(a, t, rtol=1e-8, atol=1e-8)
 
 
+# ***** Winograd F(2x2, 3x3): the same map as im2col *****
+
+WINOGRAD = [  # (N, C_in, C_out, H, W, padding, bias): even and odd output sizes, every padding
+    (2, 8, 5, 6, 7, 1, True),
+    (3, 9, 4, 5, 5, 0, False),
+    (1, 8, 8, 7, 4, 2, True),
+    (2, 10, 3, 4, 9, (1, 0), False),
+    (2, 8, 2, 3, 3, "same", True),
+]
+
+
+def _conv_all(x, w, b, padding, device, G=None):
+    X, W = T(x, device, True), T(w, device, True)
+    B = T(b, device, True) if b is not None else None
+    y = F.conv2d(X, W, B, padding=padding)
+    used = y._ctx.winograd  # (backward frees what the node saved)
+    G = rnd(*y.shape, seed=9) if G is None else G
+    y.backward(T(G, device))
+    return used, [y.numpy(), X.grad.numpy(), W.grad.numpy()] + ([B.grad.numpy()] if B is not None else [])
+
+
+@pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD)
+def test_winograd_equals_im2col(device, monkeypatch, N, C_in, C_out, H, W, padding, bias):
+    from minigrad.nn import winograd
+
+    x, w = rnd(N, C_in, H, W), rnd(C_out, C_in, 3, 3, seed=1)
+    b = rnd(C_out, seed=2) if bias else None
+    used, fast = _conv_all(x, w, b, padding, device)
+    assert used  # this shape goes through Winograd
+    monkeypatch.setattr(winograd, "applies", lambda *args: False)
+    used, ref = _conv_all(x, w, b, padding, device)
+    assert not used
+    for a, r in zip(fast, ref):
+        np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD[:3])
+def test_winograd_gradcheck(N, C_in, C_out, H, W, padding, bias):
+    x = T(rnd(N, C_in, H, W), requires_grad=True)
+    w = T(rnd(C_out, C_in, 3, 3, seed=1), requires_grad=True)
+    assert F.conv2d(x, w, padding=padding)._ctx.winograd
+    gradcheck(lambda x, w: F.conv2d(x, w, padding=padding), x, w)
+
+
+@pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD)
+def test_winograd_matches_torch(N, C_in, C_out, H, W, padding, bias):
+    torch = pytest.importorskip("torch")
+    x, w = rnd(N, C_in, H, W), rnd(C_out, C_in, 3, 3, seed=1)
+    b = rnd(C_out, seed=2) if bias else None
+    _, mine = _conv_all(x, w, b, padding, "cpu")
+    G = rnd(*mine[0].shape, seed=9)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True) if bias else None
+    ty = torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
+    ty.backward(torch.tensor(G))
+    theirs = [ty.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()] + ([tb.grad.numpy()] if bias else [])
+    for a, t in zip(mine, theirs):
+        np.testing.assert_allclose(a, t, rtol=1e-10, atol=1e-10)
+
+
+def test_winograd_float32_stays_float32_and_is_accurate():
+    x, w = rnd(4, 16, 12, 12), rnd(32, 16, 3, 3, seed=1)
+    _, ref = _conv_all(x, w, None, 1, "cpu")
+    X, W = T(x.astype(np.float32), requires_grad=True), T(w.astype(np.float32), requires_grad=True)
+    y = F.conv2d(X, W, padding=1)
+    assert y._ctx.winograd and y.dtype == np.float32
+    y.backward(T(rnd(*y.shape, seed=9).astype(np.float32)))
+    for a, r in zip([y.numpy(), X.grad.numpy(), W.grad.numpy()], ref):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=1e-4 * np.abs(r).max())
+
+
 # ***** R3.5 batches *****
 
 
@@ -199,34 +271,48 @@ def test_batch_of_four_equals_four_batches_of_one_r3_5(device):
 # ***** R3.6 memory *****
 
 
-def test_memory_is_bounded_and_column_buffer_freed_r3_6():
+@pytest.mark.parametrize("algorithm", ["im2col", "winograd"])
+def test_memory_is_bounded_and_column_buffer_freed_r3_6(algorithm, monkeypatch):
+    from minigrad.nn import winograd
+
+    if algorithm == "im2col":
+        monkeypatch.setattr(winograd, "applies", lambda *args: False)
     x = minigrad.randn(64, 32, 28, 28, requires_grad=True)
     w = minigrad.randn(64, 32, 3, 3, requires_grad=True)
     col_bytes = 32 * 9 * 64 * 28 * 28 * 4  # float32 (C*kh*kw, N*OH*OW)
+    saved_bytes = {"im2col": col_bytes, "winograd": 16 * 32 * 64 * 14 * 14 * 4}[algorithm]  # V: (16, C, tiles)
     gy = minigrad.randn(64, 64, 28, 28)
     gc.collect()
     tracemalloc.start()
     try:
         y = F.conv2d(x, w, padding=1)
         fn = y._ctx
-        assert fn.col.dtype == np.float32 and fn.col.nbytes == col_bytes  # float32 stays float32
-        col_ref = weakref.ref(fn.col.base if fn.col.base is not None else fn.col)
-        del fn
+        assert fn.winograd == (algorithm == "winograd")
+        saved = fn.V if fn.winograd else fn.col
+        assert saved.dtype == np.float32 and saved.nbytes == saved_bytes  # float32 stays float32
+        saved_ref = weakref.ref(saved.base if saved.base is not None else saved)
+        del fn, saved
         y.backward(gy)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    # both algorithms within 3x the im2col column buffer
     assert peak <= 3 * col_bytes, f"peak {peak / 1e6:.0f} MB > 3 x column buffer {col_bytes / 1e6:.0f} MB"
     del y
     gc.collect()
-    assert col_ref() is None, "the column buffer outlived backward"
+    assert saved_ref() is None, "the saved buffer outlived backward"
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
 def test_column_buffer_not_kept_when_weight_needs_no_grad_r3_6():
     x = minigrad.randn(2, 3, 8, 8, requires_grad=True)
     y = F.conv2d(x, minigrad.randn(4, 3, 3, 3))
-    assert y._ctx.col is None  # only gW needs it
+    assert not y._ctx.winograd and y._ctx.col is None  # only gW needs it
+    x = minigrad.randn(2, 8, 8, 8, requires_grad=True)
+    y = F.conv2d(x, minigrad.randn(4, 8, 3, 3), padding=1)  # Winograd: V for gW, U for gx
+    assert y._ctx.winograd and y._ctx.V is None and y._ctx.U is not None
+    y = F.conv2d(x.detach(), minigrad.randn(4, 8, 3, 3, requires_grad=True))
+    assert y._ctx.winograd and y._ctx.V is not None and y._ctx.U is None
 
 
 # ***** R3.7 col2im *****

@@ -44,7 +44,7 @@ from .. import _scratch, ops
 from ..autograd import Function
 from ..dtypes import check_same_dtype
 from ..tensor import Tensor
-from . import init
+from . import init, winograd
 from .module import Module
 
 # ***** argument helpers *****
@@ -231,31 +231,42 @@ class Conv2dFunction(Function):
         return conv2d_simple(x, W, b, self.stride, self.pads, self.dilation, self.groups)
 
     def forward(self, x, W, b=None):
-        n, c, h, w = x.shape
-        c_out, _, kh, kw = W.shape
-        g, xp = self.groups, self.xp
-        self.x_shape, self.kernel = x.shape, (kh, kw)
-        # 1-2: im2col, rows (c, p, q) split per group, columns (i, j, n): the batch folds in.
+        self.x_shape, self.kernel = x.shape, W.shape[2:]
         self.cache = _scratch.current()  # the layer's buffers, if a Conv2d layer called us
+        # two algorithms, the same map: Winograd where it applies (3x3, stride 1), else im2col
+        self.winograd = winograd.applies(self.kernel, self.stride, self.dilation, self.groups, x.shape[1])
+        y = self._winograd_forward(x, W) if self.winograd else self._im2col_forward(x, W)
+        if b is not None:
+            y += b[:, None, None, None]
+        return y.transpose(3, 0, 1, 2)  # (N, C_out, OH, OW), CHWN in memory
+
+    def backward(self, gy):
+        gx, gW = self._winograd_backward(gy) if self.winograd else self._im2col_backward(gy)
+        gb = None
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            gb = gy.sum(axis=(0, 2, 3))  # each b[o] is added to every output pixel of channel o
+        return gx, gW, gb
+
+    def _im2col_forward(self, x, W):
+        """y (C_out, OH, OW, N) = W @ col."""
+        xp, g, n, c_out = self.xp, self.groups, x.shape[0], W.shape[0]
+        # 1-2: im2col, rows (c, p, q) split per group, columns (i, j, n): the batch folds in.
         col6 = im2col(xp, x, self.pads, self.kernel, self.stride, self.dilation, self.cache)
         oh, ow = col6.shape[3:5]
         col = col6.reshape(g, -1, oh * ow * n)
         # 3: one (batched over groups) matrix product: (g, C_out/g, K) @ (g, K, M)
         y = _scratch.matmul(self.cache, xp, W.reshape(g, c_out // g, -1), col)
-        y = y.reshape(c_out, oh, ow, n)
-        if b is not None:
-            y += b[:, None, None, None]
         # save only what backward needs: col for gW, W for gx
         self.col = col if self.needs_input_grad[1] else None
         self.W = W if self.needs_input_grad[0] else None
-        return y.transpose(3, 0, 1, 2)  # (N, C_out, OH, OW), CHWN in memory
+        return y.reshape(c_out, oh, ow, n)
 
-    def backward(self, gy):
+    def _im2col_backward(self, gy):
         g = self.groups
         n, c_out, oh, ow = gy.shape
         # (N, C_out, OH, OW) -> (g, C_out/g, OH*OW*N): free when gy is CHWN
         gy_m = gy.transpose(1, 2, 3, 0).reshape(g, c_out // g, oh * ow * n)
-        gx = gW = gb = None
+        gx = gW = None
         if self.needs_input_grad[0]:
             Wt = self.W.reshape(g, c_out // g, -1).transpose(0, 2, 1)
             gcol = _scratch.matmul(self.cache, self.xp, Wt, gy_m)  # dL/dcol = W^T gy
@@ -264,9 +275,36 @@ class Conv2dFunction(Function):
                         self.cache)
         if self.needs_input_grad[1]:
             gW = (gy_m @ self.col.transpose(0, 2, 1)).reshape(c_out, -1, *self.kernel)  # gy col^T
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            gb = gy.sum(axis=(0, 2, 3))  # each b[o] is added to every output pixel of channel o
-        return gx, gW, gb
+        return gx, gW
+
+    def _winograd_forward(self, x, W):
+        """y (C_out, OH, OW, N) by winograd.py. Its 2x2 output tiles need an even output size:
+        an odd one gets one more row (column) of padding, and the extra output is dropped."""
+        xp, (pt, pb), (pl, pr) = self.xp, *self.pads
+        n, c, h, w = x.shape
+        self.out_hw = oh, ow = h + pt + pb - 2, w + pl + pr - 2
+        self.tile_pads = ((pt, pb + oh % 2), (pl, pr + ow % 2))
+        xpad = _as_chwn(xp, _pad(xp, x, self.tile_pads, cache=self.cache), self.cache)
+        U = winograd.kernel_transform(xp, W)
+        y, V = winograd.forward(xp, xpad.transpose(1, 2, 3, 0), U, self.cache)
+        self.U = U if self.needs_input_grad[0] else None  # save only what backward needs
+        self.V = V if self.needs_input_grad[1] else None
+        return y[:, :oh, :ow]
+
+    def _winograd_backward(self, gy):
+        xp, (pt, pb), (pl, pr) = self.xp, *self.tile_pads
+        n, c, h, w = self.x_shape
+        oh, ow = self.out_hw
+        if oh % 2 or ow % 2:  # the dropped outputs get gradient 0
+            gyc = _chwn(xp, (n, gy.shape[1], oh + oh % 2, ow + ow % 2), gy.dtype, cache=self.cache)
+            gyc[:, :, :oh, :ow] = gy
+        else:
+            gyc = _as_chwn(xp, gy, self.cache)
+        padded = (c, h + pt + pb, w + pl + pr, n)
+        gxpad, gW = winograd.backward(xp, gyc.transpose(1, 2, 3, 0), self.U, self.V, padded, self.cache,
+                                      need_x=self.needs_input_grad[0], need_w=self.needs_input_grad[1])
+        gx = None if gxpad is None else _crop(gxpad.transpose(3, 0, 1, 2), self.tile_pads, (h, w))
+        return gx, gW
 
 
 def _window_stack(x: Tensor, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, fill=0.0):
