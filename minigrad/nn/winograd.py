@@ -67,7 +67,8 @@ def applies(kernel: tuple, stride: tuple, dilation: tuple, groups: int, channels
 def kernel_transform(xp, W):
     """U (16, C_out, C) = G g G^T for every kernel g = W[k, c] (3x3)."""
     g = xp.asarray(G, dtype=W.dtype)
-    return xp.einsum("ai,kcij,bj->abkc", g, W, g).reshape(16, *W.shape[:2])
+    # matmul over the last two dims, for every (k, c) at once (a 3-operand einsum measured 3x slower)
+    return (g @ W @ g.T).transpose(2, 3, 0, 1).reshape(16, *W.shape[:2])
 
 
 def forward(xp, xpad, U, cache=None):
@@ -97,17 +98,22 @@ def backward(xp, gy, U, V, shape_in: tuple, cache=None, need_x=True, need_w=True
     if need_w:
         dU = xp.matmul(dM, V.transpose(0, 2, 1)).reshape(4, 4, k, -1)  # dU = dM V^T
         g = xp.asarray(G, dtype=gy.dtype)
-        gW = xp.einsum("ai,abkc,bj->kcij", g, dU, g)  # dg = G^T dU G
+        gW = g.T @ dU.transpose(2, 3, 0, 1) @ g  # dg = G^T dU G, for every (k, c)
     if need_x:
         c = U.shape[2]
         dV = _scratch.matmul(cache, xp, U.transpose(0, 2, 1), dM).reshape(4, 4, c, th, tw, n)  # U^T dM
         del dM  # NOTE: memory: each of these arrays is 4x the input (V, dV) or more (dM)
         dd = _transform(xp, _transpose(B_T), dV, None, cache, out=dV)  # dd = B dV B^T, over dV
         gx = _scratch.empty(cache, xp, shape_in, gy.dtype)
-        gx.fill(0)
-        for i in range(4):  # overlapping tiles: add each tile position into its strided view
+        gx[:, 2 * th :] = 0  # the last two rows and columns: only tile positions >= 2 reach them
+        gx[:, : 2 * th, 2 * tw :] = 0
+        for i in range(4):  # each tile position (i, j) is a strided view of the input gradient
             for j in range(4):
-                gx[:, i : i + 2 * th : 2, j : j + 2 * tw : 2] += dd[i, j]
+                view = gx[:, i : i + 2 * th : 2, j : j + 2 * tw : 2]
+                if i < 2 and j < 2:  # these four tile the rest exactly once, and come first
+                    view[...] = dd[i, j]
+                else:  # the overlaps add
+                    view += dd[i, j]
     return gx, gW
 
 
