@@ -76,13 +76,17 @@ def forward(xp, xpad, U, cache=None):
     transform is U: returns (y, V), y (C_out, 2*th, 2*tw, N), V (16, C, th*tw*N) for backward."""
     c, hp, wp, n = xpad.shape
     th, tw = (hp - 2) // 2, (wp - 2) // 2
-    tiles = [[xpad[:, i : i + 2 * th : 2, j : j + 2 * tw : 2] for j in range(4)] for i in range(4)]
-    V = _transform(xp, B_T, tiles, (c, th, tw, n), cache)  # V = B^T d B
+    V = _scratch.empty(cache, xp, (4, 4, c, th, tw, n), xpad.dtype)
+    for ch in _chunks(c):  # V = B^T d B
+        x = xpad[ch]
+        tiles = [[x[:, i : i + 2 * th : 2, j : j + 2 * tw : 2] for j in range(4)] for i in range(4)]
+        _transform(xp, B_T, tiles, V[:, :, ch], cache)
     V = V.reshape(16, c, th * tw * n)
     M = _scratch.matmul(cache, xp, U, V).reshape(4, 4, -1, th, tw, n)  # the 16 products
     y = _scratch.empty(cache, xp, (M.shape[2], 2 * th, 2 * tw, n), xpad.dtype)
-    _transform(xp, A_T, M, None, cache, out=[[y[:, r::2, s::2] for s in range(2)] for r in range(2)])
-    return y, V  # y = A^T M A
+    for ch in _chunks(M.shape[2]):  # y = A^T M A
+        _transform(xp, A_T, M[:, :, ch], [[y[ch, r::2, s::2] for s in range(2)] for r in range(2)], cache)
+    return y, V
 
 
 def backward(xp, gy, U, V, shape_in: tuple, cache=None, need_x=True, need_w=True):
@@ -91,8 +95,11 @@ def backward(xp, gy, U, V, shape_in: tuple, cache=None, need_x=True, need_w=True
     not needed."""
     k, h2, w2, n = gy.shape
     th, tw = h2 // 2, w2 // 2
-    grid = [[gy[:, r::2, s::2] for s in range(2)] for r in range(2)]
-    dM = _transform(xp, _transpose(A_T), grid, (k, th, tw, n), cache)  # dM = A dY A^T
+    dM = _scratch.empty(cache, xp, (4, 4, k, th, tw, n), gy.dtype)
+    for ch in _chunks(k):  # dM = A dY A^T
+        g = gy[ch]
+        _transform(xp, _transpose(A_T), [[g[:, r::2, s::2] for s in range(2)] for r in range(2)], dM[:, :, ch],
+                   cache)
     dM = dM.reshape(16, k, th * tw * n)
     gx = gW = None
     if need_w:
@@ -103,31 +110,40 @@ def backward(xp, gy, U, V, shape_in: tuple, cache=None, need_x=True, need_w=True
         c = U.shape[2]
         dV = _scratch.matmul(cache, xp, U.transpose(0, 2, 1), dM).reshape(4, 4, c, th, tw, n)  # U^T dM
         del dM  # NOTE: memory: each of these arrays is 4x the input (V, dV) or more (dM)
-        dd = _transform(xp, _transpose(B_T), dV, None, cache, out=dV)  # dd = B dV B^T, over dV
         gx = _scratch.empty(cache, xp, shape_in, gy.dtype)
         gx[:, 2 * th :] = 0  # the last two rows and columns: only tile positions >= 2 reach them
         gx[:, : 2 * th, 2 * tw :] = 0
-        for i in range(4):  # each tile position (i, j) is a strided view of the input gradient
-            for j in range(4):
-                view = gx[:, i : i + 2 * th : 2, j : j + 2 * tw : 2]
-                if i < 2 and j < 2:  # these four tile the rest exactly once, and come first
-                    view[...] = dd[i, j]
-                else:  # the overlaps add
-                    view += dd[i, j]
+        for ch in _chunks(c):
+            dd = dV[:, :, ch]
+            _transform(xp, _transpose(B_T), dd, dd, cache)  # dd = B dV B^T, in place
+            for i in range(4):  # each tile position (i, j) is a strided view of the input gradient
+                for j in range(4):
+                    view = gx[ch, i : i + 2 * th : 2, j : j + 2 * tw : 2]
+                    if i < 2 and j < 2:  # these four tile the rest exactly once, and come first
+                        view[...] = dd[i, j]
+                    else:  # the overlaps add
+                        view += dd[i, j]
     return gx, gW
 
 
-def _transform(xp, mat: tuple, views, shape: tuple, cache, out=None):
+_CHUNK = 16
+
+
+def _chunks(channels: int) -> list:
+    """Slices of _CHUNK channels. WHY: the transforms are a few passes each over arrays 4x the
+    size of the input; done 16 channels at a time, their temporaries stay in the CPU's cache,
+    which measured 1.2-1.4x faster than whole arrays at once."""
+    return [slice(c0, c0 + _CHUNK) for c0 in range(0, channels, _CHUNK)]
+
+
+def _transform(xp, mat: tuple, views, out, cache) -> None:
     """out[a][b] = sum_ij mat[a][i] mat[b][j] views[i][j]: the 2-d transform mat X mat^T of every
     tile at once, rows first (into a temporary), then columns. `views[i][j]` holds tile position
-    (i, j) of every tile; `out` is a new (rows, rows, *shape) array unless given. Writing into
-    `views` themselves is safe: the rows pass has read them all before `out` is written."""
+    (i, j) of every tile. `out` may be `views` itself: the rows pass reads them all before the
+    columns pass writes."""
     rows, cols = len(mat), len(views[0])
     buf = _scratch.empty(cache, xp, (rows, cols, *views[0][0].shape), views[0][0].dtype)
     for j in range(cols):
         _combine(xp, mat, [views[i][j] for i in range(len(views))], [buf[a, j] for a in range(rows)])
-    if out is None:
-        out = _scratch.empty(cache, xp, (rows, rows, *shape), buf.dtype)
     for a in range(rows):
         _combine(xp, mat, [buf[a, j] for j in range(cols)], [out[a][b] for b in range(rows)])
-    return out
