@@ -51,6 +51,8 @@ def _row_order(x) -> tuple:
     others as they lie in memory, outermost first. Within a row the order of the values does not
     matter to BatchNorm, so this makes _rows a free view whenever the channel is x's outermost
     axis in memory (as convolutions return it, see conv.py) or x is 2-d."""
+    if x.ndim == 2:  # BatchNorm1d: (C, N), the transpose
+        return (1, 0)
     rest = sorted((i for i in range(x.ndim) if i != 1), key=lambda i: -abs(x.strides[i]))
     return (1, *rest)
 
@@ -62,6 +64,8 @@ def _rows(x, order: tuple):
 
 def _unrows(m, order: tuple, shape: tuple):
     """The inverse of _rows: a (C, n) matrix as an array of `shape` (N, C, ...)."""
+    if order == (1, 0):
+        return m.T
     return m.reshape(tuple(shape[i] for i in order)).transpose(tuple(order.index(i) for i in range(len(order))))
 
 
