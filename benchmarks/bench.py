@@ -31,6 +31,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+import blas  # noqa: E402  (benchmarks/blas.py)
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -402,7 +404,8 @@ def main(argv=None):
 
     print(f"\nminigrad {minigrad.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else '-'} ({torch.get_num_threads() if torch else '-'} threads), "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, device {device}\n")
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, device {device}\n"
+          f"{blas.describe()}\n")
     print_table(rows)
     extra = [r for r in rows if "ms" not in r]
     if extra:

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+import blas  # benchmarks/blas.py
+
 
 def _threads_from_argv(argv) -> int | None:
     """--child-threads N, read before NumPy is imported: OpenBLAS fixes its thread count at import."""
@@ -178,7 +180,7 @@ def main(argv=None) -> None:
     if args.only == "main":
         return main_job(args.steps)
     print(f"CNN training step, float32, medians of {args.repeats} blocks x {args.block} steps per contender "
-          f"(numpy {np.__version__}, {os.cpu_count()} cpus)\n")
+          f"(numpy {np.__version__}, {os.cpu_count()} cpus)\n{blas.describe()}\n")
     print("| net, batch | threads | contender | step ms | fwd ms | bwd ms | optim ms | faults/step "
           "| RSS MiB (growth) "
           "| minigrad / torch |")
