@@ -176,6 +176,33 @@ def test_bad_labels_raise_clearly(fn, target, exc, match):
         fn(T(rnd(N, C)), T(target))
 
 
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+def test_out_of_range_labels_on_a_device_give_nan_loss_and_no_gradient_without_a_sync(device, fn):
+    """On a GPU the range check cannot raise without a host sync every step: the samples with a
+    bad label get a NaN loss and no gradient instead, never a wrapped-around label's loss."""
+    if device == "cpu":
+        pytest.skip("the CPU raises (test_bad_labels_raise_clearly)")
+    import minigrad.testing.strict as strict
+
+    x_np, labels = rnd(N, C), np.array([0, 7, 2, -1, 1, 3])
+    ok = (labels >= 0) & (labels < C)
+    x = T(x_np, device, requires_grad=True)
+    before = strict.host_transfers
+    per_sample = fn(x, T(labels, device), reduction="none")
+    loss = fn(x, T(labels, device))
+    loss.backward()
+    assert strict.host_transfers == before  # nothing was read back to decide
+    got = per_sample.numpy()
+    assert np.isnan(got[~ok]).all() and np.isnan(loss.item())
+    # the good samples: the loss, and the gradient, of the good samples alone (mean over all N)
+    x_ok = T(x_np[ok], requires_grad=True)
+    (fn(x_ok, T(labels[ok]), reduction="sum") / N).backward()
+    np.testing.assert_allclose(got[ok], fn(T(x_np[ok]), T(labels[ok]), reduction="none").numpy(), rtol=1e-12)
+    grad = x.grad.numpy()
+    np.testing.assert_array_equal(grad[~ok], 0)
+    np.testing.assert_allclose(grad[ok], x_ok.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
 def test_other_errors():
     with pytest.raises(ValueError, match="reduction must be one of"):
         F.cross_entropy(T(rnd(N, C)), T(LABELS), reduction="avg")

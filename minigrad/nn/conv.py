@@ -1,5 +1,5 @@
-"""2-D convolution: `Conv2dFunction` (im2col), `F.conv2d` and `nn.Conv2d`, plus the window
-helpers that pooling.py shares.
+"""2-D convolution: `Conv2dFunction` (im2col, or Winograd where it applies), `F.conv2d` and
+`nn.Conv2d`, plus the window helpers that pooling.py shares.
 
 How the convolution works (im2col):
 
@@ -16,6 +16,10 @@ The backward pass is the same three steps run backwards: `gW = gy @ col.T`,
 from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`). (Making gcol
 one offset at a time, W[:, :, p, q]^T gy, saves its memory but measured no faster at one thread
 and 2x slower at two: nine small products instead of one large one.)
+
+3x3, stride-1 convolutions with at least 8 input channels (most layers of a CNN) take another
+route to the same map, Winograd's F(2x2, 3x3), with 2.25x fewer multiplications: see
+winograd.py. The two agree to rounding; tests check one against the other.
 
 Large work arrays (columns, padded inputs, outputs, gradient buffers) come from the layers'
 shared buffer cache (_scratch.py), so that a training step does not page-fault them in again.

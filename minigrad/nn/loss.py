@@ -12,7 +12,8 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
-from ..ops import log_softmax, stable_sigmoid
+from ..ops import log_softmax, stable_sigmoid, where
+from ..ops.elementwise import keep_where
 from ..tensor import Tensor, wrap
 from .module import Module
 
@@ -40,12 +41,26 @@ def _check_labels(name, input: Tensor, target) -> Tensor:
         raise TypeError(f"{name}: input is on {input.device!r}, target on {target.device!r}")
     C = input.shape[1]
     t = target.array
-    # NOTE: checked on the CPU only: on a GPU the check is a host sync every step (issue 6)
+    # NOTE: raised on the CPU only: on a GPU, reading the check's answer is a host sync every
+    # step. There _label_guard makes such a sample's loss NaN instead, without a sync.
     if t.size and target.device == "cpu" and bool(((t < 0) | (t >= C)).any()):
         bad = backend.to_numpy(t)
         bad = bad[(bad < 0) | (bad >= C)]
         raise IndexError(f"{name}: target values {bad[:5].tolist()} are out of range for {C} classes")
     return target
+
+
+def _label_guard(xp, t, C: int):
+    """(labels safe to index with, mask of the out-of-range ones) on a GPU; (t, None) on the CPU,
+    where _check_labels has raised for them already. WHY: CuPy's fancy indexing wraps an
+    out-of-range label around (silently, where PyTorch CUDA stops with a device-side assert), and
+    raising would need the check's answer on the host, a sync every step. So an out-of-range
+    label gets index 0 and its sample's loss becomes NaN: loud at the next `.item()`, caught by
+    `detect_anomaly()`, and its gradient is 0, so no weight is corrupted."""
+    if xp is np:
+        return t, None
+    bad = (t < 0) | (t >= C)
+    return xp.where(bad, 0, t), bad
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -77,7 +92,10 @@ class SoftmaxCrossEntropyFunction(Function):
             se = e.sum(axis=1, keepdims=True)
             self.p = e / se  # softmax, kept for backward
             self.rows = xp.arange(N)
+            self.target, self.bad = _label_guard(xp, self.target, x.shape[1])
             loss = xp.log(se[:, 0]) - s[self.rows, self.target]
+            if self.bad is not None:
+                loss = xp.where(self.bad, xp.nan, loss)
         if self.reduction == "mean":
             return loss.mean() if N else xp.asarray(xp.nan, dtype=x.dtype)
         return loss.sum() if self.reduction == "sum" else loss
@@ -92,6 +110,8 @@ class SoftmaxCrossEntropyFunction(Function):
             g = gy
         gx = self.p * g  # dL/dx = (softmax - onehot) * gy
         gx[self.rows, self.target] -= g[:, 0] if self.reduction == "none" else g
+        if self.bad is not None:  # no gradient from a sample with an out-of-range label
+            gx = keep_where(self.xp, ~self.bad[:, None], gx)
         return gx
 
 
@@ -131,8 +151,12 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """
     _check_reduction(reduction)
     target = _check_labels("nll_loss", input, target)
-    rows = backend.get_array_module(target.array).arange(input.shape[0])
-    return _reduce(-input[rows, target.array], reduction)
+    xp = backend.get_array_module(target.array)
+    t, bad = _label_guard(xp, target.array, input.shape[1])
+    picked = -input[xp.arange(input.shape[0]), t]
+    if bad is not None:  # see _label_guard
+        picked = where(Tensor(bad), input.dtype.type("nan"), picked)
+    return _reduce(picked, reduction)
 
 
 # ***** MSE and binary cross-entropy *****
