@@ -196,6 +196,17 @@ def _conv_all(x, w, b, padding, device, G=None):
     return used, [y.numpy(), X.grad.numpy(), W.grad.numpy()] + ([B.grad.numpy()] if B is not None else [])
 
 
+def test_winograd_combine_is_the_matrix_product_for_every_sign_pattern():
+    from minigrad.nn import winograd
+
+    parts = [rnd(5, seed=i) for i in range(3)]
+    for row in itertools.product((-1, 0, 1), repeat=3):
+        if any(row):
+            out = [np.empty(5)]
+            winograd._combine(np, (row,), parts, out)
+            np.testing.assert_allclose(out[0], sum(r * p for r, p in zip(row, parts)), err_msg=str(row))
+
+
 @pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD)
 def test_winograd_equals_im2col(device, monkeypatch, N, C_in, C_out, H, W, padding, bias):
     from minigrad.nn import winograd

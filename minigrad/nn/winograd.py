@@ -25,8 +25,9 @@ is the view x[:, i::2, j::2, :] of a (C, H, W, N) array, whose inner loop runs o
 and the batch.
 
 Rounding: the transforms are exact in binary (coefficients 0, +-1, +-1/2), but the sums are
-grouped differently than in im2col, so results differ from it (and from PyTorch) by rounding:
-about 1e-7 relative in float32, 1e-16 in float64.
+grouped differently than in im2col, so results differ from it (and from PyTorch) by rounding.
+Measured against float64 on a 32-channel layer: the largest float32 error is 2e-7 of the
+output's scale (im2col's: 6e-7); float64 agrees with im2col to 1e-12 (tests/test_conv.py).
 """
 
 from __future__ import annotations
@@ -43,17 +44,20 @@ def _transpose(mat: tuple) -> tuple:
 
 
 def _combine(xp, mat: tuple, parts: list, out: list) -> None:
-    """out[r] = sum_j mat[r][j] * parts[j], for a matrix of 0 and +-1: additions only."""
+    """out[r] = sum_j mat[r][j] * parts[j], for a matrix of 0 and +-1: additions only, the first
+    two terms in one pass."""
     for row, o in zip(mat, out):
         terms = [(sign, p) for sign, p in zip(row, parts) if sign]
-        (s0, p0), (s1, p1) = terms[0], terms[1] if len(terms) > 1 else (0, None)
-        if p1 is None:
-            xp.multiply(p0, s0, out=o)  # a single term (+-1 times it)
-        elif s0 == s1:
-            xp.add(p0, p1, out=o)
-        else:
+        (s0, p0), rest = terms[0], terms[1:]
+        if rest and rest[0][0] != s0:  # p0 - p1 or p1 - p0
+            (_, p1), rest = rest[0], rest[1:]
             xp.subtract(p0, p1, out=o) if s0 > 0 else xp.subtract(p1, p0, out=o)
-        for sign, p in terms[2:]:
+        elif rest and s0 > 0:  # p0 + p1
+            (_, p1), rest = rest[0], rest[1:]
+            xp.add(p0, p1, out=o)
+        else:  # +-p0
+            xp.multiply(p0, s0, out=o)
+        for sign, p in rest:
             (xp.add if sign > 0 else xp.subtract)(o, p, out=o)
 
 
