@@ -280,6 +280,22 @@ class Tensor:
     def clone(self) -> Tensor:
         return ops.clone(self)
 
+    def contiguous(self) -> Tensor:
+        """The same values in row-major memory: self when they are, else a copy that gradients
+        flow through (as torch.Tensor.contiguous). minigrad's view and reshape need it on no
+        layout; convolution outputs are stored batch-innermost (nn/conv.py).
+
+        >>> import minigrad
+        >>> x = minigrad.arange(6.0).reshape(2, 3).t()
+        >>> x.is_contiguous(), x.contiguous().is_contiguous()
+        (False, True)
+        """
+        return ops.contiguous(self)
+
+    def is_contiguous(self) -> bool:
+        """Whether the values lie in row-major order in memory (as torch.Tensor.is_contiguous)."""
+        return bool(self.array.flags.c_contiguous)
+
     # ***** looking at gradients: retain_grad, register_hook *****
 
     def retain_grad(self) -> None:

@@ -253,3 +253,25 @@ def test_manual_seed_drives_every_random_source():
     c = draw()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(b, c)
+
+
+def test_contiguous_and_is_contiguous_as_pytorch(device):
+    """`.contiguous()` gives the same values in row-major memory and stays in the graph; a
+    convolution's output (stored batch-innermost) is not contiguous, and view/reshape work anyway."""
+    import minigrad.nn.functional as F
+
+    minigrad = mg
+    x = minigrad.tensor(np.arange(6.0).reshape(2, 3), device=device, requires_grad=True)
+    assert x.is_contiguous() and x.contiguous() is x
+    t = x.t()
+    assert not t.is_contiguous()
+    c = t.contiguous()
+    assert c.is_contiguous() and c is not t
+    np.testing.assert_array_equal(c.numpy(), x.numpy().T)
+    g = np.random.default_rng(0).standard_normal((3, 2))
+    c.backward(minigrad.tensor(g, device=device))
+    np.testing.assert_array_equal(x.grad.numpy(), g.T)
+    y = F.conv2d(minigrad.randn(2, 8, 5, 5, device=device), minigrad.randn(4, 8, 3, 3, device=device), padding=1)
+    assert not y.is_contiguous() and y.contiguous().is_contiguous()
+    np.testing.assert_array_equal(y.contiguous().view(2, -1).numpy(), y.numpy().reshape(2, -1))
+    assert x.clone().is_contiguous()

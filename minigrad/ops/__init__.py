@@ -14,7 +14,7 @@ from .elementwise import (
     Abs, Add, Cast, Clip, Clone, Div, Exp, LeakyReLU, Log, Maximum, Minimum, Mul, Neg, Pow,
     PowScalar, ReLU, Sigmoid, Sqrt, Sub, Tanh, ToDevice, Where, abs, add, cast, clamp, clip,
     compare, div, exp, leaky_relu, log, maximum, minimum, mul, neg, operands, pow, promote, relu,
-    sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone,
+    sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone, contiguous,
     Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin,
 )
 from .linalg import Einsum, MatMul, einsum, matmul

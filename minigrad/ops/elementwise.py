@@ -500,12 +500,15 @@ def to_device(x: Tensor, device: str) -> Tensor:
 
 
 class Clone(Function):
-    """y = a copy of x"""
+    """y = a copy of x, in x's memory order ("K") or row-major ("C")"""
 
     double_backward = "linear"
 
+    def __init__(self, order: str = "K"):
+        self.order = order
+
     def forward(self, x):
-        return self.xp.copy(x)
+        return self.xp.copy(x, order=self.order)
 
     def backward(self, gy):
         return gy
@@ -513,6 +516,11 @@ class Clone(Function):
 
 def clone(x: Tensor) -> Tensor:
     return Clone()(x)
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """x itself when its values lie in row-major order, else a row-major copy in the graph."""
+    return x if x.array.flags.c_contiguous else Clone("C")(x)
 
 
 class Tanh(Function):

@@ -321,7 +321,7 @@ zeros ones full empty zeros_like ones_like full_like empty_like arange eye ascon
 reshape transpose broadcast_to broadcast_arrays concatenate stack pad expand_dims squeeze
 swapaxes moveaxis ravel flip tile repeat split cumsum sum mean amax amin max min argmax argmin
 prod var std all any nonzero argsort sort take take_along_axis matmul dot tensordot einsum
-outer around allclose array_equal count_nonzero copyto bincount logaddexp reciprocal
+outer around allclose array_equal count_nonzero copy copyto bincount logaddexp reciprocal
 floor_divide remainder isclose nan_to_num rint trunc cumprod diff searchsorted unique
 """.split()
 _UFUNCS = {"add", "subtract", "multiply", "maximum", "minimum"}
