@@ -95,7 +95,7 @@ class SoftmaxCrossEntropyFunction(Function):
             self.target, self.bad = _label_guard(xp, self.target, x.shape[1])
             loss = xp.log(se[:, 0]) - s[self.rows, self.target]
             if self.bad is not None:
-                loss = xp.where(self.bad, xp.nan, loss)
+                loss = xp.where(self.bad, loss.dtype.type("nan"), loss)  # a typed NaN: float32 stays
         if self.reduction == "mean":
             return loss.mean() if N else xp.asarray(xp.nan, dtype=x.dtype)
         return loss.sum() if self.reduction == "sum" else loss
