@@ -12,10 +12,10 @@ array that still uses the memory; the check below is therefore a proof that the 
 whatever the user kept (an output, a retained graph, a `.numpy()` view). Under the GIL two
 threads cannot both see a buffer as free: each one's own reference is counted by the other.
 
-Lifetime: the layers (Conv2d, BatchNorm, pooling and ReLU Modules) all hold the one `shared()` Cache and
-make it active while their forward runs; a Function picks up the active cache in forward and
-keeps it for backward. The module keeps only a weak reference, so the memory goes away with the
-last layer. Buffers are kept by size in bytes, not by shape, so that one layer's temporaries can
+Lifetime: the layers (Conv2d, BatchNorm, pooling and ReLU Modules) all hold the one `shared()`
+Cache and make it active while their forward runs; a Function picks up the active cache in
+forward and keeps it for backward. This file keeps only a weak reference, so the memory goes
+away with the last layer. Buffers are kept by size in bytes, not by shape, so that one layer's temporaries can
 serve another's of the same size: what the cache holds stays close to the peak a step needs
 anyway. `F.*` functions called outside a layer allocate as usual. CuPy has its own memory pool,
 so on a GPU `empty` is just `xp.empty`.
@@ -99,8 +99,9 @@ def empty(cache: Cache | None, xp, shape: tuple, dtype):
 
 
 def empty_like(cache: Cache | None, xp, a, dtype=None):
-    """Like xp.empty_like(a, dtype): a's shape in a's memory order (a channel-major array stays
-    channel-major, so the elementwise passes over both run in memory order)."""
+    """Like xp.empty_like(a, dtype): a's shape in a's memory order (a convolution's output,
+    stored (C, H, W, N), gets a buffer stored the same way, so passes over both run in memory
+    order)."""
     order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))  # outermost axis first
     buf = empty(cache, xp, tuple(a.shape[i] for i in order), a.dtype if dtype is None else dtype)
     return buf.transpose(tuple(int(i) for i in np.argsort(order)))
