@@ -467,6 +467,9 @@ class Tensor:
     def relu_(self) -> Tensor:
         return self._inplace("relu_", ops.relu)
 
+    def leaky_relu_(self, negative_slope: float = 0.01) -> Tensor:
+        return self._inplace("leaky_relu_", ops.leaky_relu, negative_slope)
+
     def tanh_(self) -> Tensor:
         return self._inplace("tanh_", ops.tanh)
 

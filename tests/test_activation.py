@@ -107,3 +107,62 @@ def test_gelu_bad_argument():
         F.gelu(minigrad.ones(2), approximate="fast")
     with pytest.raises(ValueError, match="'fast'"):
         nn.GELU("fast")
+
+
+# ***** inplace=True: the input itself changes, as in PyTorch *****
+
+INPLACE = {
+    "nn.ReLU": lambda inplace: nn.ReLU(inplace=inplace),
+    "nn.LeakyReLU": lambda inplace: nn.LeakyReLU(0.2, inplace=inplace),
+    "F.relu": lambda inplace: (lambda h: F.relu(h, inplace=inplace)),
+    "F.leaky_relu": lambda inplace: (lambda h: F.leaky_relu(h, 0.2, inplace=inplace)),
+    "nn.Dropout": lambda inplace: nn.Dropout(0.5, inplace=inplace),
+}
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_changes_the_input_and_gives_the_out_of_place_values_and_gradients(name):
+    rng = np.random.default_rng(0)
+    x_np, g_np = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
+    results = []
+    for inplace in (False, True):
+        minigrad.manual_seed(3)  # the same dropout mask both times
+        x = minigrad.tensor(x_np, requires_grad=True)
+        h = x * 1.5  # a non-leaf: changing it in place is allowed inside a graph
+        out = INPLACE[name](inplace)(h)
+        assert (out is h) == inplace
+        out.backward(minigrad.tensor(g_np))
+        results.append((out.numpy().copy(), h.numpy().copy(), x.grad.numpy().copy()))
+    (y0, h0, gx0), (y1, h1, gx1) = results
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_array_equal(h1, y0)  # the input now holds the result
+    np.testing.assert_array_equal(h0, x_np * 1.5)  # out of place: the input is untouched
+    np.testing.assert_allclose(gx1, gx0, rtol=1e-12)
+
+
+def test_inplace_relu_on_a_leaf_that_requires_grad_raises_as_pytorch():
+    with pytest.raises(RuntimeError, match="in-place change of a leaf tensor that requires grad"):
+        nn.ReLU(inplace=True)(minigrad.ones(3, requires_grad=True))
+
+
+def test_inplace_relu_in_a_residual_block_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x_np, w1, w2 = rng.standard_normal((2, 8, 6, 6)), rng.standard_normal((8, 8, 3, 3)) / 8, rng.standard_normal((8, 8, 3, 3)) / 8
+    g_np = rng.standard_normal((2, 8, 6, 6))
+
+    def block(lib, F_, x, a, b):
+        out = F_.relu(F_.conv2d(x, a, padding=1), inplace=True)
+        out = F_.conv2d(out, b, padding=1)
+        out += x  # the identity path
+        return F_.relu(out, inplace=True)
+
+    X, A, B = (minigrad.tensor(v, requires_grad=True) for v in (x_np, w1, w2))
+    y = block(minigrad, F, X, A, B)
+    y.backward(minigrad.tensor(g_np))
+    tX, tA, tB = (torch.tensor(v, requires_grad=True) for v in (x_np, w1, w2))
+    ty = block(torch, torch.nn.functional, tX, tA, tB)
+    ty.backward(torch.tensor(g_np))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for mine, theirs in ((X, tX), (A, tA), (B, tB)):
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

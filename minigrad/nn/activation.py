@@ -9,18 +9,38 @@ from __future__ import annotations
 
 import math
 
-from .. import _scratch
+from .. import _scratch, ops
 from ..autograd import Function
-from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401  (re-exported)
+from ..ops import log_softmax, sigmoid, softmax, tanh  # noqa: F401  (re-exported)
 from ..tensor import Tensor
 from .module import Module
 
 # ***** primitive activations and their Modules *****
 
 
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0); gradient 0 at 0. Same as torch.nn.functional.relu: `inplace=True` writes the
+    result into x and returns x (inside a graph x's history becomes the relu, as in PyTorch;
+    docs/porting.md lists the two cases minigrad refuses).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x = minigrad.tensor([-1.0, 2.0])
+    >>> F.relu(x, inplace=True) is x, x
+    (True, tensor([0., 2.]))
+    """
+    return x.relu_() if inplace else ops.relu(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x. Same as torch.nn.functional.leaky_relu, `inplace`
+    as in `relu`."""
+    return x.leaky_relu_(negative_slope) if inplace else ops.leaky_relu(x, negative_slope)
+
+
 class ReLU(Module):
-    """max(x, 0). Same as torch.nn.ReLU; `inplace` is accepted for compatibility, and the result
-    is computed out of place (the values are the same).
+    """max(x, 0). Same as torch.nn.ReLU, `inplace=True` included: it changes its input (see
+    `F.relu`).
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -35,7 +55,7 @@ class ReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         with self._buffer_cache.active():
-            return relu(x)
+            return relu(x, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -52,7 +72,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return leaky_relu(x, self.negative_slope)
+        return leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"

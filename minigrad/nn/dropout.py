@@ -7,7 +7,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..random import default_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .module import Module
 
 
@@ -33,10 +33,11 @@ class DropoutFunction(Function):
         return gy * self.mask
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 - p), in training only.
     The mask is drawn on the host from minigrad's generator, so `manual_seed` makes it
-    reproducible on every device. Same as torch.nn.functional.dropout.
+    reproducible on every device. Same as torch.nn.functional.dropout; `inplace=True` writes
+    the result into x and returns x (as `F.relu`).
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
@@ -49,7 +50,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     dt = x.dtype if x.dtype.itemsize >= 4 else np.dtype(np.float32)
     keep = default_generator.rng.random(x.shape, dtype=dt) >= p
     mask = (keep * (1.0 / (1.0 - p) if p < 1 else 0.0)).astype(x.dtype)
-    return DropoutFunction(backend.to_device(mask, x.device))(x)
+    mask = backend.to_device(mask, x.device)
+    return x.mul_(wrap(mask)) if inplace else DropoutFunction(mask)(x)
 
 
 class Dropout(Module):
@@ -69,7 +71,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training)
+        return dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
