@@ -29,6 +29,7 @@ def _builtin_cases():
         (nn.BatchNorm1d(3, track_running_stats=False), (r(5, 3),)),
         (nn.BatchNorm2d(2), (r(3, 2, 3, 3),)),
         (nn.Dropout(0.3), (r(4, 3),)),
+        (nn.Dropout2d(0.3), (r(2, 3, 4, 4),)),
         (nn.Flatten(), (r(2, 3, 2),)),
         (nn.CrossEntropyLoss(), (r(4, 3), minigrad.tensor([0, 2, 1, 1]))),
         (nn.NLLLoss(), (r(4, 3).log_softmax(dim=1), minigrad.tensor([0, 2, 1, 1]))),
@@ -36,6 +37,7 @@ def _builtin_cases():
         (nn.BCELoss(), (minigrad.rand(4) * 0.8 + 0.1, minigrad.rand(4) * 0.8 + 0.1)),
         (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4))),
         (nn.Conv2d(2, 3, 3, padding=1), (r(2, 2, 4, 4),)),
+        (nn.Conv2d(8, 3, 3, padding=1), (r(2, 8, 5, 6),)),  # Winograd (8+ input channels)
         (nn.Conv2d(2, 2, 2, stride=2, bias=False), (r(1, 2, 5, 5),)),
         (nn.MaxPool2d(2), (r(2, 2, 4, 4),)),
         (nn.AvgPool2d(2), (r(2, 2, 4, 4),)),

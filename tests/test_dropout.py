@@ -45,3 +45,29 @@ def test_dropout_off_in_eval_and_edge_probabilities():
     for p in (-0.1, 1.5):
         with pytest.raises(ValueError, match="between 0 and 1"):
             nn.Dropout(p)
+
+
+def test_dropout2d_zeroes_whole_channels_scales_the_rest_and_routes_the_gradient(device):
+    import minigrad.nn.functional as F
+
+    minigrad.manual_seed(0)
+    x_np = np.random.default_rng(0).standard_normal((8, 16, 5, 4))
+    x = minigrad.tensor(x_np, device=device, requires_grad=True)
+    layer = nn.Dropout2d(0.25)
+    y = layer(x)
+    ratio = y.numpy() / x_np  # 0 or 1/(1-p), the same over each (sample, channel) plane
+    plane = ratio[:, :, :1, :1]
+    assert np.allclose(ratio, plane) and set(np.round(np.unique(plane), 12)) <= {0.0, round(1 / 0.75, 12)}
+    dropped = (plane == 0).mean()
+    assert 0.1 < dropped < 0.4  # 128 planes, p = 0.25
+    g = np.random.default_rng(1).standard_normal(x_np.shape)
+    y.backward(minigrad.tensor(g, device=device))
+    np.testing.assert_allclose(x.grad.numpy(), g * ratio, rtol=1e-12)
+    # unbatched (C, H, W): one mask value per channel; eval and p = 0: the input itself
+    u = F.dropout2d(minigrad.tensor(x_np[0], device=device), 0.5).numpy() / x_np[0]
+    assert np.allclose(u, u[:, :1, :1])
+    assert layer.eval()(x) is x and F.dropout2d(x, 0.0) is x
+    with pytest.raises(ValueError, match="dropout2d: expected a 4-d input"):
+        F.dropout2d(minigrad.ones(3, 4), 0.5)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout2d(1.5)

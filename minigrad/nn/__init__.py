@@ -8,9 +8,9 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
-    conv.py           Conv2d                                      F.conv2d (im2col, col2im)
+    conv.py           Conv2d                                      F.conv2d (im2col; winograd.py)
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
-    dropout.py        Dropout                                     F.dropout
+    dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
     module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList
@@ -27,7 +27,7 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import Conv2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear

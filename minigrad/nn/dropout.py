@@ -1,4 +1,4 @@
-"""Dropout: `DropoutFunction`, `F.dropout` and `nn.Dropout`."""
+"""Dropout: `DropoutFunction`, `F.dropout`, `F.dropout2d`, `nn.Dropout` and `nn.Dropout2d`."""
 
 from __future__ import annotations
 
@@ -44,11 +44,33 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     >>> F.dropout(minigrad.ones(4), p=0.5, training=False)
     tensor([1., 1., 1., 1.])
     """
+    return _dropout(x, p, training, inplace, x.shape)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels: each (sample, channel) plane of a (N, C, H, W) input, or each
+    channel of an unbatched (C, H, W) one, with probability p; scale the rest by 1 / (1 - p),
+    in training only. Same as torch.nn.functional.dropout2d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> _ = minigrad.manual_seed(0)
+    >>> y = F.dropout2d(minigrad.ones(1, 4, 2, 2), p=0.5)
+    >>> sorted(set(y.numpy().ravel().tolist()))  # whole channels are 0 or 2
+    [0.0, 2.0]
+    """
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 4-d input (N, C, H, W) or a 3-d (C, H, W), got shape {x.shape}")
+    return _dropout(x, p, training, inplace, x.shape[:-2] + (1, 1))
+
+
+def _dropout(x: Tensor, p, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
+    """x times a mask of `mask_shape` (x's shape, or with size-1 dims that broadcast)."""
     p = _check_probability(p)
     if not training or p == 0.0:
         return x
     dt = x.dtype if x.dtype.itemsize >= 4 else np.dtype(np.float32)
-    keep = default_generator.rng.random(x.shape, dtype=dt) >= p
+    keep = default_generator.rng.random(mask_shape, dtype=dt) >= p
     mask = (keep * (1.0 / (1.0 - p) if p < 1 else 0.0)).astype(x.dtype)
     mask = backend.to_device(mask, x.device)
     return x.mul_(wrap(mask)) if inplace else DropoutFunction(mask)(x)
@@ -75,3 +97,17 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout: in training, zero each channel of each sample with probability p and
+    scale the rest by 1/(1-p); in eval, the identity. Same as torch.nn.Dropout2d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Dropout2d(0.25).eval()(minigrad.ones(1, 2, 2, 2)).shape
+    (1, 2, 2, 2)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.p, self.training, self.inplace)

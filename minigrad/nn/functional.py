@@ -6,7 +6,7 @@ composed test oracle of a fused op) and its Module, in the file of its family.
 
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
 from .conv import conv2d  # noqa: F401
-from .dropout import dropout  # noqa: F401
+from .dropout import dropout, dropout2d  # noqa: F401
 from .linear import flatten, linear, linear_simple  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                    cross_entropy_simple, mse_loss, nll_loss)
