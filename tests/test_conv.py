@@ -208,18 +208,24 @@ def test_winograd_combine_is_the_matrix_product_for_every_sign_pattern():
 
 
 @pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD)
-def test_winograd_equals_im2col(device, monkeypatch, N, C_in, C_out, H, W, padding, bias):
+def test_winograd_equals_im2col(monkeypatch, N, C_in, C_out, H, W, padding, bias):
     from minigrad.nn import winograd
 
     x, w = rnd(N, C_in, H, W), rnd(C_out, C_in, 3, 3, seed=1)
     b = rnd(C_out, seed=2) if bias else None
-    used, fast = _conv_all(x, w, b, padding, device)
+    used, fast = _conv_all(x, w, b, padding, "cpu")
     assert used  # this shape goes through Winograd
     monkeypatch.setattr(winograd, "applies", lambda *args: False)
-    used, ref = _conv_all(x, w, b, padding, device)
+    used, ref = _conv_all(x, w, b, padding, "cpu")
     assert not used
     for a, r in zip(fast, ref):
         np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+
+
+def test_winograd_runs_on_the_cpu_only(device):
+    """On a device (the strict stand-in for CuPy, or a GPU) the same layer goes through im2col."""
+    y = F.conv2d(T(rnd(2, 8, 6, 6), device, True), T(rnd(4, 8, 3, 3, seed=1), device), padding=1)
+    assert y._ctx.winograd == (device == "cpu")
 
 
 @pytest.mark.parametrize("N,C_in,C_out,H,W,padding,bias", WINOGRAD[:3])

@@ -17,9 +17,9 @@ from, one kernel offset (p, q) at a time (a strided slice `+=`, no `np.add.at`).
 one offset at a time, W[:, :, p, q]^T gy, saves its memory but measured no faster at one thread
 and 2x slower at two: nine small products instead of one large one.)
 
-3x3, stride-1 convolutions with at least 8 input channels (most layers of a CNN) take another
-route to the same map, Winograd's F(2x2, 3x3), with 2.25x fewer multiplications: see
-winograd.py. The two agree to rounding; tests check one against the other.
+On the CPU, 3x3 stride-1 convolutions with at least 8 input channels (most layers of a CNN)
+take another route to the same map, Winograd's F(2x2, 3x3), with 2.25x fewer multiplications:
+see winograd.py. The two agree to rounding; tests check one against the other.
 
 Large work arrays (columns, padded inputs, outputs, gradient buffers) come from the layers'
 shared buffer cache (_scratch.py), so that a training step does not page-fault them in again.
@@ -238,7 +238,7 @@ class Conv2dFunction(Function):
         self.x_shape, self.kernel = x.shape, W.shape[2:]
         self.cache = _scratch.current()  # the layer's buffers, if a Conv2d layer called us
         # two algorithms, the same map: Winograd where it applies (3x3, stride 1), else im2col
-        self.winograd = winograd.applies(self.kernel, self.stride, self.dilation, self.groups, x.shape[1])
+        self.winograd = winograd.applies(self.xp, self.kernel, self.stride, self.dilation, self.groups, x.shape[1])
         y = self._winograd_forward(x, W) if self.winograd else self._im2col_forward(x, W)
         if b is not None:
             y += b[:, None, None, None]

@@ -32,6 +32,8 @@ output's scale (im2col's: 6e-7); float64 agrees with im2col to 1e-12 (tests/test
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _scratch
 
 B_T = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
@@ -61,11 +63,15 @@ def _combine(xp, mat: tuple, parts: list, out: list) -> None:
             (xp.add if sign > 0 else xp.subtract)(o, p, out=o)
 
 
-def applies(kernel: tuple, stride: tuple, dilation: tuple, groups: int, channels: int) -> bool:
-    """Whether Conv2dFunction uses this algorithm: 3x3, stride 1, no dilation, one group, and
-    enough input channels for the 16 products to be real matrix products (with 1 or 3 input
-    channels, as in a first layer, im2col's single product measured faster)."""
-    return kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1 and channels >= 8
+def applies(xp, kernel: tuple, stride: tuple, dilation: tuple, groups: int, channels: int) -> bool:
+    """Whether Conv2dFunction uses this algorithm: on the CPU, for 3x3, stride 1, no dilation,
+    one group, and enough input channels for the 16 products to be real matrix products (with 1
+    or 3 input channels, as in a first layer, im2col's single product measured faster).
+    NOTE: not on a GPU. There each elementwise pass of the transforms is a kernel launch, about
+    150 per layer and training step against about a dozen for im2col, whose one large product
+    is what a GPU does best; the trade has not been measured on a GPU yet."""
+    return (xp is np and kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+            and channels >= 8)
 
 
 def kernel_transform(xp, W):
