@@ -353,3 +353,11 @@ def test_abs_gradient_at_nan_is_zero_as_pytorchs_sign():
     x = leaf([np.nan, -2.0, 3.0])
     x.abs().backward(minigrad.tensor([1.0, 1.0, 1.0]))
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, -1.0, 1.0])
+
+
+def test_relu_of_a_bool_tensor_raises_clearly_as_pytorch():
+    from minigrad import nn
+
+    for f in (lambda t: t.relu(), nn.ReLU()):
+        with pytest.raises(TypeError, match="relu: boolean inputs are not supported"):
+            f(minigrad.tensor(np.array([True, False])))

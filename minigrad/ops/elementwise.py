@@ -585,6 +585,8 @@ class ReLU(Function):
 
 def relu(x) -> Tensor:
     """max(x, 0); gradient 0 at 0. Same as torch.nn.functional.relu."""
+    if x.dtype.kind == "b":  # as PyTorch; NumPy would promote to int64
+        raise TypeError("relu: boolean inputs are not supported (as in PyTorch); cast first, e.g. x.float()")
     return ReLU()(x)
 
 
