@@ -30,7 +30,7 @@ from .ops import (
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
 )
 from .ops import flatten
-from . import accelerator, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
+from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 
 __version__ = "0.1.0"

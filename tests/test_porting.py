@@ -145,3 +145,29 @@ def test_gradient_histogram_per_layer_with_retain_grad_matches_torch():
     y = np.random.default_rng(6).integers(0, 4, 64)
     stats, _ = _run_both(gradient_stats, weights, x, y)
     assert all(np.isfinite(np.asarray(s.numpy() if hasattr(s, "numpy") else s)).all() for s in stats)
+
+
+def test_cudnn_flags_that_scripts_set_are_accepted_and_change_nothing():
+    """`torch.backends.cudnn.benchmark = True` and `.deterministic = True` at the top of a
+    training script: accepted, and the same numbers as without them."""
+    from minigrad import nn
+
+    def step():
+        minigrad.manual_seed(0)
+        conv = nn.Conv2d(8, 4, 3, padding=1)
+        x = minigrad.randn(2, 8, 6, 6)
+        y = conv(x)
+        y.sum().backward()
+        return y.numpy().copy(), conv.weight.grad.numpy().copy()
+
+    flags = minigrad.backends.cudnn
+    before = step()
+    old = (flags.benchmark, flags.deterministic)
+    flags.benchmark, flags.deterministic = True, True
+    try:
+        after = step()
+    finally:
+        flags.benchmark, flags.deterministic = old
+    assert flags.is_available() is False and flags.enabled
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)

@@ -1,0 +1,37 @@
+"""`minigrad.backends`, the `torch.backends` flags that training scripts set at the top:
+
+    >>> import minigrad
+    >>> minigrad.backends.cudnn.benchmark = True      # as in PyTorch code; changes nothing here
+    >>> minigrad.backends.cudnn.is_available()
+    False
+
+minigrad has no cuDNN: its convolutions pick their algorithm themselves (nn/conv.py), so
+`benchmark` has nothing to tune, and every op gives the same result run after run on the CPU.
+On a GPU, ops that add at repeated indices (the backward of indexing, gather and Embedding) use
+CuPy's atomic adds, whose float order may vary: `deterministic = True` does not change that.
+"""
+
+from __future__ import annotations
+
+
+class _Flags:
+    """Settable flags that minigrad reads nowhere (see the module docstring)."""
+
+    def __init__(self, **flags):
+        self.__dict__.update(flags)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+class _CuDNN(_Flags):
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def version():
+        return None
+
+
+cudnn = _CuDNN(benchmark=False, deterministic=False, enabled=True, allow_tf32=True)
