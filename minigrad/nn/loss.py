@@ -27,8 +27,9 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _check_labels(name, input: Tensor, target) -> Tensor:
-    """Class-index targets: an integer tensor of shape (N,) with values in [0, C)."""
+def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tensor:
+    """Class-index targets: an integer tensor of shape (N,) with values in [0, C), or
+    `ignore_index`."""
     if not isinstance(target, Tensor):
         target = Tensor(target)
     if input.ndim != 2:
@@ -39,30 +40,67 @@ def _check_labels(name, input: Tensor, target) -> Tensor:
         raise ValueError(f"{name}: target has shape {target.shape}, expected ({input.shape[0]},) for input {input.shape}")
     if target.device != input.device:
         raise TypeError(f"{name}: input is on {input.device!r}, target on {target.device!r}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     C = input.shape[1]
     t = target.array
     # NOTE: raised on the CPU only: on a GPU, reading the check's answer is a host sync every
     # step. There _label_guard makes such a sample's loss NaN instead, without a sync.
-    if t.size and target.device == "cpu" and bool(((t < 0) | (t >= C)).any()):
-        bad = backend.to_numpy(t)
-        bad = bad[(bad < 0) | (bad >= C)]
-        raise IndexError(f"{name}: target values {bad[:5].tolist()} are out of range for {C} classes")
+    if t.size and target.device == "cpu":
+        bad = ((t < 0) | (t >= C)) & (t != ignore_index)
+        if bool(bad.any()):
+            raise IndexError(f"{name}: target values {t[bad][:5].tolist()} are out of range for {C} classes "
+                             f"(ignore_index={ignore_index})")
     return target
 
 
-def _label_guard(xp, t, C: int):
-    """(labels safe to index with, mask of the out-of-range ones) on a GPU; (t, None) on the CPU,
-    where _check_labels has raised for them already. WHY: CuPy's fancy indexing wraps an
-    out-of-range label around (silently, where PyTorch CUDA stops with a device-side assert), and
-    raising would need the check's answer on the host, a sync every step. So an out-of-range
-    label gets index 0 and its sample's loss becomes NaN: loud at the next `.item()`, caught by
-    `detect_anomaly()`, and its gradient is 0, so no weight is corrupted."""
+def _check_weight(name, weight, input: Tensor):
+    """The per-class `weight=`: None, or a floating tensor of shape (C,) like the input's."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: weight must be a Tensor of shape (C,) or None, got {weight!r} "
+                        f"(pass reduction= by keyword: the third argument is weight, as in PyTorch)")
+    C = input.shape[1]
+    if weight.shape != (C,):
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({C},) for input {input.shape}")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{name}: weight is {weight.dtype}, input is {input.dtype}; they must match")
+    if weight.device != input.device:
+        raise TypeError(f"{name}: input is on {input.device!r}, weight on {weight.device!r}")
+    return weight
+
+
+def _legacy_reduction(name, size_average, reduce, reduction):
+    """PyTorch's deprecated `size_average=`/`reduce=` turned into `reduction` (its rule: either
+    left as None counts as True; reduce=False gives 'none', else size_average picks mean/sum)."""
+    if size_average is None and reduce is None:
+        _check_reduction(reduction)
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return ("mean" if size_average else "sum") if reduce else "none"
+
+
+def _label_guard(xp, t, C: int, ignore_index: int = -100):
+    """(labels safe to index with, mask of the out-of-range ones or None, mask of the samples
+    that count or None when all do).
+
+    Ignored samples (label == ignore_index) get index 0; their loss and gradient are then
+    zeroed by the caller. Out-of-range labels: on the CPU _check_labels has raised for them
+    already. On a GPU, CuPy's fancy indexing would wrap such a label around (silently, where
+    PyTorch CUDA stops with a device-side assert), and raising would need the check's answer on
+    the host, a sync every step. So an out-of-range label gets index 0 and its sample's loss
+    becomes NaN: loud at the next `.item()`, caught by `detect_anomaly()`, and its gradient is
+    0, so no weight is corrupted."""
+    keep = t != ignore_index
     if xp is np:
-        return t, None
+        if keep.all():  # the common case: nothing ignored, the labels index as they are
+            return t, None, None
+        return np.where(keep, t, 0), None, keep
     bad = (t < 0) | (t >= C)
-    return xp.where(bad, 0, t), bad
-
-
+    bad &= keep
+    return xp.where(bad | ~keep, 0, t), bad, keep
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -73,15 +111,17 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 class SoftmaxCrossEntropyFunction(Function):
-    """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused)"""
+    """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused). A sample whose
+    label is `ignore_index` has loss 0 and gradient 0, and the mean is over the other samples."""
 
     double_backward = "composed"
 
     def composed(self, x):
-        return cross_entropy_simple(x, wrap(self.target), self.reduction)
+        return cross_entropy_simple(x, wrap(self.labels), reduction=self.reduction,
+                                    ignore_index=self.ignore_index)
 
-    def __init__(self, target, reduction):
-        self.target, self.reduction = target, reduction
+    def __init__(self, target, reduction, ignore_index=-100):
+        self.labels, self.reduction, self.ignore_index = target, reduction, ignore_index
 
     def forward(self, x):
         xp = self.xp
@@ -92,33 +132,53 @@ class SoftmaxCrossEntropyFunction(Function):
             se = e.sum(axis=1, keepdims=True)
             self.p = e / se  # softmax, kept for backward
             self.rows = xp.arange(N)
-            self.target, self.bad = _label_guard(xp, self.target, x.shape[1])
+            self.target, self.bad, self.keep = _label_guard(xp, self.labels, x.shape[1], self.ignore_index)
             loss = xp.log(se[:, 0]) - s[self.rows, self.target]
             if self.bad is not None:
                 loss = xp.where(self.bad, loss.dtype.type("nan"), loss)  # a typed NaN: float32 stays
+        if self.keep is not None:  # ignored samples: loss exactly 0, and not counted by the mean
+            loss = xp.where(self.keep, loss, loss.dtype.type(0))
+            self.count = self.keep.sum().astype(loss.dtype)  # stays on the device: no sync
+        else:
+            self.count = N
         if self.reduction == "mean":
-            return loss.mean() if N else xp.asarray(xp.nan, dtype=x.dtype)
+            with backend.quiet_selected(xp):  # nothing counted: 0 / 0 is NaN, as in PyTorch
+                return loss.sum() / self.count if N else xp.asarray(xp.nan, dtype=x.dtype)
         return loss.sum() if self.reduction == "sum" else loss
 
     def backward(self, gy):
-        N = self.p.shape[0]
         if self.reduction == "none":
             g = gy[:, None]
         elif self.reduction == "mean":
-            g = gy / N
+            with backend.quiet_selected(self.xp):  # count 0: inf, then zeroed below
+                g = gy / self.count
         else:
             g = gy
-        gx = self.p * g  # dL/dx = (softmax - onehot) * gy
+        with backend.quiet_selected(self.xp):
+            gx = self.p * g  # dL/dx = (softmax - onehot) * gy
         gx[self.rows, self.target] -= g[:, 0] if self.reduction == "none" else g
-        if self.bad is not None:  # no gradient from a sample with an out-of-range label
-            gx = keep_where(self.xp, ~self.bad[:, None], gx)
+        if self.keep is not None:  # no gradient from an ignored sample, or from a bad label
+            gx = keep_where(self.xp, (self.keep if self.bad is None else self.keep & ~self.bad)[:, None], gx)
         return gx
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy between logits (N, C) and integer class labels (N,): log-softmax and
-    negative log-likelihood fused into one stable op. Same as torch.nn.functional.cross_entropy
-    with class-index targets. The gradient is (softmax(input) - onehot(target)) / N for 'mean'.
+def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy between logits (N, C) and integer class labels (N,). Same as
+    torch.nn.functional.cross_entropy with class-index targets, same arguments:
+
+    - `weight` (C,): per-class weights; the mean is sum(w[t_i] l_i) / sum(w[t_i]);
+    - `ignore_index`: samples with this label give loss 0 and gradient 0 and are left out of
+      the mean (all of them ignored: the mean is NaN, as in PyTorch);
+    - `label_smoothing` eps: (1 - eps) * the loss above + eps * the mean over classes of
+      -log p (weighted and normalised the same way);
+    - `size_average`/`reduce`: PyTorch's deprecated spelling of `reduction`.
+
+    Without weight and label smoothing it is one fused, stable node (log-softmax and NLL; the
+    gradient is (softmax(input) - onehot(target)) / N for 'mean'); with them it is composed
+    from log_softmax and `nll_loss`, so autograd gives the gradient (also of `weight`, which
+    PyTorch does not differentiate).
 
     Example:
         >>> import minigrad
@@ -127,35 +187,85 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
         >>> loss = F.cross_entropy(logits, minigrad.tensor([0, 3]))
         >>> round(loss.item(), 4)  # log(4)
         1.3863
+        >>> F.cross_entropy(logits, minigrad.tensor([0, -100]), reduction="none")  # ignored
+        tensor([1.3862944, 0.       ], grad_fn=<SoftmaxCrossEntropyFunctionBackward>)
+        >>> x, w = minigrad.tensor([[0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 0.0, 0.0]]), minigrad.tensor([1.0, 2.0, 0.0, 1.0])
+        >>> round(F.cross_entropy(x, minigrad.tensor([0, 3]), weight=w, label_smoothing=0.1).item(), 4)
+        2.5169
     """
-    _check_reduction(reduction)
-    target = _check_labels("cross_entropy", input, target)
-    return SoftmaxCrossEntropyFunction(target.array, reduction)(input)
+    reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
+    target = _check_labels("cross_entropy", input, target, ignore_index)
+    weight = _check_weight("cross_entropy", weight, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if weight is None and not label_smoothing:  # the fast path: one fused node
+        return SoftmaxCrossEntropyFunction(target.array, reduction, ignore_index)(input)
+    logp = log_softmax(input, dim=1)
+    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return loss
+    # the smoothing term: -sum over classes of (w_c) log p_c per sample, 0 for ignored samples,
+    # reduced with nll_loss's denominator (PyTorch's formula)
+    xp = backend.get_array_module(target.array)
+    keep = Tensor(target.array != ignore_index)
+    smooth = -((logp * weight) if weight is not None else logp).sum(1)
+    smooth = where(keep, smooth, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            denom = where(keep, weight[xp.where(keep.array, target.array, 0)], 0.0).sum()
+        else:
+            denom = keep.array.sum().astype(input.dtype)
+        with backend.quiet_selected(xp):
+            smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    eps = label_smoothing
+    return loss * (1 - eps) + smooth * (eps / input.shape[1])
 
 
-def cross_entropy_simple(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def cross_entropy_simple(input: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """`cross_entropy` composed from primitive ops: the test oracle for `SoftmaxCrossEntropyFunction`."""
     _check_reduction(reduction)
-    return nll_loss(log_softmax(input, dim=1), target, reduction)
+    return nll_loss(log_softmax(input, dim=1), target, ignore_index=ignore_index, reduction=reduction)
 
 
-def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (N, C) at integer labels (N,).
-    Same as torch.nn.functional.nll_loss.
+def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) at integer labels (N,):
+    loss_i = -w[t_i] input[i, t_i]. Same as torch.nn.functional.nll_loss, same arguments
+    (`weight`, `ignore_index` and `reduction` as in `cross_entropy`: the mean divides by
+    sum(w[t_i]) over the samples not ignored).
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> logp = minigrad.tensor([[-0.5, -1.0], [-2.0, -0.25]])
     >>> F.nll_loss(logp, minigrad.tensor([1, 1]))
     tensor(0.625)
+    >>> F.nll_loss(logp, minigrad.tensor([0, 1]), weight=minigrad.tensor([3.0, 1.0]))  # (1.5 + 0.25) / 4
+    tensor(0.4375)
     """
-    _check_reduction(reduction)
-    target = _check_labels("nll_loss", input, target)
+    reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
+    target = _check_labels("nll_loss", input, target, ignore_index)
+    weight = _check_weight("nll_loss", weight, input)
     xp = backend.get_array_module(target.array)
-    t, bad = _label_guard(xp, target.array, input.shape[1])
+    t, bad, keep = _label_guard(xp, target.array, input.shape[1], ignore_index)
     picked = -input[xp.arange(input.shape[0]), t]
+    denom = None  # the mean's denominator, when it is not N
+    if weight is not None:
+        w = weight[t]
+        if keep is not None:
+            w = where(Tensor(keep), w, 0.0)
+        picked = picked * w
+        denom = w.sum()
+    if keep is not None:  # exactly 0 (and no gradient) for ignored samples, whatever their input
+        picked = where(Tensor(keep), picked, 0.0)
+        if denom is None:
+            denom = keep.sum().astype(input.dtype)
     if bad is not None:  # see _label_guard
         picked = where(Tensor(bad), input.dtype.type("nan"), picked)
+    if reduction == "mean" and denom is not None:
+        with backend.quiet_selected(xp):  # all ignored: 0 / 0 is NaN, as in PyTorch
+            return picked.sum() / denom
     return _reduce(picked, reduction)
 
 
@@ -269,33 +379,71 @@ class _Loss(Module):
 
     _fn = None
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        _check_reduction(reduction)
-        self.reduction = reduction
+        self.reduction = _legacy_reduction(type(self).__name__, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return self._fn(input, target, self.reduction)
+        return self._fn(input, target, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
-class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,).
-    Same as torch.nn.CrossEntropyLoss with class-index targets.
+class _WeightedLoss(_Loss):
+    """Shared by CrossEntropyLoss and NLLLoss: the per-class `weight` (a buffer, so `.to()`
+    moves it and `state_dict()` holds it, as in PyTorch) and `ignore_index`."""
+
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            raise TypeError(f"{type(self).__name__}: weight must be a Tensor or None, got {weight!r}")
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return self._fn(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"ignore_index={self.ignore_index}"] if self.ignore_index != -100 else [])
+        return ", ".join(p for p in parts if p)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,). Same as
+    torch.nn.CrossEntropyLoss with class-index targets: `weight`, `ignore_index`,
+    `label_smoothing` as in `F.cross_entropy`.
 
     >>> import minigrad
     >>> from minigrad import nn
     >>> round(nn.CrossEntropyLoss()(minigrad.zeros(3, 2), minigrad.tensor([0, 1, 1])).item(), 4)
     0.6931
+    >>> nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
+    CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
     """
 
     _fn = staticmethod(cross_entropy)
 
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
+        self.label_smoothing = label_smoothing
 
-class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C) at labels (N,). Same as torch.nn.NLLLoss.
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"label_smoothing={self.label_smoothing}"] if self.label_smoothing else [])
+        return ", ".join(p for p in parts if p)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities (N, C) at labels (N,). Same as
+    torch.nn.NLLLoss (`weight`, `ignore_index`).
 
     >>> import minigrad
     >>> from minigrad import nn
