@@ -51,6 +51,11 @@ def _builtin_cases():
         (nn.BatchRenorm1d(3, rmax=1.5, dmax=0.5), (r(6, 3) * 5 + 10,)),
         (nn.BatchRenorm2d(2, warmup_steps=10), (r(3, 2, 2, 2),)),
         (nn.Embedding(5, 3), (minigrad.tensor([[0, 4], [2, 2]]),)),
+        (nn.ReLU6(), (r(4, 3) * 4,)),
+        (nn.Hardtanh(-0.5, 0.5), (r(4, 3),)),
+        (nn.ELU(0.5), (r(4, 3),)),
+        (nn.SiLU(), (r(4, 3),)),
+        (nn.Softplus(beta=2.0, threshold=3.0), (r(4, 3),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

@@ -4,7 +4,8 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
 `*_simple` twin of each fused op (the test oracle), and its Modules:
 
     linear.py         Linear, Identity, Flatten                   F.linear, F.flatten
-    activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU     F.relu, F.gelu...
+    activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU,    F.relu, F.gelu...
+                      ReLU6, Hardtanh, ELU, SiLU, Softplus
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
@@ -25,7 +26,8 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
+                         Tanh)
 from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear

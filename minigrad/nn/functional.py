@@ -4,7 +4,8 @@ This file only re-exports: each function lives with its Function(s), its `*_simp
 composed test oracle of a fused op) and its Module, in the file of its family.
 """
 
-from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
+from .activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, relu6, sigmoid, silu,  # noqa: F401
+                         softmax, softplus, tanh)
 from .conv import conv2d  # noqa: F401
 from .dropout import dropout, dropout2d  # noqa: F401
 from .linear import flatten, linear, linear_simple  # noqa: F401
