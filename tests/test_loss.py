@@ -26,6 +26,8 @@ LABELS = np.array([0, 4, 2, 2, 1, 3])
 PROBS = 1 / (1 + np.exp(-rnd(N, C, seed=3)))
 TARGET01 = (rnd(N, C, seed=4) > 0).astype(np.float64)
 SOFT = np.random.default_rng(5).random((N, C))
+LOGP = rnd(N, C, seed=10) - np.log(np.exp(rnd(N, C, seed=10)).sum(1, keepdims=True))  # log-softmax rows
+TARGET_P = np.exp(rnd(N, C, seed=11)) / np.exp(rnd(N, C, seed=11)).sum(1, keepdims=True)
 
 # (name, our loss fn, torch loss fn (torch, x, target, reduction), input maker, target)
 LOSSES = [
@@ -40,12 +42,22 @@ LOSSES = [
     ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
      lambda t, x, y, r: t.nn.functional.binary_cross_entropy_with_logits(x, y, reduction=r),
      lambda: rnd(N, C, scale=4), TARGET01),
+    ("l1_loss", F.l1_loss, lambda t, x, y, r: t.nn.functional.l1_loss(x, y, reduction=r),
+     lambda: rnd(N, C), rnd(N, C, seed=6)),
+    ("smooth_l1_loss", lambda x, y, reduction="mean": F.smooth_l1_loss(x, y, reduction=reduction, beta=0.7),
+     lambda t, x, y, r: t.nn.functional.smooth_l1_loss(x, y, reduction=r, beta=0.7),
+     lambda: rnd(N, C, scale=1.5), rnd(N, C, seed=6)),
+    ("kl_div", lambda x, y, reduction="batchmean": F.kl_div(x, y, reduction=reduction),
+     lambda t, x, y, r: t.nn.functional.kl_div(x, y, reduction=r), lambda: LOGP, TARGET_P),
 ]
 IDS = [loss[0] for loss in LOSSES]
 MODULES = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "mse_loss": nn.MSELoss,
-           "binary_cross_entropy": nn.BCELoss, "binary_cross_entropy_with_logits": nn.BCEWithLogitsLoss}
+           "binary_cross_entropy": nn.BCELoss, "binary_cross_entropy_with_logits": nn.BCEWithLogitsLoss,
+           "l1_loss": nn.L1Loss, "smooth_l1_loss": lambda reduction: nn.SmoothL1Loss(reduction=reduction, beta=0.7),
+           "kl_div": nn.KLDivLoss}
 
 
+@pytest.mark.filterwarnings("ignore:kl_div:UserWarning", "ignore:reduction. 'mean':UserWarning")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name,fn,tfn,make,target", LOSSES, ids=IDS)
 def test_torch_parity(name, fn, tfn, make, target, reduction):
@@ -64,6 +76,7 @@ def test_torch_parity(name, fn, tfn, make, target, reduction):
     np.testing.assert_allclose(lm.numpy(), lo.numpy(), rtol=0, atol=0)
 
 
+@pytest.mark.filterwarnings("ignore:kl_div:UserWarning")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name,fn,tfn,make,target", LOSSES, ids=IDS)
 def test_gradcheck(name, fn, tfn, make, target, reduction):
@@ -425,3 +438,102 @@ def test_weight_gets_a_gradient():
     w = T(W, requires_grad=True)
     F.cross_entropy(T(rnd(N, C)), T(LABELS), weight=w).backward()
     assert w.grad is not None and np.abs(w.grad.numpy()).max() > 0
+
+
+# ***** l1_loss, smooth_l1_loss, kl_div: the target's gradient, beta, batchmean, log_target *****
+
+PAIR_LOSSES = [  # (name, ours, torch's (torch, x, y)) with both inputs differentiated
+    ("l1", lambda x, y: F.l1_loss(x, y, reduction="sum"), lambda t, x, y: t.nn.functional.l1_loss(x, y, reduction="sum")),
+    ("smooth_l1_b0.5", lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
+     lambda t, x, y: t.nn.functional.smooth_l1_loss(x, y, beta=0.5)),
+    ("smooth_l1_b0", lambda x, y: F.smooth_l1_loss(x, y, beta=0.0, reduction="none"),
+     lambda t, x, y: t.nn.functional.smooth_l1_loss(x, y, beta=0.0, reduction="none")),
+    ("kl_batchmean", lambda x, y: F.kl_div(x, y, reduction="batchmean"),
+     lambda t, x, y: t.nn.functional.kl_div(x, y, reduction="batchmean")),
+    ("kl_log_target", lambda x, y: F.kl_div(x, y.log(), reduction="none", log_target=True),
+     lambda t, x, y: t.nn.functional.kl_div(x, y.log(), reduction="none", log_target=True)),
+    ("kl_log_target_sum", lambda x, y: F.kl_div(x, y.log(), reduction="sum", log_target=True),
+     lambda t, x, y: t.nn.functional.kl_div(x, y.log(), reduction="sum", log_target=True)),
+]
+
+
+@pytest.mark.parametrize("name,ours,theirs", PAIR_LOSSES, ids=[p[0] for p in PAIR_LOSSES])
+def test_pair_losses_both_gradients_match_torch_and_finite_differences(name, ours, theirs):
+    torch = pytest.importorskip("torch")
+    x_np, y_np = (LOGP, TARGET_P) if name.startswith("kl") else (rnd(N, C), rnd(N, C, seed=6) * 0.8)
+    x, y = T(x_np, requires_grad=True), T(y_np, requires_grad=True)
+    xt, yt = torch.tensor(x_np, requires_grad=True), torch.tensor(y_np, requires_grad=True)
+    lo, lt = ours(x, y), theirs(torch, xt, yt)
+    G = rnd(*lo.shape, seed=12)
+    lo.backward(T(G))
+    lt.backward(torch.tensor(G))
+    np.testing.assert_allclose(lo.numpy(), lt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(y.grad.numpy(), yt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    gradcheck(ours, T(x_np, requires_grad=True), T(y_np, requires_grad=True))
+
+
+def test_smooth_l1_kinks_match_torch():
+    """d = 0 (gradient 0), |d| = beta exactly (both branches agree), beta = 0 (the L1 loss)."""
+    torch = pytest.importorskip("torch")
+    d = np.array([0.0, 0.5, -0.5, 0.25, 2.0])
+    for beta in (0.5, 0.0):
+        x, xt = T(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+        F.smooth_l1_loss(x, T(np.zeros(5)), reduction="sum", beta=beta).backward()
+        torch.nn.functional.smooth_l1_loss(xt, torch.zeros(5, dtype=torch.float64), reduction="sum", beta=beta).backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-15)
+    np.testing.assert_array_equal(F.smooth_l1_loss(T(d), T(np.zeros(5)), beta=0.0, reduction="none").numpy(), np.abs(d))
+
+
+def test_kl_div_zero_target_gives_zero_loss_and_finite_gradients():
+    """target * log(target) is 0 at target 0, in the value and in the gradient of the input;
+    the target's own gradient there is -input (PyTorch: NaN; docs/porting.md)."""
+    x_np = np.log(np.array([[0.2, 0.3, 0.5]]))
+    y_np = np.array([[0.0, 0.4, 0.6]])
+    with np.errstate(all="raise"):
+        x, y = T(x_np, requires_grad=True), T(y_np, requires_grad=True)
+        loss = F.kl_div(x, y, reduction="none")
+        loss.backward(T(np.ones((1, 3))))
+    assert loss.numpy()[0, 0] == 0
+    np.testing.assert_allclose(loss.numpy()[0, 1:], y_np[0, 1:] * (np.log(y_np[0, 1:]) - x_np[0, 1:]), rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), -y_np, rtol=1e-15)
+    assert np.isfinite(y.grad.numpy()).all() and y.grad.numpy()[0, 0] == -x_np[0, 0]
+    torch = pytest.importorskip("torch")
+    yt = torch.tensor(y_np, requires_grad=True)
+    torch.nn.functional.kl_div(torch.tensor(x_np), yt, reduction="sum").backward()
+    assert torch.isnan(yt.grad[0, 0])  # the documented difference
+
+
+def test_kl_div_reductions_and_mean_warning():
+    x, y = T(LOGP), T(TARGET_P)
+    per = F.kl_div(x, y, reduction="none").numpy()
+    with pytest.warns(UserWarning, match="batchmean"):
+        mean = F.kl_div(x, y)
+    np.testing.assert_allclose(mean.item(), per.mean(), rtol=1e-14)
+    np.testing.assert_allclose(F.kl_div(x, y, reduction="batchmean").item(), per.sum() / N, rtol=1e-14)
+    np.testing.assert_allclose(nn.KLDivLoss(reduction="batchmean", log_target=True)(x, y.log()).item(),
+                               per.sum() / N, rtol=1e-12)
+    assert repr(nn.KLDivLoss(reduction="batchmean", log_target=True)) == "KLDivLoss(reduction='batchmean', log_target=True)"
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.MSELoss(reduction="batchmean")  # only kl_div has batchmean
+
+
+@pytest.mark.parametrize("fn", [F.l1_loss, F.smooth_l1_loss, F.kl_div])
+def test_new_losses_float32_and_errors(device, fn):
+    x = T(rnd(N, C).astype(np.float32), device, requires_grad=True)
+    y = T(np.abs(rnd(N, C, seed=2)).astype(np.float32), device)
+    loss = fn(x, y, reduction="sum")
+    loss.backward()
+    assert loss.dtype == x.grad.dtype == np.float32 and loss.device == device
+    with pytest.raises(ValueError, match=r"input shape \(6, 5\) and target shape \(5,\) differ"):
+        fn(x, T(np.ones(5, dtype=np.float32), device))
+    with pytest.raises(TypeError, match="floating point"):
+        fn(x, T(np.ones((N, C), dtype=np.int64), device))
+
+
+def test_smooth_l1_negative_beta_raises():
+    with pytest.raises(ValueError, match="beta must be >= 0, got -1"):
+        F.smooth_l1_loss(T(rnd(3)), T(rnd(3)), beta=-1)
+    with pytest.raises(ValueError, match="beta must be >= 0"):
+        nn.SmoothL1Loss(beta=-0.5)
+    assert repr(nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss(beta=0.5)"

@@ -2,17 +2,20 @@
 `cross_entropy` is `SoftmaxCrossEntropyFunction` (log-softmax and NLL in one stable node), with
 `cross_entropy_simple` composed from primitive ops as its test oracle.
 
-Sections: argument checks | cross-entropy and NLL | MSE and binary cross-entropy | Modules
+Sections: argument checks | cross-entropy and NLL | MSE and binary cross-entropy |
+L1, smooth L1 and KL divergence | Modules
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
-from ..ops import log_softmax, stable_sigmoid, where
+from ..ops import exp, log, log_softmax, stable_sigmoid, where
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor, wrap
 from .module import Module
@@ -22,9 +25,9 @@ from .module import Module
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def _check_reduction(reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
 
 
 def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tensor:
@@ -71,11 +74,11 @@ def _check_weight(name, weight, input: Tensor):
     return weight
 
 
-def _legacy_reduction(name, size_average, reduce, reduction):
+def _legacy_reduction(name, size_average, reduce, reduction, allowed=_REDUCTIONS):
     """PyTorch's deprecated `size_average=`/`reduce=` turned into `reduction` (its rule: either
     left as None counts as True; reduce=False gives 'none', else size_average picks mean/sum)."""
     if size_average is None and reduce is None:
-        _check_reduction(reduction)
+        _check_reduction(reduction, allowed)
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
@@ -370,6 +373,83 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     return _reduce(BCEWithLogitsFunction()(input, target), reduction)
 
 
+# ***** L1, smooth L1 and KL divergence *****
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |input - target|; the gradient is sign(input - target), 0 where they
+    are equal (as PyTorch). Same as torch.nn.functional.l1_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.l1_loss(minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.5, 4.0]))
+    tensor(1.25)
+    """
+    reduction = _legacy_reduction("l1_loss", size_average, reduce, reduction)
+    target = _check_pair("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Huber-like loss of d = input - target: 0.5 d^2 / beta where |d| < beta, else
+    |d| - 0.5 beta (beta = 0: the L1 loss). Same as torch.nn.functional.smooth_l1_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.smooth_l1_loss(minigrad.tensor([0.5, 3.0]), minigrad.zeros(2), reduction="none")
+    tensor([0.125, 2.5  ])
+    """
+    reduction = _legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    target = _check_pair("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = input - target
+    a = d.abs()
+    if beta == 0:  # the quadratic part is empty (and would divide by 0)
+        return _reduce(a, reduction)
+    # where() passes each branch's gradient only where it is picked: d / beta inside, sign(d) outside
+    loss = where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence KL(target || exp(input)) pointwise, `input` holding
+    log-probabilities: target * (log(target) - input), 0 where target is 0 (or, with
+    `log_target=True`, e^target * (target - input)). Same as torch.nn.functional.kl_div,
+    including `reduction="batchmean"` (the sum divided by the batch size: the true KL per
+    sample) and a warning for the default "mean", which also divides by the number of classes.
+
+    Knowledge distillation, as usually written:
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> student, teacher, T = minigrad.randn(4, 10), minigrad.randn(4, 10), 2.0
+    >>> loss = F.kl_div(F.log_softmax(student / T, dim=1), F.softmax(teacher / T, dim=1),
+    ...                 reduction="batchmean") * T * T
+    >>> loss.item() > 0
+    True
+    """
+    reduction = _legacy_reduction("kl_div", size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+    target = _check_pair("kl_div", input, target)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the sum by the number of elements, not by the batch "
+                      "size; the KL divergence per sample is reduction='batchmean' (as in PyTorch)",
+                      UserWarning, stacklevel=2)
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        # target * log(target) with 0 at target == 0 (its limit); the log sees 1 there, so
+        # neither the value nor the gradient becomes NaN. A negative target gives NaN, as torch.
+        zero = Tensor(target.array == 0)
+        with backend.quiet_selected(backend.get_array_module(target.array)):
+            loss = where(zero, 0.0, target * log(where(zero, 1.0, target))) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
 # ***** Modules *****
 
 
@@ -452,6 +532,63 @@ class NLLLoss(_WeightedLoss):
     """
 
     _fn = staticmethod(nll_loss)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error. Same as torch.nn.L1Loss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.L1Loss(reduction="sum")(minigrad.tensor([1.0, -2.0]), minigrad.zeros(2))
+    tensor(3.)
+    """
+
+    _fn = staticmethod(l1_loss)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta. Same as torch.nn.SmoothL1Loss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.SmoothL1Loss(beta=0.5)(minigrad.tensor([0.25, 2.0]), minigrad.zeros(2))
+    tensor(0.90625)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return ", ".join(p for p in (super().extra_repr(), f"beta={self.beta}" if self.beta != 1.0 else "") if p)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probabilities against probabilities (or log-probabilities, with
+    `log_target=True`). Same as torch.nn.KLDivLoss; use `reduction="batchmean"`.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> p = minigrad.tensor([[0.5, 0.5]])
+    >>> nn.KLDivLoss(reduction="batchmean")(p.log(), p)
+    tensor(0.)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False):
+        Module.__init__(self)
+        self.reduction = _legacy_reduction("KLDivLoss", size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return ", ".join(p for p in (super().extra_repr(), "log_target=True" if self.log_target else "") if p)
 
 
 class MSELoss(_Loss):
