@@ -100,7 +100,7 @@ def _label_guard(xp, t, C: int, ignore_index: int = -100):
     if xp is np:
         if keep.all():  # the common case: nothing ignored, the labels index as they are
             return t, None, None
-        return np.where(keep, t, 0), None, keep
+        return xp.where(keep, t, 0), None, keep
     bad = (t < 0) | (t >= C)
     bad &= keep
     return xp.where(bad | ~keep, 0, t), bad, keep
