@@ -537,3 +537,15 @@ def test_smooth_l1_negative_beta_raises():
     with pytest.raises(ValueError, match="beta must be >= 0"):
         nn.SmoothL1Loss(beta=-0.5)
     assert repr(nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss(beta=0.5)"
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(weight=True), dict(label_smoothing=0.2), dict(weight=True, label_smoothing=0.2)],
+                         ids=["ignore", "weight", "smoothing", "weight+smoothing"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_options_double_backward(kw, reduction):
+    """backward(create_graph=True) through the option paths (the fused node's composed twin
+    for ignored labels; the composed graph otherwise), against finite differences."""
+    from minigrad.testing import gradgradcheck
+    kw = dict(kw, weight=T(W)) if kw.get("weight") else kw
+    x = T(rnd(N, C, seed=7), requires_grad=True)
+    assert gradgradcheck(lambda v: F.cross_entropy(v, T(LABELS_IGN), reduction=reduction, **kw), x)
