@@ -50,8 +50,8 @@ def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tens
     # NOTE: raised on the CPU only: on a GPU, reading the check's answer is a host sync every
     # step. There _label_guard makes such a sample's loss NaN instead, without a sync.
     if t.size and target.device == "cpu":
-        bad = ((t < 0) | (t >= C)) & (t != ignore_index)
-        if bool(bad.any()):
+        bad = (t < 0) | (t >= C)
+        if bool(bad.any()) and bool((bad := bad & (t != ignore_index)).any()):  # ignored ones are fine
             raise IndexError(f"{name}: target values {t[bad][:5].tolist()} are out of range for {C} classes "
                              f"(ignore_index={ignore_index})")
     return target
