@@ -24,7 +24,7 @@ from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
 long, half, double, bool = int64, float16, float64, bool_  # noqa: A001
 from .backend import cuda_available, device
 from .ops import (
-    abs, argmax, argmin, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
+    abs, argmax, argmin, bmm, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,

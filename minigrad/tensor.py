@@ -296,6 +296,63 @@ class Tensor:
         """Whether the values lie in row-major order in memory (as torch.Tensor.is_contiguous)."""
         return bool(self.array.flags.c_contiguous)
 
+    # ***** new tensors with this one's dtype and device (PyTorch's new_* methods) *****
+    #
+    # For code that must make a tensor "like x" without knowing x's dtype or device (a mask, a
+    # running statistic, a target inside a loss); each takes dtype=, device=, requires_grad=.
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A copy of `data` with this tensor's dtype and device unless given (so a float32
+        tensor's `new_tensor([1, 2])` is float32). Same as torch.Tensor.new_tensor.
+
+        >>> import minigrad
+        >>> x = minigrad.zeros(2, dtype=minigrad.float64)
+        >>> x.new_tensor([1, 2])
+        tensor([1., 2.], dtype=float64)
+        """
+        return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                               requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Zeros of the given size (`new_zeros(2, 3)` or `new_zeros((2, 3))`) with this tensor's
+        dtype and device unless given. Same as torch.Tensor.new_zeros.
+
+        >>> import minigrad
+        >>> minigrad.ones(3, dtype=minigrad.int64).new_zeros(2, 2)
+        tensor([[0, 0],
+                [0, 0]])
+        """
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Ones of the given size, this tensor's dtype and device unless given. Same as
+        torch.Tensor.new_ones.
+
+        >>> import minigrad
+        >>> minigrad.zeros(1).new_ones((2,))
+        tensor([1., 1.])
+        """
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """`fill_value` everywhere, this tensor's dtype and device unless given (the value does
+        not pick the dtype, unlike `minigrad.full`). Same as torch.Tensor.new_full.
+
+        >>> import minigrad
+        >>> minigrad.zeros(1).new_full((2,), 7)
+        tensor([7., 7.])
+        """
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of the given size, this tensor's dtype and device unless given. Same as
+        torch.Tensor.new_empty, except that the values are zeros rather than whatever the
+        memory held."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
     # ***** looking at gradients: retain_grad, register_hook *****
 
     def retain_grad(self) -> None:
@@ -575,6 +632,9 @@ class Tensor:
 
     def __rmatmul__(self, other):  # other @ self
         return ops.matmul(other, self)
+
+    def bmm(self, mat2):
+        return ops.bmm(self, mat2)
 
     def __abs__(self):
         return ops.abs(self)
@@ -866,7 +926,7 @@ def zero_grad(tensors, set_to_none: bool = True) -> None:
             t.grad.array[...] = 0
 
 
-from . import autograd, ops, random  # noqa: E402  (all need Tensor: imported last, see the docstring)
+from . import autograd, creation, ops, random  # noqa: E402  (all need Tensor: imported last, see the docstring)
 
 # In-place arithmetic with a Python number outside a graph needs no op: the array's own
 # operator gives the same result (a Python number takes the tensor's dtype, as in PyTorch).

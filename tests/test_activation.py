@@ -44,6 +44,12 @@ ACTIVATIONS = [
     ("Identity", lambda: nn.Identity(), lambda t: t.nn.Identity()),
     ("Flatten", lambda: nn.Flatten(), lambda t: t.nn.Flatten()),
     ("Flatten0", lambda: nn.Flatten(0, 1), lambda t: t.nn.Flatten(0, 1)),
+    ("ReLU6", lambda: nn.ReLU6(), lambda t: t.nn.ReLU6()),
+    ("Hardtanh", lambda: nn.Hardtanh(-2.0, 2.5), lambda t: t.nn.Hardtanh(-2.0, 2.5)),
+    ("ELU", lambda: nn.ELU(0.7), lambda t: t.nn.ELU(0.7)),
+    ("SiLU", lambda: nn.SiLU(), lambda t: t.nn.SiLU()),
+    ("Softplus", lambda: nn.Softplus(), lambda t: t.nn.Softplus()),
+    ("Softplus_beta", lambda: nn.Softplus(beta=2.0, threshold=5.0), lambda t: t.nn.Softplus(beta=2.0, threshold=5.0)),
 ]
 
 
@@ -117,6 +123,14 @@ INPLACE = {
     "F.relu": lambda inplace: (lambda h: F.relu(h, inplace=inplace)),
     "F.leaky_relu": lambda inplace: (lambda h: F.leaky_relu(h, 0.2, inplace=inplace)),
     "nn.Dropout": lambda inplace: nn.Dropout(0.5, inplace=inplace),
+    "nn.ReLU6": lambda inplace: nn.ReLU6(inplace=inplace),
+    "F.relu6": lambda inplace: (lambda h: F.relu6(h, inplace=inplace)),
+    "nn.Hardtanh": lambda inplace: nn.Hardtanh(-0.5, 1.0, inplace=inplace),
+    "F.hardtanh": lambda inplace: (lambda h: F.hardtanh(h, -0.5, 1.0, inplace=inplace)),
+    "nn.ELU": lambda inplace: nn.ELU(0.5, inplace=inplace),
+    "F.elu": lambda inplace: (lambda h: F.elu(h, 0.5, inplace=inplace)),
+    "nn.SiLU": lambda inplace: nn.SiLU(inplace=inplace),
+    "F.silu": lambda inplace: (lambda h: F.silu(h, inplace=inplace)),
 }
 
 
@@ -166,3 +180,93 @@ def test_inplace_relu_in_a_residual_block_matches_torch():
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
     for mine, theirs in ((X, tX), (A, tA), (B, tB)):
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ***** relu6, hardtanh, elu, silu, softplus: kinks, overflow, arguments *****
+
+KINKS = [  # (name, ours, torch's, input with values exactly at the kinks)
+    ("relu6", lambda x: F.relu6(x), lambda t, x: t.nn.functional.relu6(x), [-1.0, 0.0, 3.0, 6.0, 7.0]),
+    ("hardtanh", lambda x: F.hardtanh(x, -0.5, 2.0), lambda t, x: t.nn.functional.hardtanh(x, -0.5, 2.0),
+     [-1.0, -0.5, 0.0, 2.0, 3.0]),
+    ("elu_alpha", lambda x: F.elu(x, 0.3), lambda t, x: t.nn.functional.elu(x, 0.3), [-2.0, -1e-12, 0.0, 1e-12, 2.0]),
+    ("silu", F.silu, lambda t, x: t.nn.functional.silu(x), [-3.0, 0.0, 1.0]),
+    ("softplus_threshold", lambda x: F.softplus(x, 2.0, 4.0), lambda t, x: t.nn.functional.softplus(x, 2.0, 4.0),
+     [-1.0, 0.0, 2.0, 2.0 + 1e-9, 1.999]),  # beta x = threshold exactly, and just above
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,ours,theirs,values", KINKS, ids=[k[0] for k in KINKS])
+def test_values_and_gradients_at_the_kinks_match_torch(name, ours, theirs, values, dtype):
+    """relu6/hardtanh: gradient 0 at the bounds; elu: alpha at 0; softplus: the threshold
+    switch at the same place. A random upstream gradient, torch's values as the oracle."""
+    torch = pytest.importorskip("torch")
+    x_np = np.array(values, dtype=dtype)
+    G = rnd(len(values), seed=4).astype(dtype)
+    x, xt = T(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    y, yt = ours(x), theirs(torch, xt)
+    y.backward(T(G))
+    yt.backward(torch.tensor(G))
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    assert y.dtype == x.grad.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), **tol)
+
+
+def test_elu_is_exact_for_tiny_negative_inputs():
+    """alpha (e^x - 1) with expm1: 1 + x rounds to 1 in float32 for |x| < 6e-8."""
+    y = F.elu(T(np.array([-1e-9, -1e-20], dtype=np.float32)))
+    np.testing.assert_allclose(y.numpy(), [-1e-9, -1e-20], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_elu_silu_do_not_overflow(dtype):
+    x_np = np.array([-1000.0, -100.0, 0.0, 100.0, 1000.0], dtype=dtype)
+    with np.errstate(all="raise"):
+        for fn, slope_at_big, slope_at_small in ((F.softplus, 1, 0), (lambda v: F.softplus(v, beta=0.5), 1, 0),
+                                                 (F.elu, 1, 0), (F.silu, 1, 0)):
+            x = T(x_np, requires_grad=True)
+            y = fn(x)
+            y.backward(minigrad.ones(5, dtype=dtype))
+            assert y.dtype == x.grad.dtype == dtype
+            assert np.isfinite(y.numpy()).all() and np.isfinite(x.grad.numpy()).all()
+            assert y.numpy()[-1] == 1000.0 and x.grad.numpy()[-1] == slope_at_big
+            assert abs(x.grad.numpy()[0] - slope_at_small) < 1e-30
+    with np.errstate(under="ignore"):  # e^-100 is a denormal in float32
+        expect = np.log1p(np.exp(x_np[:3]))
+    np.testing.assert_allclose(F.softplus(T(x_np)).numpy()[:3], expect, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("fn", [F.elu, F.silu, F.softplus, lambda x: F.hardtanh(x, -1, 2), F.relu6])
+def test_new_activations_double_backward(fn):
+    from minigrad.testing import gradgradcheck
+    x = T(rnd(3, 4, scale=2) + 0.01, requires_grad=True)
+    assert gradgradcheck(fn, x)
+
+
+def test_integer_input():
+    """As PyTorch: hardtanh and relu6 clamp an integer tensor and keep its dtype; elu, silu and
+    softplus have no integer version and say so."""
+    x = minigrad.tensor([-3, 0, 3, 8])
+    assert F.relu6(x).tolist() == [0, 0, 3, 6] and F.relu6(x).dtype == np.int64
+    assert F.hardtanh(x).tolist() == [-1, 0, 1, 1] and F.hardtanh(x).dtype == np.int64
+    for fn in (F.elu, F.silu, F.softplus):
+        with pytest.raises(TypeError, match="needs a floating-point tensor, got int64"):
+            fn(x)
+
+
+def test_bad_activation_arguments():
+    with pytest.raises(ValueError, match=r"min_val \(2.0\) is greater than max_val \(1.0\)"):
+        F.hardtanh(T(rnd(3)), 2.0, 1.0)
+    with pytest.raises(ValueError, match="min_val"):
+        nn.Hardtanh(2.0, 1.0)
+    with pytest.raises(ValueError, match="beta must not be 0"):
+        F.softplus(T(rnd(3)), beta=0)
+
+
+def test_new_activation_reprs_match_torch():
+    torch = pytest.importorskip("torch")
+    for make in (lambda L: L.nn.ReLU6(), lambda L: L.nn.ReLU6(inplace=True), lambda L: L.nn.Hardtanh(-2.0, 2.0),
+                 lambda L: L.nn.Hardtanh(-1.0, 1.0, True), lambda L: L.nn.ELU(0.5), lambda L: L.nn.ELU(inplace=True),
+                 lambda L: L.nn.SiLU(), lambda L: L.nn.SiLU(True), lambda L: L.nn.Softplus(2.0, 10.0)):
+        assert repr(make(minigrad)) == repr(make(torch))

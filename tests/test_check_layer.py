@@ -36,6 +36,11 @@ def _builtin_cases():
         (nn.MSELoss(), (r(4, 3), r(4, 3))),
         (nn.BCELoss(), (minigrad.rand(4) * 0.8 + 0.1, minigrad.rand(4) * 0.8 + 0.1)),
         (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4))),
+        (nn.L1Loss(), (r(4, 3), r(4, 3))),
+        (nn.SmoothL1Loss(beta=0.5), (r(4, 3), r(4, 3))),
+        (nn.KLDivLoss(reduction="batchmean"), (r(4, 3).log_softmax(dim=1), minigrad.rand(4, 3))),
+        (nn.CrossEntropyLoss(weight=minigrad.rand(3) + 0.5, ignore_index=1, label_smoothing=0.1),
+         (r(4, 3), minigrad.tensor([0, 2, 1, 1]))),
         (nn.Conv2d(2, 3, 3, padding=1), (r(2, 2, 4, 4),)),
         (nn.Conv2d(8, 3, 3, padding=1), (r(2, 8, 5, 6),)),  # Winograd (8+ input channels)
         (nn.Conv2d(2, 2, 2, stride=2, bias=False), (r(1, 2, 5, 5),)),
@@ -51,6 +56,11 @@ def _builtin_cases():
         (nn.BatchRenorm1d(3, rmax=1.5, dmax=0.5), (r(6, 3) * 5 + 10,)),
         (nn.BatchRenorm2d(2, warmup_steps=10), (r(3, 2, 2, 2),)),
         (nn.Embedding(5, 3), (minigrad.tensor([[0, 4], [2, 2]]),)),
+        (nn.ReLU6(), (r(4, 3) * 4,)),
+        (nn.Hardtanh(-0.5, 0.5), (r(4, 3),)),
+        (nn.ELU(0.5), (r(4, 3),)),
+        (nn.SiLU(), (r(4, 3),)),
+        (nn.Softplus(beta=2.0, threshold=3.0), (r(4, 3),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

@@ -4,10 +4,13 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
 `*_simple` twin of each fused op (the test oracle), and its Modules:
 
     linear.py         Linear, Identity, Flatten                   F.linear, F.flatten
-    activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU     F.relu, F.gelu...
+    activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU,    F.relu, F.gelu...
+                      ReLU6, Hardtanh, ELU, SiLU, Softplus
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
+                      L1Loss, SmoothL1Loss, KLDivLoss             F.l1_loss, F.smooth_l1_loss, F.kl_div
+    distance.py                                                   F.normalize
     conv.py           Conv2d                                      F.conv2d (im2col; winograd.py)
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
@@ -25,11 +28,12 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
+                         Tanh)
 from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,

@@ -2,17 +2,20 @@
 `cross_entropy` is `SoftmaxCrossEntropyFunction` (log-softmax and NLL in one stable node), with
 `cross_entropy_simple` composed from primitive ops as its test oracle.
 
-Sections: argument checks | cross-entropy and NLL | MSE and binary cross-entropy | Modules
+Sections: argument checks | cross-entropy and NLL | MSE and binary cross-entropy |
+L1, smooth L1 and KL divergence | Modules
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
-from ..ops import log_softmax, stable_sigmoid, where
+from ..ops import exp, log, log_softmax, stable_sigmoid, where
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor, wrap
 from .module import Module
@@ -22,13 +25,14 @@ from .module import Module
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def _check_reduction(reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
 
 
-def _check_labels(name, input: Tensor, target) -> Tensor:
-    """Class-index targets: an integer tensor of shape (N,) with values in [0, C)."""
+def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tensor:
+    """Class-index targets: an integer tensor of shape (N,) with values in [0, C), or
+    `ignore_index`."""
     if not isinstance(target, Tensor):
         target = Tensor(target)
     if input.ndim != 2:
@@ -39,30 +43,67 @@ def _check_labels(name, input: Tensor, target) -> Tensor:
         raise ValueError(f"{name}: target has shape {target.shape}, expected ({input.shape[0]},) for input {input.shape}")
     if target.device != input.device:
         raise TypeError(f"{name}: input is on {input.device!r}, target on {target.device!r}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     C = input.shape[1]
     t = target.array
     # NOTE: raised on the CPU only: on a GPU, reading the check's answer is a host sync every
     # step. There _label_guard makes such a sample's loss NaN instead, without a sync.
-    if t.size and target.device == "cpu" and bool(((t < 0) | (t >= C)).any()):
-        bad = backend.to_numpy(t)
-        bad = bad[(bad < 0) | (bad >= C)]
-        raise IndexError(f"{name}: target values {bad[:5].tolist()} are out of range for {C} classes")
+    if t.size and target.device == "cpu":
+        bad = (t < 0) | (t >= C)
+        if bool(bad.any()) and bool((bad := bad & (t != ignore_index)).any()):  # ignored ones are fine
+            raise IndexError(f"{name}: target values {t[bad][:5].tolist()} are out of range for {C} classes "
+                             f"(ignore_index={ignore_index})")
     return target
 
 
-def _label_guard(xp, t, C: int):
-    """(labels safe to index with, mask of the out-of-range ones) on a GPU; (t, None) on the CPU,
-    where _check_labels has raised for them already. WHY: CuPy's fancy indexing wraps an
-    out-of-range label around (silently, where PyTorch CUDA stops with a device-side assert), and
-    raising would need the check's answer on the host, a sync every step. So an out-of-range
-    label gets index 0 and its sample's loss becomes NaN: loud at the next `.item()`, caught by
-    `detect_anomaly()`, and its gradient is 0, so no weight is corrupted."""
+def _check_weight(name, weight, input: Tensor):
+    """The per-class `weight=`: None, or a floating tensor of shape (C,) like the input's."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: weight must be a Tensor of shape (C,) or None, got {weight!r} "
+                        f"(pass reduction= by keyword: the third argument is weight, as in PyTorch)")
+    C = input.shape[1]
+    if weight.shape != (C,):
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({C},) for input {input.shape}")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{name}: weight is {weight.dtype}, input is {input.dtype}; they must match")
+    if weight.device != input.device:
+        raise TypeError(f"{name}: input is on {input.device!r}, weight on {weight.device!r}")
+    return weight
+
+
+def _legacy_reduction(name, size_average, reduce, reduction, allowed=_REDUCTIONS):
+    """PyTorch's deprecated `size_average=`/`reduce=` turned into `reduction` (its rule: either
+    left as None counts as True; reduce=False gives 'none', else size_average picks mean/sum)."""
+    if size_average is None and reduce is None:
+        _check_reduction(reduction, allowed)
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return ("mean" if size_average else "sum") if reduce else "none"
+
+
+def _label_guard(xp, t, C: int, ignore_index: int = -100):
+    """(labels safe to index with, mask of the out-of-range ones or None, mask of the samples
+    that count or None when all do).
+
+    Ignored samples (label == ignore_index) get index 0; their loss and gradient are then
+    zeroed by the caller. Out-of-range labels: on the CPU _check_labels has raised for them
+    already. On a GPU, CuPy's fancy indexing would wrap such a label around (silently, where
+    PyTorch CUDA stops with a device-side assert), and raising would need the check's answer on
+    the host, a sync every step. So an out-of-range label gets index 0 and its sample's loss
+    becomes NaN: loud at the next `.item()`, caught by `detect_anomaly()`, and its gradient is
+    0, so no weight is corrupted."""
+    keep = t != ignore_index
     if xp is np:
-        return t, None
+        if keep.all():  # the common case: nothing ignored, the labels index as they are
+            return t, None, None
+        return xp.where(keep, t, 0), None, keep
     bad = (t < 0) | (t >= C)
-    return xp.where(bad, 0, t), bad
-
-
+    bad &= keep
+    return xp.where(bad | ~keep, 0, t), bad, keep
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -73,15 +114,17 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 class SoftmaxCrossEntropyFunction(Function):
-    """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused)"""
+    """loss_i = logsumexp(x_i) - x_i[t_i], reduced by mean, sum or none (fused). A sample whose
+    label is `ignore_index` has loss 0 and gradient 0, and the mean is over the other samples."""
 
     double_backward = "composed"
 
     def composed(self, x):
-        return cross_entropy_simple(x, wrap(self.target), self.reduction)
+        return cross_entropy_simple(x, wrap(self.labels), reduction=self.reduction,
+                                    ignore_index=self.ignore_index)
 
-    def __init__(self, target, reduction):
-        self.target, self.reduction = target, reduction
+    def __init__(self, target, reduction, ignore_index=-100):
+        self.labels, self.reduction, self.ignore_index = target, reduction, ignore_index
 
     def forward(self, x):
         xp = self.xp
@@ -92,33 +135,53 @@ class SoftmaxCrossEntropyFunction(Function):
             se = e.sum(axis=1, keepdims=True)
             self.p = e / se  # softmax, kept for backward
             self.rows = xp.arange(N)
-            self.target, self.bad = _label_guard(xp, self.target, x.shape[1])
+            self.target, self.bad, self.keep = _label_guard(xp, self.labels, x.shape[1], self.ignore_index)
             loss = xp.log(se[:, 0]) - s[self.rows, self.target]
             if self.bad is not None:
                 loss = xp.where(self.bad, loss.dtype.type("nan"), loss)  # a typed NaN: float32 stays
+        if self.keep is not None:  # ignored samples: loss exactly 0, and not counted by the mean
+            loss = xp.where(self.keep, loss, loss.dtype.type(0))
+            self.count = self.keep.sum().astype(loss.dtype)  # stays on the device: no sync
+        else:
+            self.count = N
         if self.reduction == "mean":
-            return loss.mean() if N else xp.asarray(xp.nan, dtype=x.dtype)
+            with backend.quiet_selected(xp):  # nothing counted: 0 / 0 is NaN, as in PyTorch
+                return loss.sum() / self.count if N else xp.asarray(xp.nan, dtype=x.dtype)
         return loss.sum() if self.reduction == "sum" else loss
 
     def backward(self, gy):
-        N = self.p.shape[0]
         if self.reduction == "none":
             g = gy[:, None]
         elif self.reduction == "mean":
-            g = gy / N
+            with backend.quiet_selected(self.xp):  # count 0: inf, then zeroed below
+                g = gy / self.count
         else:
             g = gy
-        gx = self.p * g  # dL/dx = (softmax - onehot) * gy
+        with backend.quiet_selected(self.xp):
+            gx = self.p * g  # dL/dx = (softmax - onehot) * gy
         gx[self.rows, self.target] -= g[:, 0] if self.reduction == "none" else g
-        if self.bad is not None:  # no gradient from a sample with an out-of-range label
-            gx = keep_where(self.xp, ~self.bad[:, None], gx)
+        if self.keep is not None:  # no gradient from an ignored sample, or from a bad label
+            gx = keep_where(self.xp, (self.keep if self.bad is None else self.keep & ~self.bad)[:, None], gx)
         return gx
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy between logits (N, C) and integer class labels (N,): log-softmax and
-    negative log-likelihood fused into one stable op. Same as torch.nn.functional.cross_entropy
-    with class-index targets. The gradient is (softmax(input) - onehot(target)) / N for 'mean'.
+def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy between logits (N, C) and integer class labels (N,). Same as
+    torch.nn.functional.cross_entropy with class-index targets, same arguments:
+
+    - `weight` (C,): per-class weights; the mean is sum(w[t_i] l_i) / sum(w[t_i]);
+    - `ignore_index`: samples with this label give loss 0 and gradient 0 and are left out of
+      the mean (all of them ignored: the mean is NaN, as in PyTorch);
+    - `label_smoothing` eps: (1 - eps) * the loss above + eps * the mean over classes of
+      -log p (weighted and normalised the same way);
+    - `size_average`/`reduce`: PyTorch's deprecated spelling of `reduction`.
+
+    Without weight and label smoothing it is one fused, stable node (log-softmax and NLL; the
+    gradient is (softmax(input) - onehot(target)) / N for 'mean'); with them it is composed
+    from log_softmax and `nll_loss`, so autograd gives the gradient (also of `weight`, which
+    PyTorch does not differentiate).
 
     Example:
         >>> import minigrad
@@ -127,35 +190,85 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
         >>> loss = F.cross_entropy(logits, minigrad.tensor([0, 3]))
         >>> round(loss.item(), 4)  # log(4)
         1.3863
+        >>> F.cross_entropy(logits, minigrad.tensor([0, -100]), reduction="none")  # ignored
+        tensor([1.3862944, 0.       ], grad_fn=<SoftmaxCrossEntropyFunctionBackward>)
+        >>> x, w = minigrad.tensor([[0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 0.0, 0.0]]), minigrad.tensor([1.0, 2.0, 0.0, 1.0])
+        >>> round(F.cross_entropy(x, minigrad.tensor([0, 3]), weight=w, label_smoothing=0.1).item(), 4)
+        2.5169
     """
-    _check_reduction(reduction)
-    target = _check_labels("cross_entropy", input, target)
-    return SoftmaxCrossEntropyFunction(target.array, reduction)(input)
+    reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
+    target = _check_labels("cross_entropy", input, target, ignore_index)
+    weight = _check_weight("cross_entropy", weight, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if weight is None and not label_smoothing:  # the fast path: one fused node
+        return SoftmaxCrossEntropyFunction(target.array, reduction, ignore_index)(input)
+    logp = log_softmax(input, dim=1)
+    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return loss
+    # the smoothing term: -sum over classes of (w_c) log p_c per sample, 0 for ignored samples,
+    # reduced with nll_loss's denominator (PyTorch's formula)
+    xp = backend.get_array_module(target.array)
+    keep = Tensor(target.array != ignore_index)
+    smooth = -((logp * weight) if weight is not None else logp).sum(1)
+    smooth = where(keep, smooth, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            denom = where(keep, weight[xp.where(keep.array, target.array, 0)], 0.0).sum()
+        else:
+            denom = keep.array.sum().astype(input.dtype)
+        with backend.quiet_selected(xp):
+            smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    eps = label_smoothing
+    return loss * (1 - eps) + smooth * (eps / input.shape[1])
 
 
-def cross_entropy_simple(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def cross_entropy_simple(input: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """`cross_entropy` composed from primitive ops: the test oracle for `SoftmaxCrossEntropyFunction`."""
     _check_reduction(reduction)
-    return nll_loss(log_softmax(input, dim=1), target, reduction)
+    return nll_loss(log_softmax(input, dim=1), target, ignore_index=ignore_index, reduction=reduction)
 
 
-def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (N, C) at integer labels (N,).
-    Same as torch.nn.functional.nll_loss.
+def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) at integer labels (N,):
+    loss_i = -w[t_i] input[i, t_i]. Same as torch.nn.functional.nll_loss, same arguments
+    (`weight`, `ignore_index` and `reduction` as in `cross_entropy`: the mean divides by
+    sum(w[t_i]) over the samples not ignored).
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> logp = minigrad.tensor([[-0.5, -1.0], [-2.0, -0.25]])
     >>> F.nll_loss(logp, minigrad.tensor([1, 1]))
     tensor(0.625)
+    >>> F.nll_loss(logp, minigrad.tensor([0, 1]), weight=minigrad.tensor([3.0, 1.0]))  # (1.5 + 0.25) / 4
+    tensor(0.4375)
     """
-    _check_reduction(reduction)
-    target = _check_labels("nll_loss", input, target)
+    reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
+    target = _check_labels("nll_loss", input, target, ignore_index)
+    weight = _check_weight("nll_loss", weight, input)
     xp = backend.get_array_module(target.array)
-    t, bad = _label_guard(xp, target.array, input.shape[1])
+    t, bad, keep = _label_guard(xp, target.array, input.shape[1], ignore_index)
     picked = -input[xp.arange(input.shape[0]), t]
+    denom = None  # the mean's denominator, when it is not N
+    if weight is not None:
+        w = weight[t]
+        if keep is not None:
+            w = where(Tensor(keep), w, 0.0)
+        picked = picked * w
+        denom = w.sum()
+    if keep is not None:  # exactly 0 (and no gradient) for ignored samples, whatever their input
+        picked = where(Tensor(keep), picked, 0.0)
+        if denom is None:
+            denom = keep.sum().astype(input.dtype)
     if bad is not None:  # see _label_guard
         picked = where(Tensor(bad), input.dtype.type("nan"), picked)
+    if reduction == "mean" and denom is not None:
+        with backend.quiet_selected(xp):  # all ignored: 0 / 0 is NaN, as in PyTorch
+            return picked.sum() / denom
     return _reduce(picked, reduction)
 
 
@@ -260,6 +373,83 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     return _reduce(BCEWithLogitsFunction()(input, target), reduction)
 
 
+# ***** L1, smooth L1 and KL divergence *****
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |input - target|; the gradient is sign(input - target), 0 where they
+    are equal (as PyTorch). Same as torch.nn.functional.l1_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.l1_loss(minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.5, 4.0]))
+    tensor(1.25)
+    """
+    reduction = _legacy_reduction("l1_loss", size_average, reduce, reduction)
+    target = _check_pair("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Huber-like loss of d = input - target: 0.5 d^2 / beta where |d| < beta, else
+    |d| - 0.5 beta (beta = 0: the L1 loss). Same as torch.nn.functional.smooth_l1_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.smooth_l1_loss(minigrad.tensor([0.5, 3.0]), minigrad.zeros(2), reduction="none")
+    tensor([0.125, 2.5  ])
+    """
+    reduction = _legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    target = _check_pair("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = input - target
+    a = d.abs()
+    if beta == 0:  # the quadratic part is empty (and would divide by 0)
+        return _reduce(a, reduction)
+    # where() passes each branch's gradient only where it is picked: d / beta inside, sign(d) outside
+    loss = where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence KL(target || exp(input)) pointwise, `input` holding
+    log-probabilities: target * (log(target) - input), 0 where target is 0 (or, with
+    `log_target=True`, e^target * (target - input)). Same as torch.nn.functional.kl_div,
+    including `reduction="batchmean"` (the sum divided by the batch size: the true KL per
+    sample) and a warning for the default "mean", which also divides by the number of classes.
+
+    Knowledge distillation, as usually written:
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> student, teacher, T = minigrad.randn(4, 10), minigrad.randn(4, 10), 2.0
+    >>> loss = F.kl_div(F.log_softmax(student / T, dim=1), F.softmax(teacher / T, dim=1),
+    ...                 reduction="batchmean") * T * T
+    >>> loss.item() > 0
+    True
+    """
+    reduction = _legacy_reduction("kl_div", size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+    target = _check_pair("kl_div", input, target)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the sum by the number of elements, not by the batch "
+                      "size; the KL divergence per sample is reduction='batchmean' (as in PyTorch)",
+                      UserWarning, stacklevel=2)
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        # target * log(target) with 0 at target == 0 (its limit); the log sees 1 there, so
+        # neither the value nor the gradient becomes NaN. A negative target gives NaN, as torch.
+        zero = Tensor(target.array == 0)
+        with backend.quiet_selected(backend.get_array_module(target.array)):
+            loss = where(zero, 0.0, target * log(where(zero, 1.0, target))) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
 # ***** Modules *****
 
 
@@ -269,33 +459,71 @@ class _Loss(Module):
 
     _fn = None
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        _check_reduction(reduction)
-        self.reduction = reduction
+        self.reduction = _legacy_reduction(type(self).__name__, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return self._fn(input, target, self.reduction)
+        return self._fn(input, target, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
-class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,).
-    Same as torch.nn.CrossEntropyLoss with class-index targets.
+class _WeightedLoss(_Loss):
+    """Shared by CrossEntropyLoss and NLLLoss: the per-class `weight` (a buffer, so `.to()`
+    moves it and `state_dict()` holds it, as in PyTorch) and `ignore_index`."""
+
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            raise TypeError(f"{type(self).__name__}: weight must be a Tensor or None, got {weight!r}")
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return self._fn(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"ignore_index={self.ignore_index}"] if self.ignore_index != -100 else [])
+        return ", ".join(p for p in parts if p)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,). Same as
+    torch.nn.CrossEntropyLoss with class-index targets: `weight`, `ignore_index`,
+    `label_smoothing` as in `F.cross_entropy`.
 
     >>> import minigrad
     >>> from minigrad import nn
     >>> round(nn.CrossEntropyLoss()(minigrad.zeros(3, 2), minigrad.tensor([0, 1, 1])).item(), 4)
     0.6931
+    >>> nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
+    CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
     """
 
     _fn = staticmethod(cross_entropy)
 
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
+        self.label_smoothing = label_smoothing
 
-class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C) at labels (N,). Same as torch.nn.NLLLoss.
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"label_smoothing={self.label_smoothing}"] if self.label_smoothing else [])
+        return ", ".join(p for p in parts if p)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities (N, C) at labels (N,). Same as
+    torch.nn.NLLLoss (`weight`, `ignore_index`).
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -304,6 +532,63 @@ class NLLLoss(_Loss):
     """
 
     _fn = staticmethod(nll_loss)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error. Same as torch.nn.L1Loss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.L1Loss(reduction="sum")(minigrad.tensor([1.0, -2.0]), minigrad.zeros(2))
+    tensor(3.)
+    """
+
+    _fn = staticmethod(l1_loss)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta. Same as torch.nn.SmoothL1Loss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.SmoothL1Loss(beta=0.5)(minigrad.tensor([0.25, 2.0]), minigrad.zeros(2))
+    tensor(0.90625)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return ", ".join(p for p in (super().extra_repr(), f"beta={self.beta}" if self.beta != 1.0 else "") if p)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probabilities against probabilities (or log-probabilities, with
+    `log_target=True`). Same as torch.nn.KLDivLoss; use `reduction="batchmean"`.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> p = minigrad.tensor([[0.5, 0.5]])
+    >>> nn.KLDivLoss(reduction="batchmean")(p.log(), p)
+    tensor(0.)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False):
+        Module.__init__(self)
+        self.reduction = _legacy_reduction("KLDivLoss", size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return ", ".join(p for p in (super().extra_repr(), "log_target=True" if self.log_target else "") if p)
 
 
 class MSELoss(_Loss):

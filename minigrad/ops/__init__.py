@@ -4,7 +4,7 @@
 - `reduce.py`: sum, mean, max, min, var, std, argmax, argmin;
 - `softmax.py`: softmax, log_softmax, logsumexp;
 - `shape.py`: reshape, permute, expand, ..., getitem, cat, stack, pad;
-- `linalg.py`: matmul.
+- `linalg.py`: matmul, bmm, einsum.
 
 In each file a Function class (the math in its docstring) sits directly above the lowercase
 function users call. This package re-exports the lowercase functions: `ops.add`, `ops.relu`.
@@ -17,7 +17,7 @@ from .elementwise import (
     sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone, contiguous,
     Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin,
 )
-from .linalg import Einsum, MatMul, einsum, matmul
+from .linalg import Einsum, MatMul, bmm, einsum, matmul
 from .reduce import (
     Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
     CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk,

@@ -1,4 +1,4 @@
-"""Linear algebra: the batched matrix product and einsum."""
+"""Linear algebra: the batched matrix product (matmul, and bmm, its strict 3-d form) and einsum."""
 
 from __future__ import annotations
 
@@ -48,6 +48,29 @@ def matmul(a, b) -> Tensor:
     if a.shape[-1] != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up ({a.shape[-1]} != {k_b})")
     return MatMul()(a, b)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors, giving (b, n, p). Same as
+    torch.bmm: both 3-d, the same batch size and dtype, no broadcasting (`matmul` broadcasts).
+
+    >>> import minigrad
+    >>> a, b = minigrad.ones(4, 2, 3), minigrad.ones(4, 3, 5)
+    >>> minigrad.bmm(a, b).shape
+    (4, 2, 5)
+    """
+    if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
+        raise TypeError(f"bmm: expected two Tensors, got {type(input).__name__} and {type(mat2).__name__}")
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"bmm: expected two 3-d tensors (batch, n, m) and (batch, m, p), got shapes "
+                         f"{input.shape} and {mat2.shape}")
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape} "
+                         f"({input.shape[0]} != {mat2.shape[0]})")
+    if input.shape[2] != mat2.shape[1]:
+        raise ValueError(f"bmm: shapes {input.shape} and {mat2.shape} do not line up "
+                         f"({input.shape[2]} != {mat2.shape[1]})")
+    return matmul(input, mat2)
 
 
 class Einsum(Function):

@@ -117,6 +117,10 @@ class _TensorNamespace:
         return E.log(x + 1)
 
     @staticmethod
+    def expm1(x):
+        return E.exp(x) - 1
+
+    @staticmethod
     def copy(x):
         return E.clone(x)
 

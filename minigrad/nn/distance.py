@@ -1,0 +1,42 @@
+"""Vector norms for embeddings and features: `F.normalize`, composed from primitive ops (so
+autograd gives its gradient, to any order).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import ops
+from ..tensor import Tensor
+
+
+def normalize(input: Tensor, p: float = 2.0, dim=1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps) along `dim`: unit vectors, a zero vector staying zero.
+    Same as torch.nn.functional.normalize, for p > 0 (1, 2, inf, or any positive number).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.normalize(minigrad.tensor([[3.0, 4.0], [0.0, 0.0]]))
+    tensor([[0.6, 0.8],
+            [0. , 0. ]])
+    """
+    if input.dtype.kind != "f":
+        raise TypeError(f"normalize: needs a floating-point tensor, got {input.dtype}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"normalize: p must be a positive number (1, 2, inf, ...), got {p!r}")
+    a = input.abs()
+    if p == math.inf:
+        denom = ops.maximum(ops.amax(a, dim, keepdim=True), eps)
+    elif p == 1:
+        denom = ops.maximum(a.sum(dim, keepdim=True), eps)
+    else:
+        # max(s, eps^p)^(1/p) is max(||x||_p, eps); clamping before the root keeps the root's
+        # infinite slope at 0 out of the gradient of a zero vector (maximum sends a tie to eps)
+        if p == 2:
+            s = input * input
+        else:  # |x|^p with its slope at 0 taken as 0 (for p < 1 it is infinite there), as PyTorch
+            zero = a == 0
+            s = ops.where(zero, 0.0, ops.where(zero, 1.0, a) ** p)
+        s = ops.maximum(s.sum(dim, keepdim=True), eps ** p)
+        denom = ops.sqrt(s) if p == 2 else s ** (1.0 / p)
+    return input / denom
