@@ -549,3 +549,79 @@ def test_options_double_backward(kw, reduction):
     kw = dict(kw, weight=T(W)) if kw.get("weight") else kw
     x = T(rnd(N, C, seed=7), requires_grad=True)
     assert gradgradcheck(lambda v: F.cross_entropy(v, T(LABELS_IGN), reduction=reduction, **kw), x)
+
+
+# ***** cross-entropy's other forms: (N, C, d1, ...) inputs and class-probability targets *****
+
+KDIM_OPTIONS = [{}, {"weight": True}, {"label_smoothing": 0.2}, {"weight": True, "label_smoothing": 0.1}]
+
+
+def _kw(opts, lib, w):
+    return {k: (lib.tensor(w) if k == "weight" else v) for k, v in opts.items()}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opts", KDIM_OPTIONS, ids=["plain", "weight", "smooth", "weight+smooth"])
+@pytest.mark.parametrize("form", ["labels (N, d1, d2)", "probs (N, C)", "probs (N, C, d1)"])
+def test_cross_entropy_other_forms_match_torch(form, opts, reduction):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    w = rng.random(5)
+    if form.startswith("labels"):
+        x, t = rng.standard_normal((3, 5, 4, 2)), rng.integers(0, 5, (3, 4, 2))
+        t[0, 1, 0] = -100  # ignored, as in PyTorch
+    else:
+        x = rng.standard_normal((3, 5) if form == "probs (N, C)" else (3, 5, 4))
+        t = rng.random(x.shape)
+        t /= t.sum(1, keepdims=True)
+    X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    tgt_grad = t.dtype.kind == "f"
+    Y, tY = T(t, requires_grad=tgt_grad), torch.tensor(t, requires_grad=tgt_grad)
+    mine = F.cross_entropy(X, Y, reduction=reduction, **_kw(opts, minigrad, w))
+    theirs = torch.nn.functional.cross_entropy(tX, tY, reduction=reduction, **_kw(opts, torch, w))
+    assert mine.shape == tuple(theirs.shape)
+    g = rng.standard_normal(mine.shape)
+    mine.backward(T(g))
+    theirs.backward(torch.tensor(g))
+    np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if tgt_grad:
+        np.testing.assert_allclose(Y.grad.numpy(), tY.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_nll_loss_with_extra_dims_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, t, w = rng.standard_normal((2, 4, 3, 5)), rng.integers(0, 4, (2, 3, 5)), rng.random(4)
+    X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mine = F.nll_loss(X, T(t), weight=T(w), reduction=reduction)
+    theirs = torch.nn.functional.nll_loss(tX, torch.tensor(t), weight=torch.tensor(w), reduction=reduction)
+    g = rng.standard_normal(mine.shape)
+    mine.backward(T(g))
+    theirs.backward(torch.tensor(g))
+    np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_other_forms_gradcheck_and_equal_the_flattened_2d_loss(device):
+    rng = np.random.default_rng(4)
+    x, t = rng.standard_normal((2, 3, 4)), rng.integers(0, 3, (2, 4))
+    per_pos = F.cross_entropy(T(x, device), T(t, device), reduction="none").numpy()
+    flat = F.cross_entropy(T(x.transpose(0, 2, 1).reshape(-1, 3), device), T(t.reshape(-1), device),
+                           reduction="none").numpy().reshape(2, 4)
+    np.testing.assert_allclose(per_pos, flat, rtol=1e-12)
+    if device == "cpu":
+        gradcheck(lambda a: F.cross_entropy(a, T(t), label_smoothing=0.1), T(x, requires_grad=True))
+        p = rng.random((2, 3, 4))
+        gradcheck(lambda a, q: F.cross_entropy(a, q, weight=T(np.array([1.0, 2.0, 0.5]))),
+                  T(x, requires_grad=True), T(p / p.sum(1, keepdims=True), requires_grad=True))
+
+
+def test_cross_entropy_other_forms_raise_clearly():
+    with pytest.raises(ValueError, match=r"target has shape \(2, 5\), expected \(2, 4\)"):
+        F.cross_entropy(T(rnd(2, 3, 4)), T(np.zeros((2, 5), dtype=np.int64)))
+    with pytest.raises(TypeError, match="integer class indices, got dtype float64 .class probabilities must"):
+        F.cross_entropy(T(rnd(2, 3)), T(rnd(2, 4)))
+    with pytest.raises(TypeError, match="target is float32, input is float64"):
+        F.cross_entropy(T(rnd(2, 3)), T(rnd(2, 3).astype(np.float32)))

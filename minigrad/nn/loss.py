@@ -38,7 +38,8 @@ def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tens
     if input.ndim != 2:
         raise ValueError(f"{name}: expected input of shape (N, C), got {input.shape}")
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {target.dtype}")
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {target.dtype}"
+                        + (" (class probabilities must have the input's shape)" if name == "cross_entropy" else ""))
     if target.shape != (input.shape[0],):
         raise ValueError(f"{name}: target has shape {target.shape}, expected ({input.shape[0]},) for input {input.shape}")
     if target.device != input.device:
@@ -169,7 +170,11 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy between logits (N, C) and integer class labels (N,). Same as
-    torch.nn.functional.cross_entropy with class-index targets, same arguments:
+    torch.nn.functional.cross_entropy, same arguments and the same other forms: logits
+    (N, C, d1, ...) with labels (N, d1, ...), each position a sample; and a float target of
+    the input's shape holding class probabilities (then loss = -sum_c w_c q_c log p_c per
+    sample, q smoothed by `label_smoothing`, and 'mean' divides by the number of samples).
+    For class labels:
 
     - `weight` (C,): per-class weights; the mean is sum(w[t_i] l_i) / sum(w[t_i]);
     - `ignore_index`: samples with this label give loss 0 and gradient 0 and are left out of
@@ -197,10 +202,17 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
         2.5169
     """
     reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
-    target = _check_labels("cross_entropy", input, target, ignore_index)
-    weight = _check_weight("cross_entropy", weight, input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == getattr(input, "shape", None):
+        # class probabilities
+        return _cross_entropy_probs(input, target, _check_weight("cross_entropy", weight, input),
+                                    reduction, label_smoothing)
+    if isinstance(input, Tensor) and input.ndim > 2:  # (N, C, d1, ...): every position is a sample
+        return _per_position("cross_entropy", cross_entropy, input, target, weight, ignore_index=ignore_index,
+                             reduction=reduction, label_smoothing=label_smoothing)
+    target = _check_labels("cross_entropy", input, target, ignore_index)
+    weight = _check_weight("cross_entropy", weight, input)
     if weight is None and not label_smoothing:  # the fast path: one fused node
         return SoftmaxCrossEntropyFunction(target.array, reduction, ignore_index)(input)
     logp = log_softmax(input, dim=1)
@@ -226,6 +238,36 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
     return loss * (1 - eps) + smooth * (eps / input.shape[1])
 
 
+def _cross_entropy_probs(input: Tensor, target: Tensor, weight, reduction: str, eps: float) -> Tensor:
+    """Cross-entropy against class probabilities (a float target shaped like the input, as
+    PyTorch: dim 1 is the class): loss = -sum_c w_c * q_c * log p_c per sample, q the target
+    smoothed toward uniform by eps; 'mean' divides by the number of samples (positions)."""
+    if target.dtype != input.dtype:
+        raise TypeError(f"cross_entropy: target is {target.dtype}, input is {input.dtype}; they must match")
+    if input.ndim < 2:
+        raise ValueError(f"cross_entropy: expected input of shape (N, C, ...), got {input.shape}")
+    C = input.shape[1]
+    q = target * (1 - eps) + eps / C if eps else target
+    if weight is not None:
+        q = q * weight.reshape(C, *(1,) * (input.ndim - 2))
+    per = -(log_softmax(input, dim=1) * q).sum(1)
+    return _reduce(per, reduction)
+
+
+def _per_position(name, fn, input: Tensor, target, weight, reduction: str, **kwargs) -> Tensor:
+    """fn (a 2-d loss) for input (N, C, d1, ...) and labels (N, d1, ...): each position is one
+    sample, as in PyTorch; 'none' gives the loss of shape (N, d1, ...)."""
+    if not isinstance(target, Tensor):
+        target = Tensor(target)
+    n, c, *rest = input.shape
+    if target.shape != (n, *rest):
+        raise ValueError(f"{name}: target has shape {target.shape}, expected {(n, *rest)} for input "
+                         f"{input.shape}")
+    order = (0, *range(2, input.ndim), 1)  # the class dim last
+    loss = fn(input.permute(*order).reshape(-1, c), target.reshape(-1), weight, reduction=reduction, **kwargs)
+    return loss.reshape(n, *rest) if reduction == "none" else loss
+
+
 def cross_entropy_simple(input: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """`cross_entropy` composed from primitive ops: the test oracle for `SoftmaxCrossEntropyFunction`."""
     _check_reduction(reduction)
@@ -235,7 +277,8 @@ def cross_entropy_simple(input: Tensor, target, reduction: str = "mean", ignore_
 def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities (N, C) at integer labels (N,):
-    loss_i = -w[t_i] input[i, t_i]. Same as torch.nn.functional.nll_loss, same arguments
+    loss_i = -w[t_i] input[i, t_i]; (N, C, d1, ...) with labels (N, d1, ...) counts each
+    position as a sample. Same as torch.nn.functional.nll_loss, same arguments
     (`weight`, `ignore_index` and `reduction` as in `cross_entropy`: the mean divides by
     sum(w[t_i]) over the samples not ignored).
 
@@ -248,6 +291,9 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=N
     tensor(0.4375)
     """
     reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
+    if isinstance(input, Tensor) and input.ndim > 2:  # (N, C, d1, ...): every position is a sample
+        return _per_position("nll_loss", nll_loss, input, target, weight, ignore_index=ignore_index,
+                             reduction=reduction)
     target = _check_labels("nll_loss", input, target, ignore_index)
     weight = _check_weight("nll_loss", weight, input)
     xp = backend.get_array_module(target.array)
@@ -491,9 +537,9 @@ class _WeightedLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,). Same as
-    torch.nn.CrossEntropyLoss with class-index targets: `weight`, `ignore_index`,
-    `label_smoothing` as in `F.cross_entropy`.
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,), or the other forms of
+    `F.cross_entropy` (class probabilities; (N, C, d1, ...) inputs). Same as
+    torch.nn.CrossEntropyLoss: `weight`, `ignore_index`, `label_smoothing` as in `F.cross_entropy`.
 
     >>> import minigrad
     >>> from minigrad import nn
