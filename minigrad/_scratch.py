@@ -41,6 +41,11 @@ class Cache:
     def __init__(self):
         self.bufs: dict[int, list] = {}
 
+    def __reduce__(self):
+        # pickling or deep-copying a model must not carry tens of MiB of scratch memory: the
+        # copy's layers get the shared cache, as layers made anew do
+        return shared, ()
+
     def active(self):
         """`with cache.active():` makes this cache the one Functions created inside the block
         allocate from."""

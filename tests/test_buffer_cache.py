@@ -125,3 +125,27 @@ def test_steady_state_step_allocates_no_new_cached_buffers_and_matches_uncached(
     # same arithmetic, so the same weights to the bit
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+def test_pickling_or_deep_copying_a_model_leaves_the_scratch_memory_behind():
+    """`torch.save(model)`-style pickling and `copy.deepcopy(model)` (an EMA or best-so-far copy)
+    must not carry the MiB of work arrays the layers' cache holds after a step."""
+    import copy
+    import pickle
+
+    model, x, y = _model_and_batch()
+    F.cross_entropy(model(x), y).backward()
+    cache = next(m._buffer_cache for m in model.modules() if hasattr(m, "_buffer_cache"))
+    held = sum(b.nbytes for bufs in cache.bufs.values() for b in bufs)
+    params = sum(p.numpy().nbytes for p in model.parameters())
+    assert held > 4 * params  # the cache is large next to the model itself
+    blob = pickle.dumps(model)
+    assert len(blob) < 2 * params + 200_000
+    for clone in (pickle.loads(blob), copy.deepcopy(model)):
+        clone.eval()
+        model.eval()
+        np.testing.assert_array_equal(clone(x).numpy(), model(x).numpy())
+        model.train()
+        clone.train()
+        F.cross_entropy(clone(x), y).backward()  # the copy trains, with the shared cache
+        assert all(p.grad is not None for p in clone.parameters())
