@@ -213,7 +213,7 @@ def test_modules_repr_and_forward(device):
     assert nn.MaxPool2d(2)(x).shape == (2, 3, 4, 4)
     assert nn.AvgPool2d(3, stride=2, padding=1)(x).shape == (2, 3, 4, 4)
     assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
-    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool2d(3, 1, 1)) == "AvgPool2d(kernel_size=3, stride=1, padding=1)"
     assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
     assert list(nn.MaxPool2d(2).parameters()) == []
@@ -251,3 +251,76 @@ def test_bad_arguments_raise_clear_errors(call, words):
         call()
     for word in words:
         assert word in str(e.value), (word, str(e.value))
+
+
+# ***** max-pool dilation and ceil_mode; avg-pool's other arguments *****
+
+MAXPOOL_MORE = [  # (H, W, kernel, stride, padding, dilation, ceil_mode)
+    (7, 7, 2, 2, 0, 1, True),
+    (7, 6, 3, 2, 1, 1, True),
+    (8, 9, 3, 2, 1, 2, False),
+    (9, 8, 2, 1, 0, 2, True),
+    (10, 7, (3, 2), (2, 3), (1, 0), (1, 2), True),
+    (5, 5, 3, 3, 1, 1, True),  # a last window that would start in the right padding is dropped
+]
+
+
+@pytest.mark.parametrize("H,W,k,s,p,d,ceil", MAXPOOL_MORE)
+def test_max_pool_dilation_and_ceil_mode_match_torch(H, W, k, s, p, d, ceil):
+    torch = pytest.importorskip("torch")
+    x = rnd(2, 3, H, W, seed=5)
+    X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = F.max_pool2d(X, k, s, p, dilation=d, ceil_mode=ceil)
+    ty = torch.nn.functional.max_pool2d(tX, k, s, p, dilation=d, ceil_mode=ceil)
+    assert y.shape == tuple(ty.shape)
+    g = rnd(*y.shape, seed=6)
+    y.backward(T(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-12)
+    m = nn.MaxPool2d(k, s, p, dilation=d, ceil_mode=ceil)
+    assert repr(m) == repr(torch.nn.MaxPool2d(k, s, p, dilation=d, ceil_mode=ceil))
+    np.testing.assert_array_equal(m(T(x)).numpy(), ty.detach().numpy())
+
+
+@pytest.mark.parametrize("H,W,k,s,p,d,ceil", MAXPOOL_MORE[:3])
+def test_max_pool_dilation_and_ceil_mode_gradcheck(device, H, W, k, s, p, d, ceil):
+    x = T(rnd(1, 2, H, W, seed=7), device, True)
+    if device == "cpu":
+        gradcheck(lambda a: F.max_pool2d(a, k, s, p, dilation=d, ceil_mode=ceil), x)
+    else:  # the device computes what the CPU computes
+        want = F.max_pool2d(T(rnd(1, 2, H, W, seed=7)), k, s, p, dilation=d, ceil_mode=ceil).numpy()
+        np.testing.assert_array_equal(F.max_pool2d(x, k, s, p, dilation=d, ceil_mode=ceil).numpy(), want)
+
+
+def test_avg_pool_divisor_override_and_no_op_options_match_torch():
+    torch = pytest.importorskip("torch")
+    x = rnd(2, 3, 8, 8, seed=8)
+    cases = [dict(kernel_size=3, stride=2, padding=1, divisor_override=5),
+             dict(kernel_size=2, ceil_mode=True),  # windows tile 8 exactly: no extra window
+             dict(kernel_size=2, count_include_pad=False)]  # no padding: nothing to exclude
+    for kw in cases:
+        X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, ty = F.avg_pool2d(X, **kw), torch.nn.functional.avg_pool2d(tX, **kw)
+        g = rnd(*y.shape, seed=9)
+        y.backward(T(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(nn.AvgPool2d(**kw)(T(x)).numpy(), ty.detach().numpy(), rtol=1e-12)
+
+
+def test_pooling_options_that_are_not_supported_raise_clearly():
+    x = T(rnd(1, 1, 7, 7))
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        F.max_pool2d(x, 2, return_indices=True)
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        nn.MaxPool2d(2, return_indices=True)
+    with pytest.raises(NotImplementedError, match="ceil_mode=True is not supported where it adds windows"):
+        F.avg_pool2d(x, 2, ceil_mode=True)  # 7 = 3 * 2 + 1: ceil would add a window
+    with pytest.raises(NotImplementedError, match="count_include_pad=False is not supported with padding"):
+        nn.AvgPool2d(3, padding=1, count_include_pad=False)(x)
+    with pytest.raises(ValueError, match="divisor_override must be a positive int"):
+        F.avg_pool2d(x, 2, divisor_override=0)
+    with pytest.raises(ValueError, match="padding .* must be between 0 and half the kernel size"):
+        F.max_pool2d(x, 2, padding=2, dilation=1)

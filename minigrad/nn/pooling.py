@@ -23,23 +23,31 @@ from .module import Module
 # ***** argument helpers *****
 
 
-def _pool_args(op: str, kernel_size, stride, padding) -> tuple:
+def _pool_args(op: str, kernel_size, stride, padding, dilation=1) -> tuple:
     kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
     if stride is None or stride == ():  # PyTorch's default: the kernel size
         stride = kernel
     stride = _positive(_pair(stride, "stride", op), "stride", op)
+    dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
     ph, pw = _pair(padding, "padding", op)
-    if ph < 0 or pw < 0 or 2 * ph > kernel[0] or 2 * pw > kernel[1]:
-        raise ValueError(f"{op}: padding {(ph, pw)} must be between 0 and half the kernel size {kernel}")
-    return kernel, stride, ((ph, ph), (pw, pw))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))  # the dilated kernel
+    if ph < 0 or pw < 0 or 2 * ph > span[0] or 2 * pw > span[1]:
+        raise ValueError(f"{op}: padding {(ph, pw)} must be between 0 and half the kernel size {span}")
+    return kernel, stride, ((ph, ph), (pw, pw)), dilation
 
 
-def _pool(function, op: str, x: Tensor, kernel_size, stride, padding) -> Tensor:
-    """Check the arguments of max_pool2d / avg_pool2d and apply `function` (their Function)."""
-    _check_input(x, op)
-    kernel, stride, pads = _pool_args(op, kernel_size, stride, padding)
-    _out_shape(op, x.shape[2:], pads, kernel, stride, (1, 1))  # raises on a non-positive size
-    return function(kernel, stride, pads)(x)
+def _ceil_pads(hw: tuple, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """The padding that makes the window count PyTorch's ceil_mode count: windows may hang over
+    the bottom/right edge (extra padding there), but each must start inside the input or its
+    left/top padding."""
+    out = []
+    for n, (p0, p1), k, s, d in zip(hw, pads, kernel, stride, dilation):
+        size = n + p0 + p1
+        count = -(-(size - d * (k - 1) - 1) // s) + 1  # ceil
+        if (count - 1) * s >= n + p0:
+            count -= 1
+        out.append((p0, p1 + max(0, (count - 1) * s + d * (k - 1) + 1 - size)))
+    return tuple(out)
 
 
 # ***** max *****
@@ -52,21 +60,21 @@ class MaxPool2dFunction(Function):
     # whose gradient goes to the same winner when the maximum is unique)
     double_backward = "composed"
 
-    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
-        self.kernel, self.stride, self.pads = kernel, stride, pads
+    def __init__(self, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple = (1, 1)):
+        self.kernel, self.stride, self.pads, self.dilation = kernel, stride, pads, dilation
 
     def composed(self, x):
-        return _window_stack(x, self.pads, self.kernel, self.stride, (1, 1), fill=-math.inf).amax(2)
+        return _window_stack(x, self.pads, self.kernel, self.stride, self.dilation, fill=-math.inf).amax(2)
 
     def forward(self, x):
         xp = self.xp
         self.cache = _scratch.current()  # the layer's buffers, if a pooling layer called us
         xpad = _pad(xp, x, self.pads, fill=-math.inf, cache=self.cache)
-        out_hw = _out_shape("max_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, (1, 1))
+        out_hw = _out_shape("max_pool2d", x.shape[2:], self.pads, self.kernel, self.stride, self.dilation)
         # idx: which offset won each window (uint8 is enough for kernels up to 16x16)
         idx_type = xp.uint8 if self.kernel[0] * self.kernel[1] <= 256 else xp.int32
         y = idx = None
-        for k, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
+        for k, where in _offsets(self.kernel, self.stride, self.dilation, out_hw):
             # NOTE: a compact copy of the strided view first: the passes below then run
             # several times faster than on the view itself
             v = _chwn(xp, xpad[where].shape, x.dtype, fill=None, cache=self.cache)
@@ -89,8 +97,9 @@ class MaxPool2dFunction(Function):
         n, c, h, w = self.x_shape
         gxpad = _chwn(xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype, cache=self.cache)
         gy = _as_chwn(xp, gy, self.cache)  # several passes below: one layout for all of them
-        overlap = self.stride[0] < self.kernel[0] or self.stride[1] < self.kernel[1]
-        for k, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
+        span = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation)]  # the dilated kernel
+        overlap = self.stride[0] < span[0] or self.stride[1] < span[1]
+        for k, where in _offsets(self.kernel, self.stride, self.dilation, self.out_hw):
             # each window's winner gets gy (keep_where: where(), but several times faster)
             if overlap:
                 gxpad[where] += keep_where(xp, self.idx == k, gy)
@@ -100,10 +109,12 @@ class MaxPool2dFunction(Function):
 
 
 @_unbatched
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Max over kernel_size windows, same arguments as torch.nn.functional.max_pool2d
-    (stride defaults to kernel_size; padding counts as -inf; no dilation or ceil_mode).
-    When several elements tie for the maximum, the first one (row-major) gets the gradient.
+def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    """Max over kernel_size windows, same arguments as torch.nn.functional.max_pool2d (stride
+    defaults to kernel_size; padding counts as -inf; `ceil_mode` lets the last window hang over
+    the edge; no `return_indices`). When several elements tie for the maximum, the first one
+    (row-major) gets the gradient.
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
@@ -111,8 +122,19 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     >>> F.max_pool2d(x, 2)[0, 0]
     tensor([[ 5.,  7.],
             [13., 15.]])
+    >>> F.max_pool2d(x, 3, stride=2, ceil_mode=True)[0, 0]
+    tensor([[10., 11.],
+            [14., 15.]])
     """
-    return _pool(MaxPool2dFunction, "max_pool2d", x, kernel_size, stride, padding)
+    op = "max_pool2d"
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported")
+    _check_input(x, op)
+    kernel, stride, pads, dilation = _pool_args(op, kernel_size, stride, padding, dilation)
+    if ceil_mode:
+        pads = _ceil_pads(x.shape[2:], pads, kernel, stride, dilation)
+    _out_shape(op, x.shape[2:], pads, kernel, stride, dilation)  # raises on a non-positive size
+    return MaxPool2dFunction(kernel, stride, pads, dilation)(x)
 
 
 # ***** average *****
@@ -124,8 +146,9 @@ class AvgPool2dFunction(Function):
 
     double_backward = "linear"  # a linear map: its backward's backward is itself (Transposed)
 
-    def __init__(self, kernel: tuple, stride: tuple, pads: tuple):
+    def __init__(self, kernel: tuple, stride: tuple, pads: tuple, divisor=None):
         self.kernel, self.stride, self.pads = kernel, stride, pads
+        self.divisor = divisor or kernel[0] * kernel[1]
 
     def forward(self, x):
         xp = self.xp
@@ -134,7 +157,7 @@ class AvgPool2dFunction(Function):
         y = _chwn(xp, (*x.shape[:2], *out_hw), x.dtype)
         for _, where in _offsets(self.kernel, self.stride, (1, 1), out_hw):
             y += xpad[where]
-        y *= 1.0 / (self.kernel[0] * self.kernel[1])  # a Python float keeps float32 float32
+        y *= 1.0 / self.divisor  # a Python float keeps float32 float32
         self.x_shape, self.out_hw = x.shape, out_hw
         return y
 
@@ -142,24 +165,40 @@ class AvgPool2dFunction(Function):
         (pt, pb), (pl, pr) = self.pads
         n, c, h, w = self.x_shape
         gxpad = _chwn(self.xp, (n, c, h + pt + pb, w + pl + pr), gy.dtype)
-        g = gy * (1.0 / (self.kernel[0] * self.kernel[1]))  # every pixel of a window gets gy/k
+        g = gy * (1.0 / self.divisor)  # every pixel of a window gets gy / k
         for _, where in _offsets(self.kernel, self.stride, (1, 1), self.out_hw):
             gxpad[where] += g
         return _crop(gxpad, self.pads, (h, w))
 
 
 @_unbatched
-def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """Mean over kernel_size windows, same arguments as torch.nn.functional.avg_pool2d
-    (padding zeros count in the mean, as with PyTorch's default count_include_pad=True).
+    (padding zeros count in the mean, as with PyTorch's default count_include_pad=True;
+    `divisor_override` replaces kh * kw). `ceil_mode=True` and `count_include_pad=False` are
+    accepted where they change nothing (ceil_mode when the windows tile the input exactly,
+    count_include_pad without padding) and raise NotImplementedError where they would.
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.avg_pool2d(minigrad.ones(1, 1, 2, 2), 2, padding=1)[0, 0]   # each window: one 1, three pads
-    tensor([[0.25, 0.25],
-            [0.25, 0.25]])
+    >>> x = minigrad.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2)[0, 0]
+    tensor([[ 2.5,  4.5],
+            [10.5, 12.5]])
     """
-    return _pool(AvgPool2dFunction, "avg_pool2d", x, kernel_size, stride, padding)
+    op = "avg_pool2d"
+    _check_input(x, op)
+    kernel, stride, pads, _ = _pool_args(op, kernel_size, stride, padding)
+    if ceil_mode and _ceil_pads(x.shape[2:], pads, kernel, stride, (1, 1)) != pads:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported where it adds windows "
+                                  f"(input {x.shape}, kernel {kernel}, stride {stride}, padding {padding})")
+    if not count_include_pad and pads != ((0, 0), (0, 0)):
+        raise NotImplementedError(f"{op}: count_include_pad=False is not supported with padding {padding}")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or int(divisor_override) <= 0):
+        raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+    _out_shape(op, x.shape[2:], pads, kernel, stride, (1, 1))  # raises on a non-positive size
+    return AvgPool2dFunction(kernel, stride, pads, divisor_override)(x)
 
 
 # ***** adaptive average *****
@@ -217,41 +256,55 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
 
 
 class _Pool2d(Module):
-    """Shared by MaxPool2d and AvgPool2d: the same arguments, checked at construction; `forward`
-    calls the subclass's functional op, `_op`."""
+    """Shared by MaxPool2d and AvgPool2d: the window arguments, checked at construction;
+    `forward` calls the subclass's functional op, `_op`, with them and the op's own options."""
 
     _op = None
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, **options):
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
-        _pool_args(type(self).__name__, kernel_size, stride, padding)  # validate now
+        self._options = options
+        _pool_args(type(self).__name__, kernel_size, stride, padding, options.get("dilation", 1))  # validate now
         self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
         with self._buffer_cache.active():
-            return self._op(x, self.kernel_size, self.stride, self.padding)
+            return self._op(x, self.kernel_size, self.stride, self.padding, **self._options)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(_Pool2d):
-    """Max pooling; same arguments as torch.nn.MaxPool2d (no dilation, ceil_mode or
-    return_indices). stride defaults to kernel_size.
+    """Max pooling; same arguments and repr as torch.nn.MaxPool2d (no return_indices). stride
+    defaults to kernel_size.
 
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.MaxPool2d(2)(minigrad.randn(1, 3, 28, 28)).shape
     (1, 3, 14, 14)
+    >>> nn.MaxPool2d(3, stride=2, ceil_mode=True)(minigrad.randn(1, 3, 28, 28)).shape
+    (1, 3, 14, 14)
     """
 
     _op = staticmethod(max_pool2d)
 
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
+        if return_indices:
+            raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
+        super().__init__(kernel_size, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
+        self.dilation, self.ceil_mode = dilation, ceil_mode
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+
 
 class AvgPool2d(_Pool2d):
-    """Average pooling; same arguments as torch.nn.AvgPool2d (count_include_pad=True only).
+    """Average pooling; same arguments as torch.nn.AvgPool2d (ceil_mode and
+    count_include_pad=False only where they change nothing, see `F.avg_pool2d`).
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -260,6 +313,13 @@ class AvgPool2d(_Pool2d):
     """
 
     _op = staticmethod(avg_pool2d)
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
 
 
 class AdaptiveAvgPool2d(Module):
