@@ -641,3 +641,87 @@ def test_mnist_cnn_example_smoke(capsys):
     out = capsys.readouterr().out
     assert "ms/step, 40 steps" in out and "test accuracy" in out and "(bundled sample)" in out
     assert acc > 0.5
+
+
+# ***** transposed convolution *****
+
+TRANSPOSED = [  # (N, C_in, C_out, kernel, stride, padding, output_padding, dilation, groups, bias)
+    (2, 4, 6, (3, 3), 1, 0, 0, 1, 1, True),
+    (2, 4, 6, (4, 4), 2, 1, 0, 1, 1, True),  # the DCGAN upsampling block
+    (1, 6, 4, (3, 2), (2, 1), (1, 0), (1, 0), 1, 2, False),
+    (2, 4, 4, (3, 3), 2, 1, 1, 2, 1, True),
+    (2, 3, 5, (2, 2), 2, 0, 0, 1, 1, False),
+]
+
+
+def _transposed(case, device="cpu", x_seed=0):
+    N, ci, co, k, s, p, op, d, g, bias = case
+    x, w, b = rnd(N, ci, 5, 6, seed=x_seed), rnd(ci, co // g, *k, seed=1), rnd(co, seed=2)
+    args = [T(x, device, True), T(w, device, True)] + ([T(b, device, True)] if bias else [None])
+    return args, (x, w, b if bias else None), dict(stride=s, padding=p, output_padding=op, dilation=d, groups=g)
+
+
+@pytest.mark.parametrize("case", TRANSPOSED)
+def test_conv_transpose2d_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    (X, W, B), raw, kw = _transposed(case)
+    y = F.conv_transpose2d(X, W, B, **kw)
+    targs = [None if a is None else torch.tensor(a, requires_grad=True) for a in raw]
+    ty = torch.nn.functional.conv_transpose2d(*targs, **kw)
+    assert y.shape == tuple(ty.shape)
+    G = rnd(*y.shape, seed=3)
+    y.backward(T(G))
+    ty.backward(torch.tensor(G))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for mine, theirs in zip((X, W, B), targs):
+        if mine is not None:
+            np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", TRANSPOSED[:3])
+def test_conv_transpose2d_gradcheck_and_devices(device, case):
+    (X, W, B), raw, kw = _transposed(case, device)
+    if device == "cpu":
+        args = [a for a in (X, W, B) if a is not None]
+        gradcheck(lambda x, w, *b: F.conv_transpose2d(x, w, *(b or [None]), **kw), *args)
+    else:  # the device computes what the CPU computes
+        want = F.conv_transpose2d(*[None if a is None else T(a) for a in raw], **kw).numpy()
+        np.testing.assert_allclose(F.conv_transpose2d(X, W, B, **kw).numpy(), want, rtol=1e-12)
+
+
+def test_conv_transpose2d_is_the_adjoint_of_conv2d():
+    """<conv2d(x, W), y> = <x, conv_transpose2d(y, W)> for the same stride and padding."""
+    x, y, w = rnd(2, 3, 9, 8), rnd(2, 4, 5, 4, seed=1), rnd(4, 3, 3, 3, seed=2)
+    lhs = (F.conv2d(T(x), T(w), stride=2, padding=1).numpy() * y).sum()
+    rhs = (x * F.conv_transpose2d(T(y), T(w), stride=2, padding=1, output_padding=(0, 1)).numpy()).sum()
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-12)
+
+
+def test_conv_transpose2d_layer_like_torch():
+    m = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+    assert m.weight.shape == (16, 8, 4, 4) and m.bias.shape == (8,)
+    assert repr(m) == "ConvTranspose2d(16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))"
+    bound = 1 / np.sqrt(8 * 4 * 4)  # PyTorch's fan_in: weight dim 1 times the kernel
+    assert np.abs(m.weight.numpy()).max() <= bound and np.abs(m.weight.numpy()).max() > 0.9 * bound
+    assert m(minigrad.randn(2, 16, 7, 7)).shape == (2, 8, 14, 14)
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    m.load_state_dict({k: minigrad.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x = rnd(2, 16, 7, 7).astype(np.float32)
+    np.testing.assert_allclose(m(T(x)).numpy(), tm(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_conv_transpose2d_errors_are_clear():
+    x, w = T(rnd(1, 4, 5, 5)), T(rnd(4, 2, 3, 3))
+    with pytest.raises(ValueError, match="output_padding .* must be smaller than stride"):
+        F.conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="expected input with 4 channels"):
+        F.conv_transpose2d(T(rnd(1, 3, 5, 5)), w)
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
+        F.conv_transpose2d(x, w, T(rnd(4)))
+    with pytest.raises(ValueError, match="groups=3 must be positive and divide the 4 input channels"):
+        F.conv_transpose2d(x, w, groups=3)
+    y = F.conv_transpose2d(T(rnd(1, 4, 5, 5), requires_grad=True), w)
+    with pytest.raises(NotImplementedError, match="double backward"):
+        minigrad.autograd.grad(y.sum(), y._ctx.inputs[0], create_graph=True)[0].sum().backward()

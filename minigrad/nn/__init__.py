@@ -11,7 +11,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
                       L1Loss, SmoothL1Loss, KLDivLoss             F.l1_loss, F.smooth_l1_loss, F.kl_div
     distance.py                                                   F.normalize
-    conv.py           Conv2d                                      F.conv2d (im2col; winograd.py)
+    conv.py           Conv2d, ConvTranspose2d                     F.conv2d (im2col; winograd.py), F.conv_transpose2d
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
@@ -30,7 +30,7 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 from . import functional, init, utils
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)
-from .conv import Conv2d
+from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss

@@ -1,5 +1,6 @@
 """2-D convolution: `Conv2dFunction` (im2col, or Winograd where it applies), `F.conv2d` and
-`nn.Conv2d`, plus the window helpers that pooling.py shares.
+`nn.Conv2d`; its transpose `ConvTranspose2dFunction`, `F.conv_transpose2d` and
+`nn.ConvTranspose2d`; and the window helpers that pooling.py shares.
 
 How the convolution works (im2col):
 
@@ -37,7 +38,7 @@ differ.
 
 Cross-correlation, as in PyTorch: the kernel is not flipped.
 
-Sections: argument helpers | window views | convolution
+Sections: argument helpers | window views | convolution | transposed convolution
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ import functools
 
 from .. import _scratch, ops
 from ..autograd import Function
-from ..dtypes import check_same_dtype
+from ..dtypes import check_same_dtype, float_or_default
 from ..tensor import Tensor
 from . import init, winograd
-from .module import Module
+from ..creation import zeros
+from .module import Module, Parameter
 
 # ***** argument helpers *****
 
@@ -448,6 +450,164 @@ class Conv2d(Module):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0, 0), "valid"):
             s += f", padding={self.padding!r}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+# ***** transposed convolution *****
+
+
+class ConvTranspose2dFunction(Function):
+    """The transpose of Conv2dFunction's input-to-output map, for W (C_in, C_out/g, kh, kw):
+    y = col2im(W^T x), each input pixel spreading W times its value over a kh x kw window of the
+    output. Its backward is the convolution itself: dL/dx = conv2d(gy, W) (im2col of gy, then
+    one product) and dL/dW = x col(gy)^T."""
+
+    double_backward = None  # backward(create_graph=True) raises clearly: no composed twin yet
+
+    def __init__(self, stride: tuple, pads: tuple, dilation: tuple, groups: int, out_hw: tuple):
+        self.stride, self.pads, self.dilation, self.groups, self.out_hw = stride, pads, dilation, groups, out_hw
+
+    def forward(self, x, W, b=None):
+        xp, g = self.xp, self.groups
+        n, c_in, h, w = x.shape
+        self.kernel, self.x_shape = W.shape[2:], x.shape
+        c_out = W.shape[1] * g
+        self.cache = _scratch.current()
+        x_m = _as_chwn(xp, x, self.cache).transpose(1, 2, 3, 0).reshape(g, c_in // g, h * w * n)
+        Wt = W.reshape(g, c_in // g, -1).transpose(0, 2, 1)  # (g, C_out/g * kh * kw, C_in/g)
+        col = _scratch.matmul(self.cache, xp, Wt, x_m).reshape(c_out, *self.kernel, h, w, n)
+        y = col2im(xp, col, (n, c_out, *self.out_hw), self.pads, self.kernel, self.stride, self.dilation,
+                   self.cache)
+        if b is not None:
+            y = y + b[:, None, None]  # col2im returned a view into its buffer: add into a new array
+        self.x_m = x_m if self.needs_input_grad[1] else None  # save only what backward needs
+        self.W = W if self.needs_input_grad[0] else None
+        return y
+
+    def backward(self, gy):
+        xp, g = self.xp, self.groups
+        n, c_in, h, w = self.x_shape
+        c_out = gy.shape[1]
+        # the columns of gy: (C_out, kh, kw, H, W, N), the same windows as forward's
+        col = im2col(xp, gy, self.pads, self.kernel, self.stride, self.dilation, self.cache)
+        col = col.reshape(g, (c_out // g) * self.kernel[0] * self.kernel[1], h * w * n)
+        gx = gW = gb = None
+        if self.needs_input_grad[0]:  # dL/dx = conv2d(gy, W)
+            gx = xp.matmul(self.W.reshape(g, c_in // g, -1), col).reshape(c_in, h, w, n).transpose(3, 0, 1, 2)
+        if self.needs_input_grad[1]:  # dL/dW = x col^T
+            gW = (self.x_m @ col.transpose(0, 2, 1)).reshape(c_in, c_out // g, *self.kernel)
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            gb = gy.sum(axis=(0, 2, 3))
+        return gx, gW, gb
+
+
+@_unbatched
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the gradient of conv2d with respect to its input), same
+    arguments and argument order as torch.nn.functional.conv_transpose2d.
+
+    Shape: x (N, C_in, H, W), weight (C_in, C_out / groups, kh, kw), bias (C_out,) ->
+    (N, C_out, OH, OW) with OH = (H - 1) * sh - 2 * ph + dh * (kh - 1) + output_padding_h + 1.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.conv_transpose2d(minigrad.ones(1, 1, 2, 2), minigrad.ones(1, 1, 2, 2), stride=2)[0, 0]
+    tensor([[1., 1., 1., 1.],
+            [1., 1., 1., 1.],
+            [1., 1., 1., 1.],
+            [1., 1., 1., 1.]])
+    """
+    op = "conv_transpose2d"
+    _check_input(x, op)
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be a 4-d Tensor (C_in, C_out/groups, kh, kw), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    groups = int(groups)
+    c_in, c_per_group, kh, kw = weight.shape
+    if groups < 1 or c_in % groups:
+        raise ValueError(f"{op}: groups={groups} must be positive and divide the {c_in} input channels")
+    if x.shape[1] != c_in:
+        raise ValueError(f"{op}: expected input with {c_in} channels (weight {weight.shape}), got input of "
+                         f"shape {x.shape}")
+    if bias is not None and tuple(bias.shape) != (c_per_group * groups,):
+        raise ValueError(f"{op}: bias must have shape ({c_per_group * groups},) for weight {weight.shape}, "
+                         f"got {bias.shape}")
+    check_same_dtype(op, x, weight=weight, bias=bias)
+    stride = _positive(_pair(stride, "stride", op), "stride", op)
+    dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+    (ph, pw), (oph, opw) = _pair(padding, "padding", op), _pair(output_padding, "output_padding", op)
+    if min(ph, pw, oph, opw) < 0:
+        raise ValueError(f"{op}: padding {(ph, pw)} and output_padding {(oph, opw)} must be non-negative")
+    if oph >= max(stride[0], dilation[0]) or opw >= max(stride[1], dilation[1]):
+        raise ValueError(f"{op}: output_padding {(oph, opw)} must be smaller than stride {stride} or "
+                         f"dilation {dilation}")
+    out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op_ + 1
+                   for n, s, p, d, k, op_ in zip(x.shape[2:], stride, (ph, pw), dilation, (kh, kw), (oph, opw)))
+    if min(out_hw) < 1:
+        raise ValueError(f"{op}: output size would be {out_hw} (not positive) for input {x.shape}, "
+                         f"weight {weight.shape}, stride {stride}, padding {(ph, pw)}")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return ConvTranspose2dFunction(stride, ((ph, ph), (pw, pw)), dilation, groups, out_hw)(*inputs)
+
+
+class ConvTranspose2d(Module):
+    """2-D transposed convolution layer ("deconvolution", as in a DCGAN's generator); same
+    arguments, parameters and default init as torch.nn.ConvTranspose2d (padding_mode 'zeros').
+
+    Shape: (N, C_in, H, W) -> (N, C_out, OH, OW); weight (C_in, C_out/groups, kh, kw), bias (C_out,).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)(minigrad.randn(2, 16, 7, 7)).shape
+    (2, 8, 14, 14)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        op = "ConvTranspose2d"
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+        self.stride = _positive(_pair(stride, "stride", op), "stride", op)
+        self.padding = _pair(padding, "padding", op)
+        self.output_padding = _pair(output_padding, "output_padding", op)
+        self.dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+        dtype = float_or_default(dtype)
+        self.weight = Parameter(zeros(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype,
+                                      device=device))
+        if bias:
+            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default; its fan_in reads the weight's dim 1, (C_out/groups) * kh * kw here
+        init._default_init(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                    self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
