@@ -324,3 +324,28 @@ def test_pooling_options_that_are_not_supported_raise_clearly():
         F.avg_pool2d(x, 2, divisor_override=0)
     with pytest.raises(ValueError, match="padding .* must be between 0 and half the kernel size"):
         F.max_pool2d(x, 2, padding=2, dilation=1)
+
+
+@pytest.mark.parametrize("out", [1, (2, 3), (None, 1)])
+def test_adaptive_max_pool_with_equal_bins_matches_torch(out):
+    torch = pytest.importorskip("torch")
+    x = rnd(2, 3, 4, 6, seed=11)
+    x[0, 0, :2, :3] = 1.0  # a tie: the first element gets the gradient, as in torch
+    X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = F.adaptive_max_pool2d(X, out), torch.nn.functional.adaptive_max_pool2d(tX, out)
+    g = rnd(*y.shape, seed=12)
+    y.backward(T(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(nn.AdaptiveMaxPool2d(out)(T(x)).numpy(), ty.detach().numpy())
+    assert repr(nn.AdaptiveMaxPool2d(out)) == repr(torch.nn.AdaptiveMaxPool2d(out))
+
+
+def test_adaptive_max_pool_global_is_the_max_and_unequal_bins_raise(device):
+    x = rnd(2, 3, 5, 7, seed=13)
+    np.testing.assert_array_equal(F.adaptive_max_pool2d(T(x, device), 1).numpy(), x.max(axis=(2, 3), keepdims=True))
+    with pytest.raises(NotImplementedError, match="not a multiple of output_size"):
+        F.adaptive_max_pool2d(T(x, device), 2)
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        nn.AdaptiveMaxPool2d(1, return_indices=True)

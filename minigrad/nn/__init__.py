@@ -12,7 +12,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
                       L1Loss, SmoothL1Loss, KLDivLoss             F.l1_loss, F.smooth_l1_loss, F.kl_div
     distance.py                                                   F.normalize
     conv.py           Conv2d, ConvTranspose2d                     F.conv2d (im2col; winograd.py), F.conv_transpose2d
-    pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d     F.max_pool2d...
+    pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d  F.max_pool2d...
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
@@ -38,5 +38,5 @@ from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding

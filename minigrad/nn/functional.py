@@ -14,6 +14,6 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                    cross_entropy_simple, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
                             instance_norm, instance_norm_simple, layer_norm, layer_norm_simple)
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from .sparse import embedding, one_hot  # noqa: F401
 from ..ops.shape import pad  # noqa: F401  (constant padding, torch's F.pad order)

@@ -252,6 +252,32 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     return AdaptiveAvgPool2dFunction(out_hw)(x)
 
 
+@_unbatched
+def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """Max over OH x OW bins that cover the input, as torch.nn.functional.adaptive_max_pool2d,
+    where the bins are equal (the input size a multiple of the output size; `output_size=1`,
+    global max pooling, always is): then it is max_pool2d with kernel = stride = input / output.
+    Unequal bins raise NotImplementedError.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.adaptive_max_pool2d(minigrad.arange(16.0).reshape(1, 1, 4, 4), 1)[0, 0]
+    tensor([[15.]])
+    """
+    op = "adaptive_max_pool2d"
+    _check_input(x, op)
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported")
+    if isinstance(output_size, (tuple, list)):  # None keeps that input size, as in PyTorch
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
+    out_hw = _positive(_pair(output_size, "output_size", op), "output_size", op)
+    if any(n % o for n, o in zip(x.shape[2:], out_hw)):
+        raise NotImplementedError(f"{op}: input size {x.shape[2:]} is not a multiple of output_size {out_hw} "
+                                  "(unequal bins are not supported)")
+    kernel = tuple(n // o for n, o in zip(x.shape[2:], out_hw))
+    return max_pool2d(x, kernel, kernel)
+
+
 # ***** Modules *****
 
 
@@ -337,6 +363,30 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size; same as torch.nn.AdaptiveMaxPool2d where the input
+    size is a multiple of the output size (see `F.adaptive_max_pool2d`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveMaxPool2d(1)(minigrad.randn(4, 16, 7, 7)).shape
+    (4, 16, 1, 1)
+    """
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        if return_indices:
+            raise NotImplementedError("AdaptiveMaxPool2d: return_indices=True is not supported")
+        self.output_size = output_size
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+    def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return adaptive_max_pool2d(x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
