@@ -45,6 +45,7 @@ def _builtin_cases():
         (nn.Conv2d(8, 3, 3, padding=1), (r(2, 8, 5, 6),)),  # Winograd (8+ input channels)
         (nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1), (r(2, 3, 3, 4),)),
         (nn.AdaptiveMaxPool2d((2, 1)), (r(2, 3, 4, 5),)),
+        (nn.Upsample(scale_factor=2), (r(2, 3, 3, 4),)),
         (nn.Conv2d(2, 2, 2, stride=2, bias=False), (r(1, 2, 5, 5),)),
         (nn.MaxPool2d(2), (r(2, 2, 4, 4),)),
         (nn.AvgPool2d(2), (r(2, 2, 4, 4),)),

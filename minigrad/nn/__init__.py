@@ -13,6 +13,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     distance.py                                                   F.normalize
     conv.py           Conv2d, ConvTranspose2d                     F.conv2d (im2col; winograd.py), F.conv_transpose2d
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d  F.max_pool2d...
+    upsampling.py     Upsample                                    F.interpolate (nearest)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
@@ -39,4 +40,5 @@ from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, Re
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .upsampling import Upsample
 from .sparse import Embedding

@@ -15,5 +15,6 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
                             instance_norm, instance_norm_simple, layer_norm, layer_norm_simple)
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .upsampling import interpolate  # noqa: F401
 from .sparse import embedding, one_hot  # noqa: F401
 from ..ops.shape import pad  # noqa: F401  (constant padding, torch's F.pad order)

@@ -1,0 +1,91 @@
+"""Upsampling: `F.interpolate` and `nn.Upsample`, nearest-neighbour mode, composed from
+`index_select` (so the gradient of each input pixel is the sum over the output pixels that
+copied it). Other modes raise NotImplementedError."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor
+from .module import Module
+
+
+def _source_index(in_size: int, out_size: int, scale) -> np.ndarray:
+    """PyTorch's 'nearest' rule: output index i reads input index floor(i * s), s = 1 / scale
+    when a scale factor was given, else in_size / out_size; clipped to the input."""
+    s = 1.0 / scale if scale is not None else in_size / out_size
+    return np.minimum(np.floor(np.arange(out_size) * s).astype(np.int64), in_size - 1)
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resize the last two dims of an (N, C, H, W) input, as torch.nn.functional.interpolate
+    with mode='nearest' (give `size` or `scale_factor`, a number or one per dim).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.interpolate(minigrad.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), scale_factor=2)[0, 0]
+    tensor([[1., 1., 2., 2.],
+            [1., 1., 2., 2.],
+            [3., 3., 4., 4.],
+            [3., 3., 4., 4.]])
+    """
+    op = "interpolate"
+    if mode != "nearest":
+        raise NotImplementedError(f"{op}: mode={mode!r} is not supported (only 'nearest')")
+    if align_corners is not None or recompute_scale_factor or antialias:
+        raise NotImplementedError(f"{op}: align_corners, recompute_scale_factor and antialias are not "
+                                  "supported with mode='nearest'")
+    if not isinstance(input, Tensor) or input.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {getattr(input, 'shape', None)}")
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor, got size={size!r}, "
+                         f"scale_factor={scale_factor!r}")
+    hw = input.shape[2:]
+    if size is not None:
+        out = tuple(int(v) for v in (size if isinstance(size, (tuple, list)) else (size, size)))
+        scales = (None, None)
+    else:
+        scales = tuple(float(v) for v in (scale_factor if isinstance(scale_factor, (tuple, list))
+                                          else (scale_factor, scale_factor)))
+        if min(scales) <= 0:
+            raise ValueError(f"{op}: scale_factor must be positive, got {scale_factor!r}")
+        out = tuple(math.floor(n * s) for n, s in zip(hw, scales))
+    if len(out) != 2 or min(out) < 1:
+        raise ValueError(f"{op}: output size would be {out} for input {input.shape}")
+    y = input
+    for dim, n, o, s in zip((2, 3), hw, out, scales):
+        if o != n or s not in (None, 1.0):
+            index = Tensor(_source_index(n, o, s), device=input.device)
+            y = ops.index_select(y, dim, index)
+    return y
+
+
+class Upsample(Module):
+    """Upsampling layer, as torch.nn.Upsample with mode='nearest'.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Upsample(scale_factor=2)(minigrad.randn(1, 3, 7, 7)).shape
+    (1, 3, 14, 14)
+    """
+
+    def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        if mode != "nearest":
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not supported (only 'nearest')")
+        self.size, self.mode, self.align_corners = size, mode, align_corners
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else scale_factor
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size!r}" if self.size is not None else f"scale_factor={self.scale_factor!r}"
+        return f"{what}, mode={self.mode!r}"
