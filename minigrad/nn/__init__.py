@@ -13,7 +13,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     distance.py                                                   F.normalize
     conv.py           Conv2d, ConvTranspose2d                     F.conv2d (im2col; winograd.py), F.conv_transpose2d
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d  F.max_pool2d...
-    upsampling.py     Upsample                                    F.interpolate (nearest)
+    upsampling.py     Upsample                                    F.interpolate (nearest, bilinear)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)

@@ -1,6 +1,6 @@
-"""Upsampling: `F.interpolate` and `nn.Upsample`, nearest-neighbour mode, composed from
-`index_select` (so the gradient of each input pixel is the sum over the output pixels that
-copied it). Other modes raise NotImplementedError."""
+"""Upsampling: `F.interpolate` and `nn.Upsample` in 'nearest' and 'bilinear' modes, composed
+from `index_select` and arithmetic (so autograd gives the gradient: each input pixel gets the
+sum of what it contributed to). Other modes raise NotImplementedError."""
 
 from __future__ import annotations
 
@@ -20,10 +20,25 @@ def _source_index(in_size: int, out_size: int, scale) -> np.ndarray:
     return np.minimum(np.floor(np.arange(out_size) * s).astype(np.int64), in_size - 1)
 
 
+def _linear_taps(in_size: int, out_size: int, scale, align_corners: bool):
+    """For 'bilinear', per output index along one dim: the two input indices it blends and the
+    weight of the second, by PyTorch's rule (half-pixel centres unless align_corners)."""
+    dst = np.arange(out_size, dtype=np.float64)
+    if align_corners:
+        src = dst * ((in_size - 1) / (out_size - 1) if out_size > 1 else 0.0)
+    else:
+        s = 1.0 / scale if scale is not None else in_size / out_size
+        src = np.maximum((dst + 0.5) * s - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    i1 = np.minimum(i0 + 1, in_size - 1)
+    return i0, i1, src - i0
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the last two dims of an (N, C, H, W) input, as torch.nn.functional.interpolate
-    with mode='nearest' (give `size` or `scale_factor`, a number or one per dim).
+    with mode 'nearest' or 'bilinear' (`align_corners` as torch; give `size` or `scale_factor`,
+    a number or one per dim).
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
@@ -34,11 +49,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             [3., 3., 4., 4.]])
     """
     op = "interpolate"
-    if mode != "nearest":
-        raise NotImplementedError(f"{op}: mode={mode!r} is not supported (only 'nearest')")
-    if align_corners is not None or recompute_scale_factor or antialias:
-        raise NotImplementedError(f"{op}: align_corners, recompute_scale_factor and antialias are not "
-                                  "supported with mode='nearest'")
+    if mode not in ("nearest", "bilinear"):
+        raise NotImplementedError(f"{op}: mode={mode!r} is not supported (only 'nearest' and 'bilinear')")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(f"{op}: align_corners only applies to the linear modes, got mode='nearest'")
+    if recompute_scale_factor or antialias:
+        raise NotImplementedError(f"{op}: recompute_scale_factor and antialias are not supported")
     if not isinstance(input, Tensor) or input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {getattr(input, 'shape', None)}")
     if (size is None) == (scale_factor is None):
@@ -58,14 +74,20 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError(f"{op}: output size would be {out} for input {input.shape}")
     y = input
     for dim, n, o, s in zip((2, 3), hw, out, scales):
-        if o != n or s not in (None, 1.0):
-            index = Tensor(_source_index(n, o, s), device=input.device)
-            y = ops.index_select(y, dim, index)
+        if mode == "nearest":
+            if o != n or s not in (None, 1.0):
+                y = ops.index_select(y, dim, Tensor(_source_index(n, o, s), device=input.device))
+            continue
+        i0, i1, w1 = _linear_taps(n, o, s, bool(align_corners))
+        w1 = Tensor(w1.astype(input.dtype).reshape((-1, 1) if dim == 2 else (-1,)), device=input.device)
+        a = ops.index_select(y, dim, Tensor(i0, device=input.device))
+        b = ops.index_select(y, dim, Tensor(i1, device=input.device))
+        y = a + (b - a) * w1  # (1 - w) a + w b, one multiply
     return y
 
 
 class Upsample(Module):
-    """Upsampling layer, as torch.nn.Upsample with mode='nearest'.
+    """Upsampling layer, as torch.nn.Upsample with mode 'nearest' or 'bilinear'.
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -76,8 +98,8 @@ class Upsample(Module):
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                  recompute_scale_factor=None):
         super().__init__()
-        if mode != "nearest":
-            raise NotImplementedError(f"Upsample: mode={mode!r} is not supported (only 'nearest')")
+        if mode not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not supported (only 'nearest' and 'bilinear')")
         self.size, self.mode, self.align_corners = size, mode, align_corners
         self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else scale_factor
         self.recompute_scale_factor = recompute_scale_factor
