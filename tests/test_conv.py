@@ -725,3 +725,37 @@ def test_conv_transpose2d_errors_are_clear():
     y = F.conv_transpose2d(T(rnd(1, 4, 5, 5), requires_grad=True), w)
     with pytest.raises(NotImplementedError, match="double backward"):
         minigrad.autograd.grad(y.sum(), y._ctx.inputs[0], create_graph=True)[0].sum().backward()
+
+
+# ***** conv1d: conv2d on a height of 1 *****
+
+CONV1D = [(3, 4, 3, 1, 1, 1, 1, True), (4, 6, 5, 2, 2, 1, 2, False), (2, 3, 3, 1, "same", 2, 1, True),
+          (3, 3, 4, 3, 0, 1, 3, True)]
+
+
+@pytest.mark.parametrize("ci,co,k,s,p,d,g,bias", CONV1D)
+def test_conv1d_matches_torch(ci, co, k, s, p, d, g, bias):
+    torch = pytest.importorskip("torch")
+    x, w, b = rnd(2, ci, 17), rnd(co, ci // g, k, seed=1), rnd(co, seed=2)
+    mine = [T(x, requires_grad=True), T(w, requires_grad=True), T(b, requires_grad=True) if bias else None]
+    theirs = [torch.tensor(a, requires_grad=True) if m is not None else None for a, m in zip((x, w, b), mine)]
+    y, ty = F.conv1d(*mine, s, p, d, g), torch.nn.functional.conv1d(*theirs, s, p, d, g)
+    G = rnd(*y.shape, seed=3)
+    y.backward(T(G))
+    ty.backward(torch.tensor(G))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for m, t in zip(mine, theirs):
+        if m is not None:
+            np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    layer, tlayer = nn.Conv1d(ci, co, k, s, p, d, g, bias), torch.nn.Conv1d(ci, co, k, s, p, d, g, bias)
+    assert repr(layer) == repr(tlayer) and list(layer.state_dict()) == list(tlayer.state_dict())
+
+
+def test_conv1d_gradcheck_unbatched_and_errors():
+    x, w = T(rnd(2, 3, 9), requires_grad=True), T(rnd(4, 3, 3, seed=1), requires_grad=True)
+    gradcheck(lambda a, b: F.conv1d(a, b, stride=2, padding=1), x, w)
+    np.testing.assert_allclose(F.conv1d(T(rnd(3, 9)), w).numpy(), F.conv1d(T(rnd(1, 3, 9)), w).numpy()[0])
+    with pytest.raises(ValueError, match="conv1d: expected a 3-d input"):
+        F.conv1d(T(rnd(2, 3, 9, 9)), w)
+    with pytest.raises(ValueError, match="conv1d: weight must be a 3-d Tensor"):
+        F.conv1d(x, T(rnd(4, 3, 3, 3)))

@@ -349,3 +349,34 @@ def test_adaptive_max_pool_global_is_the_max_and_unequal_bins_raise(device):
         F.adaptive_max_pool2d(T(x, device), 2)
     with pytest.raises(NotImplementedError, match="return_indices"):
         nn.AdaptiveMaxPool2d(1, return_indices=True)
+
+
+POOL1D = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2, ceil_mode=True)]
+
+
+@pytest.mark.parametrize("kw", POOL1D, ids=[str(k) for k in POOL1D])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool1d_matches_torch(kind, kw):
+    torch = pytest.importorskip("torch")
+    if kind == "avg" and kw.get("ceil_mode"):
+        kw = dict(kw, ceil_mode=False)
+    x = rnd(2, 3, 17, seed=14)
+    X, tX = T(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    fn, tfn = getattr(F, f"{kind}_pool1d"), getattr(torch.nn.functional, f"{kind}_pool1d")
+    y, ty = fn(X, **kw), tfn(tX, **kw)
+    g = rnd(*y.shape, seed=15)
+    y.backward(T(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(X.grad.numpy(), tX.grad.numpy(), rtol=1e-12)
+    cls = "MaxPool1d" if kind == "max" else "AvgPool1d"
+    assert repr(getattr(nn, cls)(**kw)) == repr(getattr(torch.nn, cls)(**kw))
+    np.testing.assert_allclose(getattr(nn, cls)(**kw)(T(x)).numpy(), ty.detach().numpy(), rtol=1e-12)
+
+
+def test_pool1d_unbatched_and_errors(device):
+    x = rnd(3, 10, seed=16)
+    np.testing.assert_array_equal(F.max_pool1d(T(x, device), 2).numpy(), x.reshape(3, 5, 2).max(-1))
+    np.testing.assert_allclose(F.avg_pool1d(T(x, device), 2).numpy(), x.reshape(3, 5, 2).mean(-1), rtol=1e-12)
+    with pytest.raises(ValueError, match="max_pool1d: expected a 3-d input"):
+        F.max_pool1d(T(rnd(1, 2, 3, 4)), 2)

@@ -11,8 +11,8 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
                       L1Loss, SmoothL1Loss, KLDivLoss             F.l1_loss, F.smooth_l1_loss, F.kl_div
     distance.py                                                   F.normalize
-    conv.py           Conv2d, ConvTranspose2d                     F.conv2d (im2col; winograd.py), F.conv_transpose2d
-    pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d  F.max_pool2d...
+    conv.py           Conv2d, ConvTranspose2d, Conv1d             F.conv2d (im2col; winograd.py), F.conv_transpose2d, F.conv1d
+    pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d  F.max_pool2d...
     upsampling.py     Upsample                                    F.interpolate (nearest, bilinear)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
@@ -31,7 +31,7 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 from . import functional, init, utils
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)
-from .conv import Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
@@ -39,6 +39,6 @@ from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
-from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .upsampling import Upsample
 from .sparse import Embedding

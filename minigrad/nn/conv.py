@@ -449,7 +449,7 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0, 0), "valid"):
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -609,6 +609,90 @@ class ConvTranspose2d(Module):
         if self.output_padding != (0, 0):
             s += f", output_padding={self.output_padding}"
         if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+# ***** 1-d convolution: the 2-d one on a height of 1 *****
+
+
+def _single(value, name: str, op: str) -> int:
+    """3 -> 3; (3,) -> 3."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}") from None
+
+
+def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-D cross-correlation, same arguments as torch.nn.functional.conv1d: x (N, C_in, L) or
+    (C_in, L), weight (C_out, C_in / groups, k); computed as conv2d on a height of 1.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.conv1d(minigrad.ones(1, 1, 5), minigrad.ones(1, 1, 3), padding=1)
+    tensor([[[2., 3., 3., 3., 2.]]])
+    """
+    op = "conv1d"
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched (C, L), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"{op}: weight must be a 3-d Tensor (C_out, C_in/groups, k), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op))
+    y = conv2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, (1, _single(stride, "stride", op)), pad,
+               (1, _single(dilation, "dilation", op)), groups)
+    return y.squeeze(-2)
+
+
+class Conv1d(Module):
+    """1-D convolution layer; same arguments, parameters, default init and repr as
+    torch.nn.Conv1d (padding_mode 'zeros' only).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Conv1d(3, 8, 5, padding=2)(minigrad.randn(2, 3, 50)).shape
+    (2, 8, 50)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__()
+        op = "Conv1d"
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (_single(kernel_size, "kernel_size", op),)
+        self.stride = (_single(stride, "stride", op),)
+        self.padding = padding if isinstance(padding, str) else (_single(padding, "padding", op),)
+        self.dilation = (_single(dilation, "dilation", op),)
+        w_shape = (out_channels, in_channels // groups, *self.kernel_size)
+        init._add_weight_and_bias(self, w_shape, bias, device, dtype)
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+    def reset_parameters(self) -> None:
+        init._default_init(self.weight, self.bias)  # PyTorch's default
+
+    def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in ((0,), "valid"):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"

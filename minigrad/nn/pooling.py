@@ -390,3 +390,106 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+# ***** 1-d pooling: the 2-d ops on a height of 1 *****
+
+
+def _as_2d(fn, op: str, x: Tensor, *args, **kwargs) -> Tensor:
+    """fn (a 2-d pooling op) on (N, C, L) or (C, L) input, viewed as (N, C, 1, L)."""
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched (C, L), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    return fn(x.unsqueeze(-2), *args, **kwargs).squeeze(-2)
+
+
+def _one(value, name: str, op: str):
+    """An int or a 1-tuple as the 2-d ops' (1, value); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    return (1, value)
+
+
+def max_pool1d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    """Max over windows of the last dim, same arguments as torch.nn.functional.max_pool1d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.max_pool1d(minigrad.tensor([[[1.0, 3.0, 2.0, 5.0]]]), 2)
+    tensor([[[3., 5.]]])
+    """
+    op = "max_pool1d"
+    k, s, p, d = (_one(v, n, op) for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
+                                                (padding, "padding"), (dilation, "dilation")))
+    return _as_2d(max_pool2d, op, x, k, s if s is not None else k, (0, p[1]), d, ceil_mode, return_indices)
+
+
+def avg_pool1d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of the last dim, same arguments as torch.nn.functional.avg_pool1d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.avg_pool1d(minigrad.tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2)
+    tensor([[[2., 4.]]])
+    """
+    op = "avg_pool1d"
+    k, s, p = (_one(v, n, op) for v, n in ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding")))
+    return _as_2d(avg_pool2d, op, x, k, s if s is not None else k, (0, p[1]), ceil_mode, count_include_pad)
+
+
+class MaxPool1d(Module):
+    """Max pooling over the last dim; same arguments and repr as torch.nn.MaxPool1d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MaxPool1d(2)(minigrad.randn(2, 3, 10)).shape
+    (2, 3, 5)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
+        super().__init__()
+        if return_indices:
+            raise NotImplementedError("MaxPool1d: return_indices=True is not supported")
+        self.kernel_size, self.padding, self.dilation, self.ceil_mode = kernel_size, padding, dilation, ceil_mode
+        self.stride = stride if stride is not None else kernel_size
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+    def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """Average pooling over the last dim; same arguments and repr as torch.nn.AvgPool1d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AvgPool1d(3, stride=2)(minigrad.randn(2, 3, 11)).shape
+    (2, 3, 5)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True):
+        super().__init__()
+        op = "AvgPool1d"
+        self.kernel_size = (_one(kernel_size, "kernel_size", op)[1],)
+        self.stride = (_one(stride, "stride", op)[1],) if stride is not None else self.kernel_size
+        self.padding = (_one(padding, "padding", op)[1],)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
