@@ -8,7 +8,9 @@
     tensor([7., 1.])
 """
 
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
 from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
 from .creation import (
     arange, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
