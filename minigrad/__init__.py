@@ -30,6 +30,7 @@ from .ops import (
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
+    isfinite, isinf, isnan, norm,
 )
 from .ops import flatten
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)

@@ -751,7 +751,19 @@ class Tensor:
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return ops.allclose(self, other, rtol, atol, equal_nan)
 
+    def isnan(self):
+        return ops.isnan(self)
+
+    def isinf(self):
+        return ops.isinf(self)
+
+    def isfinite(self):
+        return ops.isfinite(self)
+
     # ***** reductions *****
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return ops.norm(self, p, dim, keepdim, dtype)
 
     def sum(self, dim=None, keepdim=False, **aliases):
         return ops.sum(self, dim, keepdim, **aliases)

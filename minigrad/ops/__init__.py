@@ -15,12 +15,12 @@ from .elementwise import (
     PowScalar, ReLU, Sigmoid, Sqrt, Sub, Tanh, ToDevice, Where, abs, add, cast, clamp, clip,
     compare, div, exp, leaky_relu, log, maximum, minimum, mul, neg, operands, pow, promote, relu,
     sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone, contiguous,
-    Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin,
+    Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin, isfinite, isinf, isnan,
 )
 from .linalg import Einsum, MatMul, bmm, einsum, matmul
 from .reduce import (
     Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
-    CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk,
+    CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk, Norm, norm,
 )
 from .shape import (
     Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,

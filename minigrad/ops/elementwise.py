@@ -632,3 +632,29 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """True if isclose holds everywhere (a Python bool)."""
     return bool(isclose(a, b, rtol, atol, equal_nan).array.all())
+
+
+def _classify(x, name: str) -> Tensor:
+    if not isinstance(x, Tensor):  # as torch: a tensor is required
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    return Tensor(getattr(backend.get_array_module(x.array), name)(x.array))
+
+
+def isnan(x) -> Tensor:
+    """True where x is NaN, as a bool tensor (no gradient). Same as torch.isnan.
+
+    >>> import minigrad
+    >>> minigrad.tensor([1.0, float("nan"), float("inf")]).isnan()
+    tensor([False,  True, False])
+    """
+    return _classify(x, "isnan")
+
+
+def isinf(x) -> Tensor:
+    """True where x is +inf or -inf (bool tensor, no gradient). Same as torch.isinf."""
+    return _classify(x, "isinf")
+
+
+def isfinite(x) -> Tensor:
+    """True where x is neither NaN nor +-inf (bool tensor, no gradient). Same as torch.isfinite."""
+    return _classify(x, "isfinite")
