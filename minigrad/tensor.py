@@ -238,6 +238,11 @@ class Tensor:
                                   "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
         return self.to(dtype=dtype)
 
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor with `other`'s dtype and device (differentiable), as torch's type_as."""
+        out = self.to(dtype=other.dtype)
+        return out if out.device == other.device else ops.to_device(out, other.device)
+
     def astype(self, dtype, copy: bool = True) -> Tensor:
         """NumPy's spelling of a cast (differentiable), so that a Function's formulas run on
         arrays and, for create_graph, on Tensors alike."""
@@ -720,6 +725,21 @@ class Tensor:
     def log10(self):
         return ops.log10(self)
 
+    def log1p(self):
+        return ops.log1p(self)
+
+    def sign(self):
+        return ops.sign(self)
+
+    def floor(self):
+        return ops.floor(self)
+
+    def ceil(self):
+        return ops.ceil(self)
+
+    def round(self, decimals=0):
+        return ops.round(self, decimals)
+
     def sin(self):
         return ops.sin(self)
 
@@ -880,6 +900,27 @@ class Tensor:
 
     def sort(self, dim=-1, descending=False, stable=False):
         return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return ops.argsort(self, dim, descending, stable)
+
+    def unbind(self, dim=0):
+        return ops.unbind(self, dim)
+
+    def nonzero(self):
+        return ops.nonzero(self)
+
+    def masked_select(self, mask):
+        return ops.masked_select(self, mask)
+
+    def triu(self, diagonal=0):
+        return ops.triu(self, diagonal)
+
+    def tril(self, diagonal=0):
+        return ops.tril(self, diagonal)
+
+    def mm(self, other):
+        return ops.mm(self, other)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return ops.topk(self, k, dim, largest, sorted)

@@ -137,3 +137,127 @@ def test_norm_bad_arguments():
         mg.ones(2).norm(-1)
     with pytest.raises(IndexError):
         mg.ones(2).norm(dim=3)
+
+
+# ----- small Tensor methods and functions -----
+
+def _pair(torch, a, requires_grad=True):
+    return torch.tensor(a, requires_grad=requires_grad), mg.tensor(a, requires_grad=requires_grad)
+
+
+UNARY = {
+    "log1p": lambda t: t.log1p(), "sign": lambda t: t.sign(), "floor": lambda t: t.floor(),
+    "ceil": lambda t: t.ceil(), "round": lambda t: t.round(), "round2": lambda t: t.round(decimals=2),
+    "triu": lambda t: t.triu(), "triu1": lambda t: t.triu(1), "tril-1": lambda t: t.tril(-1),
+    "tril2": lambda t: t.tril(diagonal=2), "mm": lambda t: t.mm(t.transpose(0, 1)),
+    "masked_select": lambda t: t.masked_select(t > 0.1), "unbind1": lambda t: t.unbind(1)[2],
+    "type_as": lambda t: t.type_as(t.double()),
+}
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_methods_match_torch_values_and_grads(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a = (rng.standard_normal((3, 4)) * 3).astype(np.float32)
+    a[0, 0], a[0, 1], a[1, 1] = 0.0, 1.5, -2.5  # zero and halves: sign(0), round half to even
+    a = np.abs(a) if name == "log1p" else a
+    tx, x = _pair(torch, a)
+    ty, y = UNARY[name](tx), UNARY[name](x)
+    assert y.shape == tuple(ty.shape) and str(y.dtype) == str(ty.dtype).replace("torch.", "")
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    g = rng.standard_normal(ty.shape).astype(y.dtype)
+    ty.backward(torch.tensor(g))
+    y.backward(mg.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["log1p", "triu1", "tril-1", "mm", "masked_select", "unbind1"])
+def test_methods_gradcheck(name, device):
+    a = np.abs(np.random.default_rng(3).standard_normal((3, 4))) + 0.1
+    x = mg.tensor(a if name == "log1p" else a - 0.6, device=device, requires_grad=True)
+    assert gradcheck(UNARY[name], x)
+
+
+def test_triangles_batched_and_functions_match_torch(device):
+    torch = pytest.importorskip("torch")
+    a = np.arange(2 * 3 * 4, dtype=np.int64).reshape(2, 3, 4)
+    for k in (-1, 0, 2):
+        assert np.array_equal(mg.triu(mg.tensor(a, device=device), k).numpy(), torch.triu(torch.tensor(a), k).numpy())
+        assert np.array_equal(mg.tril(mg.tensor(a, device=device), k).numpy(), torch.tril(torch.tensor(a), k).numpy())
+
+
+@pytest.mark.parametrize("name", ["sign", "floor", "ceil", "round", "round2"])
+def test_rounding_runs_on_devices_with_zero_gradient(name, device):
+    a = np.array([[-1.26, 0.0, 2.5], [0.5, 3.7, -0.004]])
+    x = mg.tensor(a, device=device, requires_grad=True)
+    y = UNARY[name](x)
+    assert y.device == x.device
+    y.backward(mg.tensor(np.ones_like(a), device=device))
+    assert np.array_equal(x.grad.numpy(), np.zeros_like(a))
+
+
+def test_integer_rounding_keeps_dtype():
+    torch = pytest.importorskip("torch")
+    a = np.array([-3, 0, 2])
+    for name in ("sign", "floor", "ceil", "round"):
+        got, want = getattr(mg.tensor(a), name)(), getattr(torch.tensor(a), name)()
+        assert str(got.dtype) == "int64" and np.array_equal(got.numpy(), want.numpy())
+
+
+def test_argsort_nonzero_unbind_match_torch(device):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(4).permutation(24).reshape(2, 3, 4).astype(np.float32) - 10
+    a[0, 1] = 0.0
+    t, x = torch.tensor(a), mg.tensor(a, device=device)
+    for dim in (-1, 0, 1):
+        for desc in (False, True):
+            assert np.array_equal(x.argsort(dim, desc).numpy(), torch.argsort(t, dim, desc).numpy())
+    assert np.array_equal(mg.argsort(x, dim=1).numpy(), t.argsort(dim=1).numpy())
+    nz = x.nonzero()
+    assert nz.dtype == np.int64 and np.array_equal(nz.numpy(), t.nonzero().numpy())
+    for dim in (0, 1, -1):
+        got, want = x.unbind(dim), t.unbind(dim)
+        assert len(got) == len(want) and all(np.array_equal(g.numpy(), w.numpy()) for g, w in zip(got, want))
+
+
+def test_masked_select_broadcasts_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.arange(6.0).reshape(2, 3)
+    m = np.array([True, False, True])
+    tx, x = _pair(torch, a)
+    ty, y = torch.masked_select(tx, torch.tensor(m)), mg.masked_select(x, mg.tensor(m))
+    assert np.array_equal(y.numpy(), ty.detach().numpy())
+    g = np.array([1.0, -2.0, 3.0, 0.5])
+    ty.backward(torch.tensor(g))
+    y.backward(mg.tensor(g))
+    assert np.array_equal(x.grad.numpy(), tx.grad.numpy())
+    small = mg.tensor(np.array([1.0, 2.0]))  # x broadcast up to the mask's shape
+    got = small.masked_select(mg.tensor(np.array([[True, False], [True, True]])))
+    want = torch.tensor([1.0, 2.0]).masked_select(torch.tensor([[True, False], [True, True]]))
+    assert np.array_equal(got.numpy(), want.numpy())
+
+
+def test_type_as_and_empty():
+    x = mg.tensor([1.5, -2.0], requires_grad=True)
+    y = x.type_as(mg.zeros(1, dtype=mg.float64))
+    assert y.dtype == np.float64 and y.requires_grad
+    assert x.type_as(mg.tensor([1])).dtype == np.int64
+    e = mg.empty(2, 3, dtype=mg.float64)
+    assert e.shape == (2, 3) and e.dtype == np.float64 and not e.numpy().any()  # zeros, documented
+    assert mg.empty((4,)).shape == (4,) and mg.empty(1, requires_grad=True).requires_grad
+
+
+def test_small_methods_bad_arguments():
+    with pytest.raises(RuntimeError, match="mm: both operands must be 2-d"):
+        mg.ones(2, 3, 4).mm(mg.ones(4, 2))
+    with pytest.raises(RuntimeError, match="triu: needs a tensor with at least 2 dims"):
+        mg.ones(3).triu()
+    with pytest.raises(TypeError, match="masked_select: mask must be a bool tensor"):
+        mg.ones(3).masked_select(mg.ones(3))
+    with pytest.raises(RuntimeError, match="does not broadcast"):
+        mg.ones(3).masked_select(mg.ones(2, dtype=mg.bool))
+    with pytest.raises(IndexError):
+        mg.ones(2).unbind(2)
+    with pytest.raises(IndexError, match="0-d"):
+        mg.tensor(1.0).unbind()

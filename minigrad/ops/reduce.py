@@ -281,6 +281,11 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return _with_indices(x, a.argsort(axis=d, kind="stable"), d, True)
 
 
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort x along `dim` (int64; ties keep their order). As torch.argsort."""
+    return sort(x, dim, descending, stable).indices
+
+
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """`(values, indices)` of the k largest (or smallest) elements along `dim`."""
     d = one_dim(x, dim)
@@ -379,13 +384,14 @@ class Norm(Function):
 
     def __init__(self, p: float, axes, keepdims):
         self.p, self.axes, self.keepdims = p, axes, keepdims
+        self.extreme = p in (np.inf, -np.inf)  # max (inf) or min (-inf) of |x|
 
     def forward(self, x):
         xp, p, a = self.xp, self.p, self.xp.abs(x)
         self.x = x
         if p == 0:  # the count of nonzeros
             y = (x != 0).sum(axis=self.axes, keepdims=True).astype(x.dtype)
-        elif p == np.inf or p == -np.inf:
+        elif self.extreme:
             y = (a.max if p > 0 else a.min)(axis=self.axes, keepdims=True)
         elif p == 1:
             y = a.sum(axis=self.axes, keepdims=True)
@@ -401,7 +407,7 @@ class Norm(Function):
         gy = keep_reduced_dims(gy, x.shape, self.axes, self.keepdims)
         if p == 0:  # piecewise constant (torch leaves the gradient undefined; here zeros)
             return xp.zeros_like(x)
-        if p == np.inf or p == -np.inf:
+        if self.extreme:
             hit = xp.abs(x) == y
             share = hit / hit.sum(axis=self.axes, keepdims=True)
             return (gy * xp.sign(x) * share).astype(x.dtype, copy=False)
