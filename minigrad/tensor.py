@@ -301,6 +301,20 @@ class Tensor:
         """Whether the values lie in row-major order in memory (as torch.Tensor.is_contiguous)."""
         return bool(self.array.flags.c_contiguous)
 
+    def stride(self, dim=None):
+        """Element strides of the underlying array (a tuple, or one int for `dim`), as
+        torch.Tensor.stride. NOTE: a convolution's output is stored batch-innermost, so its
+        strides differ from PyTorch's (values, shapes and `view` are the same).
+
+        >>> import minigrad
+        >>> minigrad.zeros(2, 3).stride(), minigrad.zeros(2, 3).t().stride(0)
+        ((3, 1), 1)
+        """
+        strides = tuple(s // self.array.itemsize for s in self.array.strides)
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"stride: dim {dim} given, but the tensor has no dims")
+        return strides if dim is None else strides[ops.normalize_dims(dim, self.ndim)[0]]
+
     # ***** new tensors with this one's dtype and device (PyTorch's new_* methods) *****
     #
     # For code that must make a tensor "like x" without knowing x's dtype or device (a mask, a

@@ -261,3 +261,38 @@ def test_small_methods_bad_arguments():
         mg.ones(2).unbind(2)
     with pytest.raises(IndexError, match="0-d"):
         mg.tensor(1.0).unbind()
+
+
+# ----- Module.half, Tensor.stride -----
+
+def test_module_half_float_double():
+    m = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.BatchNorm1d(4))
+    assert m.half() is m
+    assert all(p.dtype == np.float16 for p in m.parameters())
+    assert m[1].running_mean.dtype == np.float32  # buffers stay float32 under float16, as to()
+    assert m.float()[0].weight.dtype == np.float32 and m.double()[0].weight.dtype == np.float64
+    assert m[1].running_var.dtype == np.float64
+
+
+def test_stride_matches_torch(device):
+    torch = pytest.importorskip("torch")
+    a = np.zeros((2, 3, 4), dtype=np.float32)
+    t, x = torch.tensor(a), mg.tensor(a, device=device)
+    for tt, xx in ((t, x), (t.transpose(0, 2), x.transpose(0, 2)), (t[:, 1], x[:, 1]), (t.double(), x.double())):
+        assert xx.stride() == tt.stride()
+        for d in range(-xx.ndim, xx.ndim):
+            assert xx.stride(d) == tt.stride(d)
+    assert mg.tensor(1.0).stride() == torch.tensor(1.0).stride() == ()
+    with pytest.raises(IndexError):
+        x.stride(3)
+    with pytest.raises(IndexError, match="no dims"):
+        mg.tensor(1.0).stride(0)
+
+
+def test_conv_output_strides_differ_from_torch_as_documented():
+    torch = pytest.importorskip("torch")
+    y = mg.nn.Conv2d(2, 3, 3)(mg.randn(4, 2, 5, 5))
+    ty = torch.nn.Conv2d(2, 3, 3)(torch.randn(4, 2, 5, 5))
+    assert y.shape == tuple(ty.shape) and y.stride() != ty.stride()
+    assert y.stride()[0] == 1  # batch-innermost, the documented layout
+    assert y.contiguous().stride() == ty.stride()
