@@ -254,7 +254,7 @@ def log1p(x) -> Tensor:
 
     >>> import minigrad
     >>> minigrad.tensor([0.0, 1e-10]).log1p()
-    tensor([0.0000e+00, 1.0000e-10])
+    tensor([0.e+00, 1.e-10])
     """
     return Log1p()(_floating(x))
 
