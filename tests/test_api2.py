@@ -296,3 +296,18 @@ def test_conv_output_strides_differ_from_torch_as_documented():
     assert y.shape == tuple(ty.shape) and y.stride() != ty.stride()
     assert y.stride()[0] == 1  # batch-innermost, the documented layout
     assert y.contiguous().stride() == ty.stride()
+
+
+def test_type_as_moves_to_the_others_device():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.type_as(mg.zeros(1, dtype=mg.float64, device="strict"))
+    assert y.device == "strict" and y.dtype == np.float64
+    y.backward(mg.tensor(np.array([0.5, -2.0]), device="strict"))
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([0.5, -2.0], dtype=np.float32))
+    assert x.grad.device == "cpu"
+
+
+def test_nonzero_of_a_0d_tensor_matches_torch():
+    torch = pytest.importorskip("torch")
+    for v in (2.0, 0.0):
+        assert mg.tensor(v).nonzero().shape == tuple(torch.tensor(v).nonzero().shape)
