@@ -311,3 +311,18 @@ def test_nonzero_of_a_0d_tensor_matches_torch():
     torch = pytest.importorskip("torch")
     for v in (2.0, 0.0):
         assert mg.tensor(v).nonzero().shape == tuple(torch.tensor(v).nonzero().shape)
+
+
+def test_norm_double_backward_is_a_clear_error_and_penalties_work():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(5).standard_normal((3, 4))
+    x = mg.tensor(a, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="Norm has no double backward"):
+        mg.autograd.grad(x.norm(), x, create_graph=True)
+    # a gradient penalty: the norm of a gradient made with create_graph, then backward
+    (g,) = mg.autograd.grad((x * x * x).sum(), x, create_graph=True)
+    ((g.norm(2, dim=1) - 1) ** 2).sum().backward()
+    tx = torch.tensor(a, requires_grad=True)
+    (tg,) = torch.autograd.grad((tx * tx * tx).sum(), tx, create_graph=True)
+    ((tg.norm(2, dim=1) - 1) ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
