@@ -8,10 +8,12 @@
     tensor([7., 1.])
 """
 
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
 from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
 from .creation import (
-    arange, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
+    arange, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
     ones_like, tensor, zeros, zeros_like,
 )
 from .random import (
@@ -28,6 +30,8 @@ from .ops import (
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
+    isfinite, isinf, isnan, norm, argsort, ceil, floor, log1p, masked_select, mm, nonzero, round,
+    sign, tril, triu, unbind,
 )
 from .ops import flatten
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)

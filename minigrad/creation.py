@@ -47,6 +47,17 @@ def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _filled(shape, 0, dtype, device, requires_grad)
 
 
+def empty(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """As torch.empty, except that the values are zeros rather than whatever the memory held
+    (NumPy's uninitialised memory could leak NaNs into a result that forgot to overwrite it).
+
+    >>> import minigrad
+    >>> minigrad.empty(2, 3).shape
+    (2, 3)
+    """
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones. `ones(2, 3)` or `ones((2, 3))`."""
     return _filled(shape, 1, dtype, device, requires_grad)

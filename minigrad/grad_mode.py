@@ -17,6 +17,7 @@ import threading
 
 class _State(threading.local):
     enabled = True  # the class attribute is every new thread's starting value
+    inference = False  # inside `inference_mode()`: only reported, it acts as `no_grad()`
 
 
 state = _State()  # the engine reads `state.enabled` once per op
@@ -24,6 +25,11 @@ state = _State()  # the engine reads `state.enabled` once per op
 
 def is_grad_enabled() -> bool:
     return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an `inference_mode()` block (as torch.is_inference_mode_enabled)."""
+    return state.inference
 
 
 class set_grad_enabled(contextlib.ContextDecorator):
@@ -71,3 +77,35 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self):
         super().__init__(True)
+
+
+class inference_mode(set_grad_enabled):
+    """PyTorch's `inference_mode`: here the same as `no_grad()` (minigrad has no separate
+    inference tensors, so nothing is faster or more restricted), plus the flag that
+    `is_inference_mode_enabled()` reports. `inference_mode(False)` records the graph again, as in
+    torch. Works as a context manager, as `@inference_mode()` and as bare `@inference_mode`.
+
+    >>> import minigrad
+    >>> with minigrad.inference_mode():
+    ...     minigrad.is_inference_mode_enabled(), minigrad.is_grad_enabled()
+    (True, False)
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare `@inference_mode` on a function
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        super().__init__(not mode)
+        self.inference = bool(mode)
+        self.prev_inference: list[bool] = []
+
+    def __enter__(self):
+        self.prev_inference.append(state.inference)
+        state.inference = self.inference
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        state.inference = self.prev_inference.pop()
+        return super().__exit__(*exc)

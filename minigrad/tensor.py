@@ -238,6 +238,11 @@ class Tensor:
                                   "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
         return self.to(dtype=dtype)
 
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor with `other`'s dtype and device (differentiable), as torch's type_as."""
+        out = self.to(dtype=other.dtype)
+        return out if out.device == other.device else ops.to_device(out, other.device)
+
     def astype(self, dtype, copy: bool = True) -> Tensor:
         """NumPy's spelling of a cast (differentiable), so that a Function's formulas run on
         arrays and, for create_graph, on Tensors alike."""
@@ -295,6 +300,20 @@ class Tensor:
     def is_contiguous(self) -> bool:
         """Whether the values lie in row-major order in memory (as torch.Tensor.is_contiguous)."""
         return bool(self.array.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Element strides of the underlying array (a tuple, or one int for `dim`), as
+        torch.Tensor.stride. NOTE: a convolution's output is stored batch-innermost, so its
+        strides differ from PyTorch's (values, shapes and `view` are the same).
+
+        >>> import minigrad
+        >>> minigrad.zeros(2, 3).stride(), minigrad.zeros(2, 3).t().stride(0)
+        ((3, 1), 1)
+        """
+        strides = tuple(s // self.array.itemsize for s in self.array.strides)
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"stride: dim {dim} given, but the tensor has no dims")
+        return strides if dim is None else strides[ops.normalize_dims(dim, self.ndim)[0]]
 
     # ***** new tensors with this one's dtype and device (PyTorch's new_* methods) *****
     #
@@ -720,6 +739,21 @@ class Tensor:
     def log10(self):
         return ops.log10(self)
 
+    def log1p(self):
+        return ops.log1p(self)
+
+    def sign(self):
+        return ops.sign(self)
+
+    def floor(self):
+        return ops.floor(self)
+
+    def ceil(self):
+        return ops.ceil(self)
+
+    def round(self, decimals=0):
+        return ops.round(self, decimals)
+
     def sin(self):
         return ops.sin(self)
 
@@ -751,7 +785,19 @@ class Tensor:
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return ops.allclose(self, other, rtol, atol, equal_nan)
 
+    def isnan(self):
+        return ops.isnan(self)
+
+    def isinf(self):
+        return ops.isinf(self)
+
+    def isfinite(self):
+        return ops.isfinite(self)
+
     # ***** reductions *****
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return ops.norm(self, p, dim, keepdim, dtype)
 
     def sum(self, dim=None, keepdim=False, **aliases):
         return ops.sum(self, dim, keepdim, **aliases)
@@ -868,6 +914,27 @@ class Tensor:
 
     def sort(self, dim=-1, descending=False, stable=False):
         return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return ops.argsort(self, dim, descending, stable)
+
+    def unbind(self, dim=0):
+        return ops.unbind(self, dim)
+
+    def nonzero(self):
+        return ops.nonzero(self)
+
+    def masked_select(self, mask):
+        return ops.masked_select(self, mask)
+
+    def triu(self, diagonal=0):
+        return ops.triu(self, diagonal)
+
+    def tril(self, diagonal=0):
+        return ops.tril(self, diagonal)
+
+    def mm(self, other):
+        return ops.mm(self, other)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return ops.topk(self, k, dim, largest, sorted)

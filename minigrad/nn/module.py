@@ -200,6 +200,17 @@ class Module:
         """Cast floating parameters and buffers to float32; returns self."""
         return self.to(dtype="float32")
 
+    def half(self) -> Module:
+        """Cast floating parameters to float16; returns self. Floating buffers stay float32, as
+        in `to(dtype=float16)` (BatchNorm's running statistics would overflow; PyTorch casts
+        them). NumPy's float16 is slow on a CPU: for memory or checks, not training speed.
+
+        >>> import minigrad
+        >>> minigrad.nn.Linear(2, 3).half().weight.dtype
+        dtype('float16')
+        """
+        return self.to(dtype="float16")
+
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)

@@ -15,17 +15,19 @@ from .elementwise import (
     PowScalar, ReLU, Sigmoid, Sqrt, Sub, Tanh, ToDevice, Where, abs, add, cast, clamp, clip,
     compare, div, exp, leaky_relu, log, maximum, minimum, mul, neg, operands, pow, promote, relu,
     sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone, contiguous,
-    Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin,
+    Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin, isfinite, isinf, isnan,
+    Log1p, Rounding, ceil, floor, log1p, round, sign,
 )
-from .linalg import Einsum, MatMul, bmm, einsum, matmul
+from .linalg import Einsum, MatMul, bmm, einsum, matmul, mm
 from .reduce import (
     Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
-    CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk,
+    CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk, Norm, norm, argsort,
 )
 from .shape import (
     Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,
     pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
     Gather, IndexPut, Scatter, chunk, index_put, gather, index_select, masked_fill, repeat, scatter, split, tile,
+    Triangle, masked_select, nonzero, tril, triu, unbind,
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 

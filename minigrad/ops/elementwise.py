@@ -236,6 +236,74 @@ def log(x) -> Tensor:
     return Log()(_floating(x))
 
 
+class Log1p(Function):
+    """y = ln(1 + x), accurate for small x"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.log1p(x)
+
+    def backward(self, gy):
+        return gy / (1 + self.x)
+
+
+def log1p(x) -> Tensor:
+    """ln(1 + x), accurate where x is tiny. Same as torch.log1p.
+
+    >>> import minigrad
+    >>> minigrad.tensor([0.0, 1e-10]).log1p()
+    tensor([0.e+00, 1.e-10])
+    """
+    return Log1p()(_floating(x))
+
+
+class Rounding(Function):
+    """y = sign(x), floor(x), ceil(x) or round(x): piecewise constant, so the gradient is 0
+    everywhere (as PyTorch's, which also gives 0 at the jumps)"""
+
+    double_backward = "constants"
+
+    def __init__(self, name: str, decimals: int = 0):
+        self.name, self.decimals = name, decimals
+
+    def forward(self, x):
+        if self.name == "round":  # half to even, as torch
+            return self.xp.around(x, self.decimals)
+        return getattr(self.xp, self.name)(x)
+
+    def backward(self, gy):
+        return gy * 0  # gy's dtype and device; a constant map, so create_graph works too
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of x (zero gradient). Same as torch.sign."""
+    return Rounding("sign")(x)
+
+
+def floor(x: Tensor) -> Tensor:
+    """Largest integer <= x, in x's dtype (zero gradient). Same as torch.floor."""
+    return x if x.dtype.kind in "iub" else Rounding("floor")(x)
+
+
+def ceil(x: Tensor) -> Tensor:
+    """Smallest integer >= x, in x's dtype (zero gradient). Same as torch.ceil."""
+    return x if x.dtype.kind in "iub" else Rounding("ceil")(x)
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001  (torch's name)
+    """x rounded to `decimals` places, halves to even (zero gradient). Same as torch.round.
+
+    >>> import minigrad
+    >>> minigrad.tensor([0.5, 1.5, -2.5, 1.26]).round()
+    tensor([ 0.,  2., -2.,  1.])
+    """
+    if x.dtype.kind in "iub" and decimals == 0:
+        return x
+    return Rounding("round", int(decimals))(x)
+
+
 _LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # ln 2, ln 10
 
 
@@ -632,3 +700,29 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """True if isclose holds everywhere (a Python bool)."""
     return bool(isclose(a, b, rtol, atol, equal_nan).array.all())
+
+
+def _classify(x, name: str) -> Tensor:
+    if not isinstance(x, Tensor):  # as torch: a tensor is required
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    return Tensor(getattr(backend.get_array_module(x.array), name)(x.array))
+
+
+def isnan(x) -> Tensor:
+    """True where x is NaN, as a bool tensor (no gradient). Same as torch.isnan.
+
+    >>> import minigrad
+    >>> minigrad.tensor([1.0, float("nan"), float("inf")]).isnan()
+    tensor([False,  True, False])
+    """
+    return _classify(x, "isnan")
+
+
+def isinf(x) -> Tensor:
+    """True where x is +inf or -inf (bool tensor, no gradient). Same as torch.isinf."""
+    return _classify(x, "isinf")
+
+
+def isfinite(x) -> Tensor:
+    """True where x is neither NaN nor +-inf (bool tensor, no gradient). Same as torch.isfinite."""
+    return _classify(x, "isfinite")

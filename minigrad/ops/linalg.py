@@ -142,3 +142,10 @@ def einsum(equation: str, *operands_) -> Tensor:
     dt = ts[0].dtype
     ts = [t if t.dtype == dt else t.to(dtype=dt) for t in ts]
     return Einsum(ins, out)(*ts)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product of two 2-d tensors (no broadcasting), as torch.mm."""
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: both operands must be 2-d, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return matmul(a, b)

@@ -281,6 +281,11 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return _with_indices(x, a.argsort(axis=d, kind="stable"), d, True)
 
 
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort x along `dim` (int64; ties keep their order). As torch.argsort."""
+    return sort(x, dim, descending, stable).indices
+
+
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """`(values, indices)` of the k largest (or smallest) elements along `dim`."""
     d = one_dim(x, dim)
@@ -369,3 +374,75 @@ def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
     if x.ndim == 0:
         return x.clone()
     return CumSum(one_dim(x, dim))(x)
+
+
+class Norm(Function):
+    """y = (sum |x|^p)^(1/p) over axes; p = inf / -inf: max / min of |x|.
+    dy/dx = sign(x) |x|^(p-1) / y^(p-1) (p = 2: x / y; p = 1: sign x); for +-inf the elements
+    that reach the extreme share the gradient of sign(x) equally. Where y = 0 the gradient is 0,
+    as PyTorch's (the 2-norm of an all-zero vector has gradient 0, not NaN)."""
+
+    def __init__(self, p: float, axes, keepdims):
+        self.p, self.axes, self.keepdims = p, axes, keepdims
+        self.extreme = p in (np.inf, -np.inf)  # max (inf) or min (-inf) of |x|
+
+    def forward(self, x):
+        xp, p, a = self.xp, self.p, self.xp.abs(x)
+        self.x = x
+        if p == 0:  # the count of nonzeros
+            y = (x != 0).sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        elif self.extreme:
+            y = (a.max if p > 0 else a.min)(axis=self.axes, keepdims=True)
+        elif p == 1:
+            y = a.sum(axis=self.axes, keepdims=True)
+        elif p == 2:
+            y = xp.sqrt((x * x).sum(axis=self.axes, keepdims=True))
+        else:
+            y = (a ** x.dtype.type(p)).sum(axis=self.axes, keepdims=True) ** x.dtype.type(1 / p)
+        self.y = y
+        return y if self.keepdims else squeeze_reduced(y, self.axes)
+
+    def backward(self, gy):
+        xp, p, x, y = self.xp, self.p, self.x, self.y
+        gy = keep_reduced_dims(gy, x.shape, self.axes, self.keepdims)
+        if p == 0:  # piecewise constant (torch leaves the gradient undefined; here zeros)
+            return xp.zeros_like(x)
+        if self.extreme:
+            hit = xp.abs(x) == y
+            share = hit / hit.sum(axis=self.axes, keepdims=True)
+            return (gy * xp.sign(x) * share).astype(x.dtype, copy=False)
+        if p == 1:
+            return gy * xp.sign(x)
+        safe = xp.where(y == 0, xp.ones_like(y), y)  # y = 0 only where x = 0 there: gradient 0
+        if p == 2:
+            return xp.where(y == 0, xp.zeros_like(x), gy * x / safe)
+        ratio = xp.abs(x) / safe  # |x|^(p-1) / y^(p-1) as (|x|/y)^(p-1): no overflow
+        with np.errstate(divide="ignore"):  # 0^(p-1) for p < 1 is inf; sign(0) = 0 makes it 0
+            g = gy * xp.sign(x) * xp.where(x == 0, xp.zeros_like(x), ratio ** x.dtype.type(p - 1))
+        return xp.where(y == 0, xp.zeros_like(x), g)
+
+
+def norm(x: Tensor, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """The vector p-norm of x over `dim` (all elements when None), as torch.norm /
+    torch.linalg.vector_norm: p = 2 or "fro" (the default), 1, inf, -inf, 0 (the count of
+    nonzeros, zero gradient) or any other positive number. Differentiable; float32 stays float32.
+
+    >>> import minigrad
+    >>> minigrad.tensor([[3.0, 4.0], [6.0, 8.0]]).norm(dim=1)
+    tensor([ 5., 10.])
+    """
+    if dtype is not None:
+        from .elementwise import cast
+        x = cast(x, dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"norm: needs a floating-point tensor, got {x.dtype}")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str) or isinstance(p, builtins.bool) or not isinstance(p, (int, float)):
+        raise ValueError(f"norm: p={p!r} is not supported (vector norms only: 'fro', a number, inf or -inf)")
+    axes, keepdim = reduce_args(x, dim, keepdim, {})
+    if x.size == 0 and p in (np.inf, -np.inf):
+        raise RuntimeError(f"norm: p={p} of an empty tensor of shape {tuple(x.shape)} is undefined")
+    if p < 0 and p != -np.inf:
+        raise ValueError(f"norm: p={p} is not supported (negative p other than -inf)")
+    return Norm(float(p), axes, keepdim)(x)

@@ -464,3 +464,77 @@ def tile(x: Tensor, dims) -> Tensor:
     """torch.tile: repeat with missing leading sizes taken as 1."""
     dims = tuple(dims)
     return repeat(x, *((1,) * (x.ndim - len(dims)) + dims))
+
+
+class Triangle(Function):
+    """y = x with the elements above (tril) or below (triu) diagonal k of the last two dims
+    zeroed; linear, so gx is gy masked the same way"""
+
+    double_backward = "linear"
+
+    def __init__(self, upper: bool, k: int):
+        self.upper, self.k = upper, k
+
+    def forward(self, x):
+        return (self.xp.triu if self.upper else self.xp.tril)(x, self.k)
+
+    def backward(self, gy):
+        return self.forward(gy)
+
+
+def _triangle(name, x: Tensor, diagonal: int) -> Tensor:
+    if x.ndim < 2:
+        raise RuntimeError(f"{name}: needs a tensor with at least 2 dims, got shape {tuple(x.shape)}")
+    return Triangle(name == "triu", int(diagonal))(x)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (on and above `diagonal`), the rest zeros.
+    Same as torch.triu.
+
+    >>> import minigrad
+    >>> minigrad.ones(3, 3).triu(1)
+    tensor([[0., 1., 1.],
+            [0., 0., 1.],
+            [0., 0., 0.]])
+    """
+    return _triangle("triu", x, diagonal)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (on and below `diagonal`). Same as torch.tril."""
+    return _triangle("tril", x, diagonal)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    """The slices of x along `dim`, each without that dim (differentiable). Same as torch.unbind.
+
+    >>> import minigrad
+    >>> a, b = minigrad.tensor([[1, 2], [3, 4]]).unbind(1)
+    >>> a, b
+    (tensor([1, 3]), tensor([2, 4]))
+    """
+    if x.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dim to unbind")
+    d = normalize_dims(dim, x.ndim)[0]
+    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def nonzero(x: Tensor) -> Tensor:
+    """The indices of the nonzero elements, an int64 tensor of shape (count, ndim), in row-major
+    order (no gradient). Same as torch.nonzero (the as_tuple=False form)."""
+    xp = backend.get_array_module(x.array)
+    return Tensor(xp.argwhere(x.array).astype(np.int64, copy=False))
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    """The elements of x where `mask` (a bool tensor; the two broadcast) is True, as a 1-d tensor
+    (differentiable in x). Same as torch.masked_select."""
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    try:
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: mask of shape {tuple(mask.shape)} does not broadcast with {tuple(x.shape)}") from None
+    xp = backend.get_array_module(mask.array)
+    return getitem(expand(x, *shape) if x.shape != shape else x, Tensor(xp.broadcast_to(mask.array, shape)))

@@ -322,7 +322,7 @@ reshape transpose broadcast_to broadcast_arrays concatenate stack pad expand_dim
 swapaxes moveaxis ravel flip tile repeat split cumsum sum mean amax amin max min argmax argmin
 prod var std all any nonzero argsort sort take take_along_axis matmul dot tensordot einsum
 outer around allclose array_equal count_nonzero copy copyto bincount logaddexp reciprocal
-floor_divide remainder isclose nan_to_num rint trunc cumprod diff searchsorted unique
+floor_divide remainder isclose nan_to_num rint trunc cumprod diff searchsorted unique triu tril argwhere
 """.split()
 _UFUNCS = {"add", "subtract", "multiply", "maximum", "minimum"}
 
