@@ -151,18 +151,22 @@ class SoftmaxCrossEntropyFunction(Function):
         return loss.sum() if self.reduction == "sum" else loss
 
     def backward(self, gy):
+        if self.keep is None:  # every sample counts (the hot path: no error-state context)
+            return self._backward(gy)
+        with backend.quiet_selected(self.xp):  # all ignored: a count of 0, inf here, zeroed below
+            gx = self._backward(gy)
+        # no gradient from an ignored sample, or from a bad label
+        return keep_where(self.xp, (self.keep if self.bad is None else self.keep & ~self.bad)[:, None], gx)
+
+    def _backward(self, gy):
         if self.reduction == "none":
             g = gy[:, None]
         elif self.reduction == "mean":
-            with backend.quiet_selected(self.xp):  # count 0: inf, then zeroed below
-                g = gy / self.count
+            g = gy / self.count
         else:
             g = gy
-        with backend.quiet_selected(self.xp):
-            gx = self.p * g  # dL/dx = (softmax - onehot) * gy
+        gx = self.p * g  # dL/dx = (softmax - onehot) * gy
         gx[self.rows, self.target] -= g[:, 0] if self.reduction == "none" else g
-        if self.keep is not None:  # no gradient from an ignored sample, or from a bad label
-            gx = keep_where(self.xp, (self.keep if self.bad is None else self.keep & ~self.bad)[:, None], gx)
         return gx
 
 
