@@ -17,7 +17,7 @@ from ..autograd import Function
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor
 from .conv import (_as_chwn, _check_input, _chwn, _crop, _offsets, _out_shape, _pad, _pair, _positive,
-                   _unbatched, _window_stack)
+                   _single, _unbatched, _window_stack)
 from .module import Module
 
 # ***** argument helpers *****
@@ -405,13 +405,7 @@ def _as_2d(fn, op: str, x: Tensor, *args, **kwargs) -> Tensor:
 
 def _one(value, name: str, op: str):
     """An int or a 1-tuple as the 2-d ops' (1, value); None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
-        value = value[0]
-    return (1, value)
+    return None if value is None else (1, _single(value, name, op))
 
 
 def max_pool1d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -483,9 +477,9 @@ class AvgPool1d(Module):
                  count_include_pad: bool = True):
         super().__init__()
         op = "AvgPool1d"
-        self.kernel_size = (_one(kernel_size, "kernel_size", op)[1],)
-        self.stride = (_one(stride, "stride", op)[1],) if stride is not None else self.kernel_size
-        self.padding = (_one(padding, "padding", op)[1],)
+        self.kernel_size = (_single(kernel_size, "kernel_size", op),)
+        self.stride = (_single(stride, "stride", op),) if stride is not None else self.kernel_size
+        self.padding = (_single(padding, "padding", op),)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x: Tensor) -> Tensor:
