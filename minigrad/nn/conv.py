@@ -403,6 +403,26 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     return Conv2dFunction(stride, pads, dilation, groups)(*inputs)
 
 
+def _layer_channels(layer, op: str, in_channels: int, out_channels: int, groups: int, padding_mode: str) -> None:
+    """Check and set the channel arguments that every convolution layer takes."""
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
+                         f"out_channels={out_channels}")
+    if padding_mode != "zeros":
+        raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+    layer.in_channels, layer.out_channels, layer.groups = in_channels, out_channels, groups
+
+
+def _layer_repr(layer, **defaults) -> str:
+    """PyTorch's repr of a convolution layer: channels, kernel_size and stride, then each other
+    argument (in the order given) whose value is not one of its defaults, then bias=False."""
+    s = f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, stride={layer.stride}"
+    for name, default in defaults.items():
+        if getattr(layer, name) not in default:
+            s += f", {name}={getattr(layer, name)}"
+    return s + ("" if layer.bias is not None else ", bias=False")
+
+
 class Conv2d(Module):
     """2-D convolution layer; same arguments, parameters and default init as torch.nn.Conv2d
     (padding_mode 'zeros' only).
@@ -424,12 +444,7 @@ class Conv2d(Module):
                  device=None, dtype=None):
         super().__init__()
         op = "Conv2d"
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
-                             f"out_channels={out_channels}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        _layer_channels(self, op, in_channels, out_channels, groups, padding_mode)
         self.kernel_size = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
         self.stride = _positive(_pair(stride, "stride", op), "stride", op)
         self.dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
@@ -447,14 +462,7 @@ class Conv2d(Module):
             return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding not in ((0, 0), "valid"):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        return _layer_repr(self, padding=((0, 0), "valid"), dilation=((1, 1),), groups=(1,))
 
 
 # ***** transposed convolution *****
@@ -572,12 +580,7 @@ class ConvTranspose2d(Module):
                  device=None, dtype=None):
         super().__init__()
         op = "ConvTranspose2d"
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
-                             f"out_channels={out_channels}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        _layer_channels(self, op, in_channels, out_channels, groups, padding_mode)
         self.kernel_size = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
         self.stride = _positive(_pair(stride, "stride", op), "stride", op)
         self.padding = _pair(padding, "padding", op)
@@ -603,16 +606,7 @@ class ConvTranspose2d(Module):
                                     self.groups, self.dilation)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        return _layer_repr(self, padding=((0, 0),), output_padding=((0, 0),), dilation=((1, 1),), groups=(1,))
 
 
 # ***** 1-d convolution: the 2-d one on a height of 1 *****
@@ -667,12 +661,7 @@ class Conv1d(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__()
         op = "Conv1d"
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
-                             f"out_channels={out_channels}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        _layer_channels(self, op, in_channels, out_channels, groups, padding_mode)
         self.kernel_size = (_single(kernel_size, "kernel_size", op),)
         self.stride = (_single(stride, "stride", op),)
         self.padding = padding if isinstance(padding, str) else (_single(padding, "padding", op),)
@@ -689,11 +678,4 @@ class Conv1d(Module):
             return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding not in ((0,), "valid"):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        return _layer_repr(self, padding=((0,), "valid"), dilation=((1,),), groups=(1,))
