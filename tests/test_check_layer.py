@@ -38,6 +38,8 @@ def _builtin_cases():
         (nn.BCEWithLogitsLoss(), (r(4), minigrad.rand(4))),
         (nn.L1Loss(), (r(4, 3), r(4, 3))),
         (nn.SmoothL1Loss(beta=0.5), (r(4, 3), r(4, 3))),
+        (nn.HuberLoss(delta=0.5), (r(4, 3), r(4, 3))),
+        (nn.BCEWithLogitsLoss(weight=r(4).abs(), pos_weight=r(4).abs() + 0.5), (r(4), minigrad.rand(4))),
         (nn.KLDivLoss(reduction="batchmean"), (r(4, 3).log_softmax(dim=1), minigrad.rand(4, 3))),
         (nn.CrossEntropyLoss(weight=minigrad.rand(3) + 0.5, ignore_index=1, label_smoothing=0.1),
          (r(4, 3), minigrad.tensor([0, 2, 1, 1]))),

@@ -47,6 +47,9 @@ LOSSES = [
     ("smooth_l1_loss", lambda x, y, reduction="mean": F.smooth_l1_loss(x, y, reduction=reduction, beta=0.7),
      lambda t, x, y, r: t.nn.functional.smooth_l1_loss(x, y, reduction=r, beta=0.7),
      lambda: rnd(N, C, scale=1.5), rnd(N, C, seed=6)),
+    ("huber_loss", lambda x, y, reduction="mean": F.huber_loss(x, y, reduction=reduction, delta=0.8),
+     lambda t, x, y, r: t.nn.functional.huber_loss(x, y, reduction=r, delta=0.8),
+     lambda: rnd(N, C, scale=1.5), rnd(N, C, seed=6)),
     ("kl_div", lambda x, y, reduction="batchmean": F.kl_div(x, y, reduction=reduction),
      lambda t, x, y, r: t.nn.functional.kl_div(x, y, reduction=r), lambda: LOGP, TARGET_P),
 ]
@@ -54,6 +57,7 @@ IDS = [loss[0] for loss in LOSSES]
 MODULES = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "mse_loss": nn.MSELoss,
            "binary_cross_entropy": nn.BCELoss, "binary_cross_entropy_with_logits": nn.BCEWithLogitsLoss,
            "l1_loss": nn.L1Loss, "smooth_l1_loss": lambda reduction: nn.SmoothL1Loss(reduction=reduction, beta=0.7),
+           "huber_loss": lambda reduction: nn.HuberLoss(reduction=reduction, delta=0.8),
            "kl_div": nn.KLDivLoss}
 
 

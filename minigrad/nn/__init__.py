@@ -9,7 +9,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
-                      L1Loss, SmoothL1Loss, KLDivLoss             F.l1_loss, F.smooth_l1_loss, F.kl_div
+                      L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss  F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.kl_div
     distance.py                                                   F.normalize
     conv.py           Conv2d, ConvTranspose2d, Conv1d             F.conv2d (im2col; winograd.py), F.conv_transpose2d, F.conv1d
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d  F.max_pool2d...
@@ -34,7 +34,8 @@ from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,

@@ -11,7 +11,7 @@ from .distance import normalize  # noqa: F401
 from .dropout import dropout, dropout2d  # noqa: F401
 from .linear import flatten, linear, linear_simple  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
-                   cross_entropy_simple, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+                   cross_entropy_simple, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
                             instance_norm, instance_norm_simple, layer_norm, layer_norm_simple)
 from .pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,  # noqa: F401

@@ -17,6 +17,7 @@ from ..autograd import Function
 from ..backend import quiet_underflow
 from ..ops import exp, log, log_softmax, stable_sigmoid, where
 from ..ops.elementwise import keep_where
+from .activation import softplus
 from ..tensor import Tensor, wrap
 from .module import Module
 
@@ -206,6 +207,9 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
         2.5169
     """
     reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
+    if _is_unbatched(input, target):
+        return _unbatched(cross_entropy, input, target, weight, ignore_index=ignore_index, reduction=reduction,
+                          label_smoothing=label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == getattr(input, "shape", None):
@@ -272,6 +276,18 @@ def _per_position(name, fn, input: Tensor, target, weight, reduction: str, **kwa
     return loss.reshape(n, *rest) if reduction == "none" else loss
 
 
+def _is_unbatched(input, target) -> bool:
+    """One sample without a batch dim: scores (C,) with a label () or probabilities (C,)."""
+    return (isinstance(input, Tensor) and input.ndim == 1 and isinstance(target, Tensor)
+            and (target.ndim == 0 or (target.ndim == 1 and target.dtype.kind == "f")))
+
+
+def _unbatched(fn, input: Tensor, target: Tensor, weight, reduction: str, **kwargs) -> Tensor:
+    """fn on a batch of one (PyTorch accepts a single sample (C,)); 'none' gives a 0-d loss."""
+    loss = fn(input.reshape(1, -1), target.reshape(1, *target.shape), weight, reduction=reduction, **kwargs)
+    return loss.reshape(()) if reduction == "none" else loss
+
+
 def cross_entropy_simple(input: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """`cross_entropy` composed from primitive ops: the test oracle for `SoftmaxCrossEntropyFunction`."""
     _check_reduction(reduction)
@@ -295,6 +311,8 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=N
     tensor(0.4375)
     """
     reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
+    if _is_unbatched(input, target):
+        return _unbatched(nll_loss, input, target, weight, ignore_index=ignore_index, reduction=reduction)
     if isinstance(input, Tensor) and input.ndim > 2:  # (N, C, d1, ...): every position is a sample
         return _per_position("nll_loss", nll_loss, input, target, weight, ignore_index=ignore_index,
                              reduction=reduction)
@@ -337,7 +355,7 @@ def _check_pair(name, input: Tensor, target: Tensor):
     return target
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean squared error. Same as torch.nn.functional.mse_loss.
 
     >>> import minigrad
@@ -345,10 +363,26 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> F.mse_loss(minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.0, 4.0]))
     tensor(2.)
     """
-    _check_reduction(reduction)
+    reduction = _legacy_reduction("mse_loss", size_average, reduce, reduction)
     target = _check_pair("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction)
+
+
+def _weighted(name, loss: Tensor, weight, input: Tensor) -> Tensor:
+    """loss * weight, the element weights of the binary losses (broadcast to the input's shape,
+    as in PyTorch)."""
+    if weight is None:
+        return loss
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: weight must be a Tensor or None, got {type(weight).__name__}")
+    if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+        raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to the input's shape "
+                         f"{input.shape}")
+    if weight.dtype != input.dtype or weight.device != input.device:
+        raise TypeError(f"{name}: weight is {weight.dtype} on {weight.device!r}, input {input.dtype} on "
+                        f"{input.device!r}; they must match")
+    return loss * weight
 
 
 class BinaryCrossEntropyFunction(Function):
@@ -371,9 +405,11 @@ class BinaryCrossEntropyFunction(Function):
         return gp, gt
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities `input` in [0, 1] against targets in [0, 1].
-    Same as torch.nn.functional.binary_cross_entropy (logs clamped at -100). Prefer
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities `input` in [0, 1] against targets in [0, 1], each
+    element's loss times `weight` (broadcast to the input) when given. Same as
+    torch.nn.functional.binary_cross_entropy (logs clamped at -100). Prefer
     `binary_cross_entropy_with_logits`, which is stable for any logit.
 
     >>> import minigrad
@@ -381,14 +417,16 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     >>> round(F.binary_cross_entropy(minigrad.tensor([0.5]), minigrad.tensor([1.0])).item(), 4)
     0.6931
     """
-    _check_reduction(reduction)
+    reduction = _legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
     target = _check_pair("binary_cross_entropy", input, target)
-    p = input.array
     # NOTE: checked on the CPU only, like the labels above (a host sync on a GPU)
-    if p.size and input.device == "cpu" and bool(((p < 0) | (p > 1)).any()):
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
-                         "binary_cross_entropy_with_logits for logits")
-    return _reduce(BinaryCrossEntropyFunction()(input, target), reduction)
+    if input.array.size and input.device == "cpu":
+        for what, a in (("input", input.array), ("target", target.array)):
+            if bool(((a < 0) | (a > 1)).any()):
+                raise ValueError(f"binary_cross_entropy: {what} must hold probabilities in [0, 1]"
+                                 + ("; use binary_cross_entropy_with_logits for logits" if what == "input" else ""))
+    loss = BinaryCrossEntropyFunction()(input, target)
+    return _reduce(_weighted("binary_cross_entropy", loss, weight, input), reduction)
 
 
 class BCEWithLogitsFunction(Function):
@@ -409,18 +447,49 @@ class BCEWithLogitsFunction(Function):
         return gx, (-gy * self.x if self.needs_input_grad[1] else None)  # d/dy = -x
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable op (no overflow for |logit| = 1000).
-    Same as torch.nn.functional.binary_cross_entropy_with_logits.
+    Same as torch.nn.functional.binary_cross_entropy_with_logits: `weight` multiplies each
+    element's loss; `pos_weight` (broadcast along the last dim, one per class) multiplies the
+    positive term: -(pos_weight y log s(x) + (1 - y) log(1 - s(x))).
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.binary_cross_entropy_with_logits(minigrad.tensor([1000.0]), minigrad.tensor([1.0]))
     tensor(0.)
+    >>> F.binary_cross_entropy_with_logits(minigrad.tensor([0.0]), minigrad.tensor([1.0]),
+    ...                                    pos_weight=minigrad.tensor([2.0]))  # 2 log 2
+    tensor(1.3862944)
+    """
+    name = "binary_cross_entropy_with_logits"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _check_pair(name, input, target)
+    if pos_weight is None:
+        loss = BCEWithLogitsFunction()(input, target)
+    else:  # composed, so autograd differentiates pos_weight too: (1 - y) x + (1 + (pw - 1) y) softplus(-x)
+        pw = _weighted(name, target, pos_weight, input) - target  # (pw - 1) y, pos_weight checked as a weight
+        loss = (1 - target) * input + (1 + pw) * softplus(-input)
+    return _reduce(_weighted(name, loss, weight, input), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss of d = input - target: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta);
+    `delta` times `smooth_l1_loss` with beta = delta. Same as torch.nn.functional.huber_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.huber_loss(minigrad.tensor([0.5, 3.0]), minigrad.zeros(2), reduction="none", delta=2.0)
+    tensor([0.125, 4.   ])
     """
     _check_reduction(reduction)
-    target = _check_pair("binary_cross_entropy_with_logits", input, target)
-    return _reduce(BCEWithLogitsFunction()(input, target), reduction)
+    target = _check_pair("huber_loss", input, target)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    d = input - target
+    a = d.abs()
+    return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
 
 
 # ***** L1, smooth L1 and KL divergence *****
@@ -654,7 +723,8 @@ class MSELoss(_Loss):
 
 
 class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities. Same as torch.nn.BCELoss.
+    """Binary cross-entropy of probabilities, with optional element weights (a buffer). Same as
+    torch.nn.BCELoss.
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -662,11 +732,17 @@ class BCELoss(_Loss):
     0.6931
     """
 
-    _fn = staticmethod(binary_cross_entropy)
+    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross-entropy, stable for any logit. Same as torch.nn.BCEWithLogitsLoss.
+    """Sigmoid + binary cross-entropy, stable for any logit; `weight` and `pos_weight` are
+    buffers. Same as torch.nn.BCEWithLogitsLoss.
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -676,4 +752,31 @@ class BCEWithLogitsLoss(_Loss):
     tensor(100.)
     """
 
-    _fn = staticmethod(binary_cross_entropy_with_logits)
+    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                pos_weight=self.pos_weight)
+
+
+class HuberLoss(_Loss):
+    """Huber loss: quadratic below `delta`, linear above. Same as torch.nn.HuberLoss.
+
+    >>> from minigrad import nn
+    >>> nn.HuberLoss(delta=0.5)
+    HuberLoss(delta=0.5)
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+    def extra_repr(self) -> str:
+        return ", ".join(p for p in (super().extra_repr(), f"delta={self.delta}" if self.delta != 1.0 else "") if p)
