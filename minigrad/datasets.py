@@ -317,7 +317,7 @@ def download_file(name: str, folder, md5: str, mirrors=MNIST_MIRRORS, timeout: f
 
 # The validation set is the start of the training file. MNIST's classic split takes 5,000 of its
 # 60,000 images, a twelfth; a smaller data set keeps that share, so that most images still train.
-VAL_RULE = "the first twelfth of the training file, at least 1 and at most 5,000 images (MNIST: 5,000 of 60,000)"
+VAL_RULE = "a twelfth of the training file, at least 1 and at most 5,000 images; MNIST: 5,000 of 60,000"
 
 
 def default_n_val(n_train_file: int) -> int:
