@@ -570,8 +570,8 @@ def load_idx(root=None, n_val: int | None = None, name: str | None = None) -> ID
     low = min(int(y.min()) for y in arrays[1::2] if len(y))
     if low > 0:
         warnings.warn(f"{folder}: label 0 never occurs (the labels start at {low}); the number of classes "
-                      f"is counted as the largest label + 1 = {data.num_classes}, so {low} of the outputs "
-                      f"never see a target. Subtract {low} from the labels if they should start at 0.",
+                      f"is counted as the largest label + 1 = {data.num_classes}, so the outputs for labels "
+                      f"below {low} never see a target. Subtract {low} from the labels if they should start at 0.",
                       stacklevel=2)
     return data
 
