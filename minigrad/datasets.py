@@ -336,7 +336,13 @@ class IDXData:
     """Labelled images split into train / val / test: images float32 in [0, 1] of shape
     (N, H, W), labels int64 >= 0. `name` says what they are, `source` where they came from,
     `checksummed` whether every file matched a known checksum (MNIST's); `is_sample` is True for
-    the bundled MNIST sample. `load_idx` returns one, `load_mnist` its subclass `MNIST`."""
+    the bundled MNIST sample. `load_idx` returns one, `load_mnist` its subclass `MNIST`.
+
+    >>> from minigrad.datasets import load_mnist_sample
+    >>> data = load_mnist_sample()
+    >>> data.image_shape, data.num_classes, data.title
+    ((28, 28), 10, 'MNIST bundled sample')
+    """
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -469,7 +475,8 @@ def _not_found_message(folder: Path, missing, why: str = "") -> str:
 def _other_data_hint(folder: Path) -> str:
     return (f"If {folder} holds another data set in MNIST's file layout (Fashion-MNIST, KMNIST, your "
             f"own), read it without MNIST's checksums: load_idx({str(folder)!r}) (or load_mnist(..., "
-            f"verify=False)); in the examples, --data {folder} --any-idx.")
+            f"verify=False)); in the examples, --data {folder} --any-idx. To use MNIST, delete the file: "
+            "load_mnist (and the examples) download what is missing.")
 
 
 def load_mnist(root=None, download: bool = True, n_val: int | None = None, mirrors=MNIST_MIRRORS,
@@ -484,7 +491,8 @@ def load_mnist(root=None, download: bool = True, n_val: int | None = None, mirro
         n_val: how many of the first training images are the validation set; default
             `default_n_val`, which is 5,000 for MNIST.
         verify: False reads the folder as any data set in MNIST's file layout, without
-            checksums or downloads: the same as `load_idx(root, n_val)`.
+            checksums or downloads: the same as `load_idx(root, n_val)` (`download`, `mirrors`
+            and `files` are then unused).
 
     Every file is checksummed: a file that is not MNIST's raises `ChecksumError` (an `IDXError`)
     naming it and the way to read another data set in this layout (`load_idx`). Raises
