@@ -19,6 +19,11 @@ Usage:
     MINIGRAD_DATA=/path/to/mnist python examples/bn_failure_modes.py       # all four parts
     python examples/bn_failure_modes.py --parts batch folding --out runs/bn
     python examples/bn_failure_modes.py --quick --sample                  # a smoke run (seconds)
+    python examples/bn_failure_modes.py --data ~/data/fashion --any-idx   # another data set in MNIST's layout
+
+With --any-idx (files not checksummed) the networks are sized from the data (H*W inputs, one output
+per class, the largest label + 1) and fine-tuning splits the classes in two halves instead of digits
+0-4 and 5-9.
 
 Writes batch_size.png, discrepancy.png, finetune.png, results.json and report.md into --out.
 """
@@ -40,12 +45,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling examples reused below
 import mnist_batchnorm as mb  # noqa: E402
+from _data import add_data_args, load_data  # noqa: E402
 from mnist_cnn import make_cnn  # noqa: E402
 
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
-from minigrad.datasets import DataLoader, load_mnist_or_sample, load_mnist_sample  # noqa: E402
+from minigrad.datasets import DataLoader  # noqa: E402
 
 RUN = mb.RUNS[1]  # lr 0.01, tanh, good init
 MOMENTUM, EPS = 0.01, 1e-3  # run 1's BatchNorm settings (mnist_batchnorm.py's defaults)
@@ -57,13 +63,13 @@ COLORS = {"vanilla": "tab:red", "bn": "tab:blue", "gn": "tab:green", "brn": "tab
 # ***** networks and training *****
 
 
-def make_net(kind: str, steps: int, seed: int = 42) -> nn.Sequential:
-    """Run 1's network with its BatchNorm layers (or none, for "vanilla") and, for "gn" and
-    "brn", each BatchNorm1d swapped for the remedy, in the same place. Batch Renorm gets the
-    paper's schedule scaled to the run: BatchNorm for the first 10% of steps, then rmax 1 -> 3 and
-    dmax 0 -> 5 over the next 40%."""
-    net = mb.build_net(mb.initial_weights(mb.INIT_SCALE[RUN.init], seed), RUN.activation, kind != "vanilla",
-                       MOMENTUM, EPS)
+def make_net(kind: str, steps: int, seed: int = 42, sizes: list = mb.SIZES) -> nn.Sequential:
+    """Run 1's network (layer widths `sizes`, MNIST's by default) with its BatchNorm layers (or
+    none, for "vanilla") and, for "gn" and "brn", each BatchNorm1d swapped for the remedy, in the
+    same place. Batch Renorm gets the paper's schedule scaled to the run: BatchNorm for the first
+    10% of steps, then rmax 1 -> 3 and dmax 0 -> 5 over the next 40%."""
+    net = mb.build_net(mb.initial_weights(mb.INIT_SCALE[RUN.init], seed, sizes), RUN.activation,
+                       kind != "vanilla", MOMENTUM, EPS)
     if kind in ("gn", "brn"):
         for name, m in list(net._modules.items()):
             if isinstance(m, nn.BatchNorm1d):
@@ -113,18 +119,23 @@ def bn_layers(net: nn.Module) -> list:
     return [m for m in net.modules() if isinstance(m, nn.BatchNorm1d)]
 
 
+def flat(data, split: str) -> tuple:
+    """A split's images as rows of H*W pixels (784 for MNIST), and its labels."""
+    y = getattr(data, split + "_labels")
+    return getattr(data, split + "_images").reshape(len(y), -1), y
+
+
 # ***** the four parts *****
 
 
 def part_batch_size(data, sizes, examples: int, log) -> dict:
-    x, y = data.train_images.reshape(-1, 784), data.train_labels
-    tx, ty = data.test_images.reshape(-1, 784), data.test_labels
+    (x, y), (tx, ty), sizes = flat(data, "train"), flat(data, "test"), mb.layer_sizes(data)
     acc = {k: [] for k in KINDS}
     for b in sizes:
         steps = examples // b
         for kind in KINDS:
             start = time.perf_counter()
-            net = train(make_net(kind, steps), x, y, b, steps)
+            net = train(make_net(kind, steps, sizes=sizes), x, y, b, steps)
             acc[kind].append(accuracy(net, tx, ty))
             log(f"  batch {b:>3}, {steps:>6} steps, {KINDS[kind]:<20} test accuracy {acc[kind][-1]:.4f} "
                 f"({time.perf_counter() - start:.1f} s)")
@@ -135,9 +146,8 @@ def part_discrepancy(data, steps: int, test_batches, recal_batches: int, log) ->
     """Running statistics never feed back into training (train mode normalises with batch
     statistics), so two nets that differ only in BN momentum end with the same weights: one
     with fresh running statistics, one with stale ones."""
-    x, y = data.train_images.reshape(-1, 784), data.train_labels
-    tx, ty = data.test_images.reshape(-1, 784), data.test_labels
-    fresh, stale = make_net("bn", steps), make_net("bn", steps)
+    (x, y), (tx, ty), sizes = flat(data, "train"), flat(data, "test"), mb.layer_sizes(data)
+    fresh, stale = make_net("bn", steps, sizes=sizes), make_net("bn", steps, sizes=sizes)
     for m in bn_layers(fresh):
         m.momentum = 0.1
     for m in bn_layers(stale):
@@ -156,34 +166,41 @@ def part_discrepancy(data, steps: int, test_batches, recal_batches: int, log) ->
     return res
 
 
+def class_halves(data) -> tuple:
+    """Fine-tuning's two halves of the classes: (first class of the second half, names of both
+    halves, what the classes are called). MNIST: digits 0-4 and 5-9."""
+    half, k = data.num_classes // 2, data.num_classes
+    return half, (f"0-{half - 1}", f"{half}-{k - 1}"), "digits" if data.checksummed else "classes"
+
+
 def part_finetune(data, pre_steps: int, ft_steps: int, recal_batches: int, log) -> dict:
-    x, y = data.train_images.reshape(-1, 784), data.train_labels
-    tx, ty = data.test_images.reshape(-1, 784), data.test_labels
-    old, new = y < 5, y >= 5
-    told, tnew = ty < 5, ty >= 5
-    base = train(make_net("bn", pre_steps), x[old], y[old], 60, pre_steps)
-    res = {"pretrained": {"0-4": accuracy(base, tx[told], ty[told]), "5-9": accuracy(base, tx[tnew], ty[tnew])}}
+    (x, y), (tx, ty), sizes = flat(data, "train"), flat(data, "test"), mb.layer_sizes(data)
+    half, (a, b), what = class_halves(data)
+    old, new = y < half, y >= half
+    told, tnew = ty < half, ty >= half
+    base = train(make_net("bn", pre_steps, sizes=sizes), x[old], y[old], 60, pre_steps)
+    res = {"pretrained": {a: accuracy(base, tx[told], ty[told]), b: accuracy(base, tx[tnew], ty[tnew])}}
     variants = {}
     variants["BN in train mode"] = train(copy.deepcopy(base), x[new], y[new], 60, ft_steps, seed=1)
-    variants["BN in train mode, then recalibrated on 5-9"] = nn.utils.recalibrate_bn(
+    variants[f"BN in train mode, then recalibrated on {b}"] = nn.utils.recalibrate_bn(
         copy.deepcopy(variants["BN in train mode"]), batches(x[new], 60, recal_batches))
     frozen = copy.deepcopy(base)
     for m in bn_layers(frozen):
         m.freeze()
     variants["BN frozen"] = train(frozen, x[new], y[new], 60, ft_steps, seed=1)
     # what recalibrate_bn's default (include_frozen=False) protects against
-    variants["BN frozen, then recalibrated on 5-9"] = nn.utils.recalibrate_bn(
+    variants[f"BN frozen, then recalibrated on {b}"] = nn.utils.recalibrate_bn(
         copy.deepcopy(variants["BN frozen"]), batches(x[new], 60, recal_batches), include_frozen=True)
     for name, net in variants.items():
-        res[name] = {"0-4": accuracy(net, tx[told], ty[told]), "5-9": accuracy(net, tx[tnew], ty[tnew])}
+        res[name] = {a: accuracy(net, tx[told], ty[told]), b: accuracy(net, tx[tnew], ty[tnew])}
     # what training in train mode optimised: each batch normalised with its own statistics
     # (test batches of 60 drawn from one digit range, as the fine-tuning batches were)
     net = variants["BN in train mode"]
     res["BN in train mode, tested with batch statistics"] = {
-        "0-4": accuracy_with_batch_stats(net, tx[told], ty[told], 60),
-        "5-9": accuracy_with_batch_stats(net, tx[tnew], ty[tnew], 60)}
-    for k, v in res.items():
-        log(f"  {k}: test digits 0-4 {v['0-4']:.4f}, 5-9 {v['5-9']:.4f}")
+        a: accuracy_with_batch_stats(net, tx[told], ty[told], 60),
+        b: accuracy_with_batch_stats(net, tx[tnew], ty[tnew], 60)}
+    for name, v in res.items():
+        log(f"  {name}: test {what} {a} {v[a]:.4f}, {b} {v[b]:.4f}")
     return res
 
 
@@ -201,7 +218,7 @@ def _time_inference(model, x: np.ndarray, repeats: int) -> float:
 
 def part_folding(data, steps: int, timed: int, repeats: int, log) -> dict:
     minigrad.manual_seed(0)
-    model = make_cnn()
+    model = make_cnn(data.image_shape, data.num_classes)
     head = list(model[-1].parameters())  # mnist_cnn.py's two learning rates
     body = [p for p in model.parameters() if all(p is not q for q in head)]
     opt = optim.SGD([{"params": body, "lr": 0.05}, {"params": head, "lr": 0.002}], momentum=0.9)
@@ -288,20 +305,21 @@ def plot_all(out: Path, results: dict) -> None:
         names = list(r)
         fig, ax = plt.subplots(figsize=(9.5, 4.2))
         pos = np.arange(len(names))
-        for j, (digits, color) in enumerate((("0-4", "tab:gray"), ("5-9", "tab:blue"))):
-            vals = [r[n][digits] for n in names]
-            bars = ax.bar(pos + (j - 0.5) * 0.38, vals, 0.38, color=color, label=f"test digits {digits}")
+        (a, b), what = results["finetune_groups"], results["finetune_what"]
+        for j, (group, color) in enumerate(((a, "tab:gray"), (b, "tab:blue"))):
+            vals = [r[n][group] for n in names]
+            bars = ax.bar(pos + (j - 0.5) * 0.38, vals, 0.38, color=color, label=f"test {what} {group}")
             ax.bar_label(bars, [f"{v:.2f}" for v in vals], fontsize=7)
         ax.set_xticks(pos, [n.replace(", ", ",\n").replace(" in train", "\nin train") for n in names],
                       fontsize=7)
         steps = results["finetune_steps"]
         ax.set(ylabel="test accuracy", ylim=(0, 1.2),
-               title=f"Trained on digits 0-4 ({steps[0]} steps), fine-tuned on 5-9 ({steps[1]} steps)")
+               title=f"Trained on {what} {a} ({steps[0]} steps), fine-tuned on {b} ({steps[1]} steps)")
         _finish(fig, ax, out / "finetune.png", loc="upper center", ncol=2)
 
 
-def report(results: dict, header: str, command: str) -> str:
-    lines = ["# BatchNorm's failure modes on MNIST", "", header, "", f"Command: `{command}`", ""]
+def report(results: dict, header: str, command: str, name: str = "MNIST") -> str:
+    lines = [f"# BatchNorm's failure modes on {name}", "", header, "", f"Command: `{command}`", ""]
     if "batch" in results:
         r = results["batch"]
         lines += ["## Batch size", "", f"Test accuracy after {r['examples']:,} training examples "
@@ -320,9 +338,11 @@ def report(results: dict, header: str, command: str) -> str:
         lines.append("")
     if "finetune" in results:
         r = results["finetune"]
-        lines += ["## Fine-tuning", "", "{} steps on digits 0-4, then {} on 5-9; figure finetune.png.".format(
-            *results["finetune_steps"]), "", "| model | test 0-4 | test 5-9 |", "|---|---|---|"]
-        lines += [f"| {k} | {v['0-4']:.4f} | {v['5-9']:.4f} |" for k, v in r.items()]
+        (a, b), what = results["finetune_groups"], results["finetune_what"]
+        lines += ["## Fine-tuning", "", "{} steps on {} {}, then {} on {}; figure finetune.png.".format(
+            results["finetune_steps"][0], what, a, results["finetune_steps"][1], b), "",
+            f"| model | test {a} | test {b} |", "|---|---|---|"]
+        lines += [f"| {k} | {v[a]:.4f} | {v[b]:.4f} |" for k, v in r.items()]
         lines.append("")
     if "folding" in results:
         r = results["folding"]
@@ -339,16 +359,16 @@ def main(argv=None) -> dict:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = ["batch", "discrepancy", "finetune", "folding"]
     p.add_argument("--parts", nargs="+", default=parts, choices=parts, help="which parts (default: all)")
-    p.add_argument("--data", default=None, help="folder with the MNIST IDX files (default: $MINIGRAD_DATA)")
-    p.add_argument("--sample", action="store_true", help="use the bundled 10,000-image sample")
+    add_data_args(p)
     p.add_argument("--out", default="runs/bn_failure_modes", help="folder for the figures and report.md")
     p.add_argument("--quick", action="store_true", help="a smoke run: tiny budgets, seconds")
     args = p.parse_args(argv)
 
-    data = load_mnist_sample() if args.sample else load_mnist_or_sample(args.data, progress=False)
+    data = load_data(args, progress=False)
     q = args.quick
     source = data.source if data.is_sample else "the full data set"  # no local paths in the report
-    header = (f"MNIST from {source}: {len(data.train_labels)} train / {len(data.test_labels)} test"
+    what = f"MNIST from {source}" if data.checksummed else data.title
+    header = (f"{what}: {len(data.train_labels)} train / {len(data.test_labels)} test"
               + (" (--quick: smoke-run budgets, the numbers mean nothing)" if q else ""))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -367,6 +387,10 @@ def main(argv=None) -> dict:
             results[part] = part_discrepancy(data, 10 if q else 500, [2, 60] if q else [2, 4, 8, 16, 60, 500],
                                              3 if q else 100, log)
         elif part == "finetune":
+            if data.num_classes < 2:
+                log("  skipped: fine-tuning needs at least two classes")
+                continue
+            _, results["finetune_groups"], results["finetune_what"] = class_halves(data)
             results["finetune_steps"] = (10, 5) if q else (1000, 300)
             results[part] = part_finetune(data, *results["finetune_steps"], 3 if q else 100, log)
         else:
@@ -375,7 +399,7 @@ def main(argv=None) -> dict:
         log(f"  ({seconds[part]:.0f} s)")
     plot_all(out, results)
     command = "python examples/bn_failure_modes.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = report(results, header, command.strip())
+    text = report(results, header, command.strip(), data.name)
     text += "\nSeconds per part: " + ", ".join(f"{k} {v:.0f}" for k, v in seconds.items()) + "\n"
     (out / "report.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"header": header, "results": results, "seconds": seconds},

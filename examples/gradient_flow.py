@@ -16,6 +16,7 @@ solid early, dashed late; a cross at the top where the value is NaN or inf) and 
 Usage:
     python examples/gradient_flow.py --out docs/figures    # about half a minute on a CPU
     python examples/gradient_flow.py --quick               # a smoke run: 60 images, 20 steps
+    python examples/gradient_flow.py --data ~/data/fashion --any-idx   # another data set in MNIST's layout
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mnist_batchnorm as mb  # noqa: E402  (first: it sets the BLAS threads before NumPy loads)
 import numpy as np  # noqa: E402
+from _data import add_data_args, load_data  # noqa: E402
 
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn  # noqa: E402
-from minigrad.datasets import load_mnist_or_sample, load_mnist_sample  # noqa: E402
 
 RUN_IDS = (1, 2, 4, 5)
 PHASES = ("early", "late")
@@ -61,12 +62,12 @@ def gradient_stats(net: nn.Module, x: minigrad.Tensor, y: minigrad.Tensor) -> di
 
 def measure(data, batch: int, steps: int, seed: int = 0, progress: bool = True) -> dict:
     """{(run, bn, phase): gradient_stats} for the four runs, early (step 0) and late (after `steps`)."""
-    x = minigrad.tensor(data.train_images[:batch].reshape(-1, 784))
+    x = minigrad.tensor(data.train_images[:batch].reshape(len(data.train_images[:batch]), -1))
     y = minigrad.tensor(data.train_labels[:batch])
     stats = {}
     for k in RUN_IDS:
         run = mb.RUNS[k]
-        weights = mb.initial_weights(mb.INIT_SCALE[run.init])
+        weights = mb.initial_weights(mb.INIT_SCALE[run.init], sizes=mb.layer_sizes(data))
         for bn in (False, True):  # the nets train_pair builds, before their first step
             net = mb.build_net(weights, run.activation, bn, momentum=0.01, eps=1e-3)
             stats[k, bn, "early"] = gradient_stats(net, x, y)
@@ -131,9 +132,7 @@ def plot(stats: dict, steps: int, title: str, path: Path) -> None:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=None, help="folder with the MNIST IDX files "
-                   "(default: $MINIGRAD_DATA, else the cache folder)")
-    p.add_argument("--sample", action="store_true", help="use the bundled sample")
+    add_data_args(p)
     p.add_argument("--out", default="runs/gradient_flow", help="folder for the PNG and the CSV")
     p.add_argument("--batch", type=int, default=600, help="the fixed batch: the first N training images")
     p.add_argument("--steps", type=int, default=1000, help="training steps before the late measurement")
@@ -144,7 +143,8 @@ def main(argv=None) -> dict:
     if args.quick:
         args.batch, args.steps = 60, 20
 
-    data = load_mnist_sample() if args.sample else load_mnist_or_sample(args.data)
+    data = load_data(args)
+    args.batch = min(args.batch, len(data.train_labels))  # a small training set: all of it
     with np.errstate(over="ignore", invalid="ignore"):  # run 5's plain net overflows on purpose
         stats = measure(data, args.batch, args.steps, args.seed, progress=not args.no_progress)
 

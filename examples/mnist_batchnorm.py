@@ -26,6 +26,12 @@ Usage:
 Without the full MNIST (and no network) it trains on the bundled sample: the full split's 5,000
 validation images and 10,000 test images, but 15,000 training images instead of 55,000.
 
+Another data set in MNIST's file layout (Fashion-MNIST, KMNIST, your own): `--data DIR --any-idx`.
+Its files are not checksummed; the input layer takes H*W pixels, the output layer has as many units
+as classes (the largest label + 1), the validation set is the first twelfth of the training file
+(at most 5,000 images), and the tables and figures carry the folder's name, not "MNIST". The five
+claims' levels below were set for MNIST.
+
 Writes into --out: run<k>.png (one per run; with several seeds a thin line per seed and a thick
 mean), all_runs.png, curves.csv, results.md (one row per seed and run) and report.md (mean ± sd
 and min-max over seeds, the first step at 90 % per seed, and the five claims checked:
@@ -57,9 +63,10 @@ import numpy as np  # noqa: E402  (after the thread settings)
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
-from minigrad.datasets import DataLoader, load_mnist_or_sample, load_mnist_sample  # noqa: E402
+from minigrad.datasets import DataLoader  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the examples' shared helper, also when imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the examples' shared helpers, also when imported
+from _data import add_data_args, load_data  # noqa: E402
 from _progress import progress_bar  # noqa: E402
 
 
@@ -82,14 +89,21 @@ RUNS = {
     5: Run(0.01, 5000, "relu", "bad"),
 }
 INIT_SCALE = {"good": 0.1, "bad": 1.0}
-SIZES = [784] + [100] * 9 + [10]
+SIZES = [784] + [100] * 9 + [10]  # MNIST's; layer_sizes(data) for other data
 EVAL_EVERY = 60
+
+
+def layer_sizes(data) -> list:
+    """The MLP's layer widths for `data`: H*W inputs, 9 hidden layers of 100, one output per class
+    (MNIST: SIZES)."""
+    h, w = data.image_shape
+    return [h * w] + [100] * 9 + [data.num_classes]
 
 
 # ***** the two networks *****
 
 
-def initial_weights(scale: float, seed: int = 42) -> list:
+def initial_weights(scale: float, seed: int = 42, sizes: list = SIZES) -> list:
     """One weight matrix per Linear layer, drawn from N(0, scale) the way the original TensorFlow
     experiment did: one NumPy RandomState(seed) through the layers in order, each matrix drawn in
     TF's (in, out) layout, then transposed to PyTorch's (out, in).
@@ -99,7 +113,7 @@ def initial_weights(scale: float, seed: int = 42) -> list:
     generator, drawn on the host: the same weights on every device, whatever else seeds NumPy."""
     rng = np.random.RandomState(seed)
     return [minigrad.tensor(rng.normal(0.0, scale, (n_in, n_out)).astype(np.float32).T)
-            for n_in, n_out in zip(SIZES, SIZES[1:])]
+            for n_in, n_out in zip(sizes, sizes[1:])]
 
 
 def build_net(weights: list, activation: str, bn: bool, momentum: float, eps: float,
@@ -146,13 +160,15 @@ def train_pair(run: Run, data, device: str = "cpu", seed: int = 0, momentum: flo
                eps: float = 1e-3, progress: bool = True, name: str = "", weight_seed: int = 42) -> dict:
     """Train the vanilla and the BN net of `run` side by side; return their curves, final
     accuracies, timings, the first step whose loss was not finite, and the trained nets."""
-    weights = initial_weights(INIT_SCALE[run.init], weight_seed)
+    weights = initial_weights(INIT_SCALE[run.init], weight_seed, layer_sizes(data))
     nets = {bn: build_net(weights, run.activation, bn, momentum, eps).to(device) for bn in (False, True)}
     opts = {bn: optim.SGD(net.parameters(), lr=run.lr) for bn, net in nets.items()}
-    loader = DataLoader((data.train_images.reshape(-1, 784), data.train_labels), batch_size=60,
+    flat = {split: getattr(data, split + "_images").reshape(len(getattr(data, split + "_labels")), -1)
+            for split in ("train", "val", "test")}  # (N, H*W): (N, 784) for MNIST
+    loader = DataLoader((flat["train"], data.train_labels), batch_size=60,
                         shuffle=True, generator=minigrad.Generator(seed), device=device)
-    val_x = minigrad.tensor(data.val_images.reshape(-1, 784), device=device)
-    test_x = minigrad.tensor(data.test_images.reshape(-1, 784), device=device)
+    val_x = minigrad.tensor(flat["val"], device=device)
+    test_x = minigrad.tensor(flat["test"], device=device)
     curves = {"step": [], False: [], True: []}
     seconds = {False: 0.0, True: 0.0}
     nonfinite = {False: None, True: None}  # first step whose training loss was inf or NaN
@@ -265,7 +281,7 @@ def check_claims(per_seed: dict) -> list:
 def data_label(data) -> str:
     """What the figures and tables say about the data: which data and its sizes, never a local folder
     (the banner prints the folder, or the sample's full description)."""
-    return (f"{'MNIST bundled sample' if data.is_sample else 'MNIST'}, {len(data.train_labels):,} train / "
+    return (f"{data.title}, {len(data.train_labels):,} train / "
             f"{len(data.val_labels):,} val / {len(data.test_labels):,} test")
 
 
@@ -312,9 +328,10 @@ def _seed_text(seeds: list) -> str:
     return f"shuffle seed {seeds[0]}" if len(seeds) == 1 else f"shuffle seeds {', '.join(map(str, seeds))}"
 
 
-def save_outputs(out: Path, runs: dict, per_seed: dict, label: str, settings: str) -> str:
+def save_outputs(out: Path, runs: dict, per_seed: dict, label: str, settings: str, note: str = "") -> str:
     """Figures (run<k>.png, all_runs.png), curves.csv, results.md (one row per seed and run) and
-    report.md (spread over seeds, first step at LEVEL, the five claims). Returns the report."""
+    report.md (spread over seeds, first step at LEVEL, the five claims, then `note`). Returns the
+    report."""
     out.mkdir(parents=True, exist_ok=True)
     seeds = list(per_seed)
     by_run = {k: {s: per_seed[s][k] for s in seeds} for k in runs}
@@ -369,7 +386,7 @@ def save_outputs(out: Path, runs: dict, per_seed: dict, label: str, settings: st
     header = f"{caption}; {settings}"
     (out / "results.md").write_text(header + "\n\n" + "\n".join(rows) + "\n")
 
-    report = header + "\n\n" + report_tables(runs, per_seed)
+    report = header + "\n\n" + report_tables(runs, per_seed) + (f"\n{note}\n" if note else "")
     (out / "report.md").write_text(report)
     return report
 
@@ -421,9 +438,7 @@ def main(argv=None) -> dict:
     p.add_argument("--runs", type=int, nargs="+", default=list(RUNS), choices=list(RUNS),
                    help="which runs (default: all five)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--data", default=None, help="folder with the MNIST IDX files (default: "
-                   "$MINIGRAD_DATA, else the cache folder; downloaded if missing)")
-    p.add_argument("--sample", action="store_true", help="use the bundled sample (15,000 training images)")
+    add_data_args(p)
     p.add_argument("--out", default="runs/mnist_batchnorm", help="folder for PNGs, CSV and tables")
     p.add_argument("--seed", type=int, default=0, help="shuffling seed")
     p.add_argument("--seeds", type=int, nargs="+", default=None,
@@ -439,7 +454,7 @@ def main(argv=None) -> dict:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
 
-    data = load_mnist_sample() if args.sample else load_mnist_or_sample(args.data)
+    data = load_data(args)
     runs = {k: RUNS[k] for k in args.runs}
     if args.steps or args.quick:
         steps = args.steps or 2 * EVAL_EVERY + 1
@@ -461,7 +476,10 @@ def main(argv=None) -> dict:
             per_seed[seed][k] = res
             print(f"seed {seed} run {k} ({run.label()}): val vanilla {res['val'][False]:.4f}, "
                   f"BN {res['val'][True]:.4f}", flush=True)
-    report = save_outputs(Path(args.out), runs, per_seed, label, settings)
+    note = "" if data.checksummed else (
+        f"NOTE: {data.name} is not MNIST: the network is {'-'.join(map(str, layer_sizes(data)))}, and the "
+        f"claims' levels ({LEVEL:g}, {CHANCE:g}, {LEARNS:g}) were set for MNIST's ten digits.")
+    report = save_outputs(Path(args.out), runs, per_seed, label, settings, note)
     print("\n" + report + f"\nFigures, curves.csv, results.md and report.md are in {args.out}/")
     return per_seed if args.seeds is not None else per_seed[seeds[0]]
 

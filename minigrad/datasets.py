@@ -4,9 +4,11 @@
     download_file(name, folder, ...) one file from a list of mirrors, checksummed, written atomically
     load_mnist(root=None)          the classic split: 55,000 train / 5,000 validation / 10,000 test
     load_mnist_sample()            the bundled sample (20,000 training + 10,000 test images), offline
+    load_idx(root)                 any other data set in MNIST's file layout (Fashion-MNIST, KMNIST,
+                                   your own), any image size and number of classes, not checksummed
     MNIST.dataset(split)           a split as a TensorDataset, for minigrad.utils.data.DataLoader
 
-Where MNIST is looked for, in order: the `root` argument, the environment variable
+Where the data is looked for, in order: the `root` argument, the environment variable
 MINIGRAD_DATA, then the cache folder (`$XDG_CACHE_HOME/minigrad/mnist`, by default
 `~/.cache/minigrad/mnist`). Example:
 
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +53,11 @@ _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0
 
 
 class IDXError(ValueError):
-    """An IDX file that is truncated, corrupted or not IDX at all."""
+    """An IDX file that is truncated, corrupted or not IDX at all, or not what was expected."""
+
+
+class ChecksumError(IDXError):
+    """A valid IDX file whose content is not the expected one (its MD5 differs)."""
 
 
 _CHUNK = 1 << 20  # files are read in 1 MB pieces, so memory follows what a file really holds
@@ -104,7 +111,7 @@ def _read_idx(f, name: str, md5: str | None = None) -> np.ndarray:
                        f"{dtype.name}, {4 + 4 * ndim + size} bytes): trailing bytes, or not an IDX file; "
                        "reading stopped there")
     if digest is not None and digest.hexdigest() != md5:
-        raise IDXError(f"{name}: checksum mismatch: the content has MD5 {digest.hexdigest()}, expected "
+        raise ChecksumError(f"{name}: checksum mismatch: the content has MD5 {digest.hexdigest()}, expected "
                        f"{md5}. It is not the expected file (another version, or modified): delete it "
                        "and download it again, or put the original file there.")
     # the bytearray is writable, so only a byte swap (not uint8) copies
@@ -306,14 +313,36 @@ def download_file(name: str, folder, md5: str, mirrors=MNIST_MIRRORS, timeout: f
     raise DownloadError(f"could not download {name}.gz:\n" + "\n".join(errors))
 
 
-# ***** MNIST *****
+# ***** the loaded splits *****
+
+# The validation set is the start of the training file. MNIST's classic split takes 5,000 of its
+# 60,000 images, a twelfth; a smaller data set keeps that share, so that most images still train.
+VAL_RULE = "a twelfth of the training file, at least 1 and at most 5,000 images; MNIST: 5,000 of 60,000"
+
+
+def default_n_val(n_train_file: int) -> int:
+    """How many images of a training file of `n_train_file` images go to the validation set:
+    a twelfth, at least 1, at most 5,000 (MNIST's 60,000 give its classic 5,000; 1,200 give 100).
+
+    >>> from minigrad.datasets import default_n_val
+    >>> default_n_val(60000), default_n_val(1200), default_n_val(5)
+    (5000, 100, 1)
+    """
+    return min(5000, max(1, n_train_file // 12))
 
 
 @dataclass
-class MNIST:
-    """MNIST split into train / val / test: images float32 in [0, 1] of shape (N, 28, 28),
-    labels int64. `source` says where they came from; `is_sample` is True for the bundled
-    sample (see `load_mnist_sample`)."""
+class IDXData:
+    """Labelled images split into train / val / test: images float32 in [0, 1] of shape
+    (N, H, W), labels int64 >= 0. `name` says what they are, `source` where they came from,
+    `checksummed` whether every file matched a known checksum (MNIST's); `is_sample` is True for
+    the bundled MNIST sample. `load_idx` returns one, `load_mnist` its subclass `MNIST`.
+
+    >>> from minigrad.datasets import load_mnist_sample
+    >>> data = load_mnist_sample()
+    >>> data.image_shape, data.num_classes, data.title
+    ((28, 28), 10, 'MNIST bundled sample')
+    """
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -323,11 +352,32 @@ class MNIST:
     test_labels: np.ndarray
     source: str
     is_sample: bool = False
+    name: str = "IDX data"
+    checksummed: bool = False
+
+    @property
+    def image_shape(self) -> tuple:
+        """(H, W) of every image, e.g. (28, 28)."""
+        return tuple(self.train_images.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        """The largest label in any split, plus one: what a classifier's output layer needs."""
+        return 1 + max(int(y.max()) for y in (self.train_labels, self.val_labels, self.test_labels) if len(y))
+
+    @property
+    def title(self) -> str:
+        """What tables and figures call the data: its name, and for other data than MNIST also
+        the image size, the number of classes and that it was not checksummed (never a folder)."""
+        if self.checksummed:
+            return self.name
+        h, w = self.image_shape
+        return f"{self.name} ({h}x{w} images, {self.num_classes} classes; not checksummed)"
 
     def dataset(self, split: str = "train", flatten: bool = False) -> TensorDataset:
         """One split ("train", "val" or "test") as a TensorDataset of (images, labels), without
-        a copy; `flatten=True` gives images of shape (N, 784). A DataLoader slices whole batches
-        out of it (one fancy index per batch, no per-image Python call)."""
+        a copy; `flatten=True` gives images of shape (N, H * W), (N, 784) for MNIST. A DataLoader
+        slices whole batches out of it (one fancy index per batch, no per-image Python call)."""
         if split not in ("train", "val", "test"):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
         images, labels = getattr(self, split + "_images"), getattr(self, split + "_labels")
@@ -335,7 +385,80 @@ class MNIST:
 
     def __repr__(self):
         sizes = ", ".join(f"{s}={len(getattr(self, s + '_labels'))}" for s in ("train", "val", "test"))
-        return f"MNIST({sizes}, source={self.source!r})"
+        if self.checksummed:
+            return f"{type(self).__name__}({sizes}, source={self.source!r})"
+        h, w = self.image_shape
+        return (f"{type(self).__name__}(name={self.name!r}, {sizes}, images {h}x{w}, "
+                f"{self.num_classes} classes, not checksummed, source={self.source!r})")
+
+
+@dataclass(repr=False)
+class MNIST(IDXData):
+    """MNIST split into train / val / test: images float32 in [0, 1] of shape (N, 28, 28),
+    labels int64, every file checksummed. `source` says where they came from; `is_sample` is
+    True for the bundled sample (see `load_mnist_sample`)."""
+
+    name: str = "MNIST"
+    checksummed: bool = True
+
+    @property
+    def title(self) -> str:
+        return "MNIST bundled sample" if self.is_sample else "MNIST"
+
+
+# The type code of each dtype read_idx returns, to name a file's magic number in a message.
+_IDX_CODES = {t[1:]: code for code, t in _IDX_TYPES.items()}
+
+
+def _magic(raw: np.ndarray) -> str:
+    return f"0x0000{_IDX_CODES.get(raw.dtype.str[1:], 0):02X}{raw.ndim:02X}"
+
+
+def _images(raw: np.ndarray, name: str, shape: tuple | None = (28, 28)) -> np.ndarray:
+    """uint8 images (N, H, W) as float32 in [0, 1]; `shape` fixes (H, W) (MNIST's 28x28)."""
+    if raw.ndim != 3 or raw.dtype != np.uint8 or (shape is not None and raw.shape[1:] != shape):
+        want = f"(N, {shape[0]}, {shape[1]})" if shape is not None else "(N, H, W)"
+        why = (" (a labels file?)" if raw.ndim == 1 else
+               " (more than 3 dimensions: colour channels are not this layout)" if raw.ndim > 3 else
+               " (not bytes 0-255)" if raw.dtype != np.uint8 and raw.ndim == 3 else "")
+        raise IDXError(f"{name}: expected uint8 images of shape {want} (IDX magic number 0x00000803), "
+                       f"got {raw.dtype} {raw.shape} (magic number {_magic(raw)}){why}")
+    return raw.astype(np.float32) / np.float32(255)  # float32 stays float32
+
+
+def _labels(raw: np.ndarray, name: str, n: int, images: str = "the images file") -> np.ndarray:
+    """Integer class labels >= 0, one per image of the `images` file (which holds n)."""
+    if raw.ndim != 1 or raw.dtype.kind not in "iu":
+        why = " (an images file?)" if raw.ndim == 3 else ""
+        raise IDXError(f"{name}: expected one integer label per image (a 1-d IDX file, magic number "
+                       f"0x00000801), got {raw.dtype} {raw.shape} (magic number {_magic(raw)}){why}")
+    if len(raw) != n:
+        raise IDXError(f"{name}: expected {n} labels to match the images of {images}, got shape {raw.shape}")
+    if n and raw.min() < 0:
+        raise IDXError(f"{name}: label {raw.min()} is negative; labels must be class indices 0, 1, 2, ...")
+    return raw.astype(np.int64)
+
+
+def _split(raw: dict, n_val, shape) -> tuple:
+    """The six arrays of a split from the four files {key: (array, file name)}, each checked,
+    the images of both files of one size, the first n_val training images the validation set."""
+    (x, x_name), (tx, tx_name) = raw["train_images"], raw["test_images"]
+    train, test = _images(x, x_name, shape), _images(tx, tx_name, shape)
+    if test.shape[1:] != train.shape[1:]:
+        raise IDXError(f"{tx_name}: images of {test.shape[1]}x{test.shape[2]}, but {x_name} holds "
+                       f"{train.shape[1]}x{train.shape[2]}: both files must hold images of one size")
+    if len(test) == 0:
+        raise IDXError(f"{tx_name}: holds no images (shape {test.shape}): there is nothing to test on")
+    train_y = _labels(*raw["train_labels"], len(train), x_name)
+    test_y = _labels(*raw["test_labels"], len(test), tx_name)
+    n_val = default_n_val(len(train)) if n_val is None else n_val
+    if not 0 <= n_val < len(train):
+        raise ValueError(f"n_val={n_val}: {x_name} holds {len(train)} images; the validation set is the first "
+                         "n_val of them, and at least one must be left to train on")
+    return train[n_val:], train_y[n_val:], train[:n_val], train_y[:n_val], test, test_y
+
+
+# ***** MNIST *****
 
 
 def _not_found_message(folder: Path, missing, why: str = "") -> str:
@@ -349,36 +472,40 @@ def _not_found_message(folder: Path, missing, why: str = "") -> str:
     )
 
 
-def _images(raw: np.ndarray, name: str) -> np.ndarray:
-    if raw.ndim != 3 or raw.shape[1:] != (28, 28) or raw.dtype != np.uint8:
-        raise IDXError(f"{name}: expected uint8 images of shape (N, 28, 28), got {raw.dtype} {raw.shape}")
-    return raw.astype(np.float32) / np.float32(255)  # float32 stays float32
+def _other_data_hint(folder: Path) -> str:
+    return (f"If {folder} holds another data set in MNIST's file layout (Fashion-MNIST, KMNIST, your "
+            f"own), read it without MNIST's checksums: load_idx({str(folder)!r}) (or load_mnist(..., "
+            f"verify=False)); in the examples, --data {folder} --any-idx. To use MNIST, delete the file: "
+            "load_mnist (and the examples) download what is missing.")
 
 
-def _labels(raw: np.ndarray, name: str, n: int) -> np.ndarray:
-    if raw.shape != (n,):
-        raise IDXError(f"{name}: expected {n} labels to match the images, got shape {raw.shape}")
-    return raw.astype(np.int64)
-
-
-def load_mnist(root=None, download: bool = True, n_val: int = 5000, mirrors=MNIST_MIRRORS,
-               files=MNIST_FILES, progress: bool = True) -> MNIST:
-    """MNIST with the classic split: the first `n_val` (5,000) training images are the
-    validation set, the other 55,000 the training set, plus the 10,000 test images.
+def load_mnist(root=None, download: bool = True, n_val: int | None = None, mirrors=MNIST_MIRRORS,
+               files=MNIST_FILES, progress: bool = True, verify: bool = True) -> MNIST:
+    """MNIST with the classic split: the first 5,000 training images are the validation set,
+    the other 55,000 the training set, plus the 10,000 test images.
 
     Args:
         root: a folder holding the four IDX files (.gz or not); default $MINIGRAD_DATA, else
             the cache folder (see `data_dir`).
         download: fetch missing files from `mirrors` into that folder (checksums verified).
+        n_val: how many of the first training images are the validation set; default
+            `default_n_val`, which is 5,000 for MNIST.
+        verify: False reads the folder as any data set in MNIST's file layout, without
+            checksums or downloads: the same as `load_idx(root, n_val)` (`download`, `mirrors`
+            and `files` are then unused).
 
-    Raises `MNISTNotFoundError` saying which files to put where when they are missing and
-    cannot be downloaded.
+    Every file is checksummed: a file that is not MNIST's raises `ChecksumError` (an `IDXError`)
+    naming it and the way to read another data set in this layout (`load_idx`). Raises
+    `MNISTNotFoundError` saying which files to put where when they are missing and cannot be
+    downloaded.
 
     Example (needs the data, so not run as a doctest)::
 
         mnist = load_mnist()                        # or load_mnist("~/data/mnist")
         mnist.train_images.shape                    # (55000, 28, 28), float32 in [0, 1]
     """
+    if not verify:
+        return load_idx(root, n_val)
     folder = data_dir(root)
     paths = {key: _find(folder, name) for key, (name, _) in files.items()}
     missing = [files[key][0] for key, p in paths.items() if p is None]
@@ -399,19 +526,62 @@ def load_mnist(root=None, download: bool = True, n_val: int = 5000, mirrors=MNIS
         path, md5 = paths[key], files[key][1]
         st, where = path.stat(), str(path.resolve())  # stat first: a change while reading shows next time
         stamp = [st.st_size, st.st_mtime_ns, md5]
-        raw = read_idx(path, None if record.get(where) == stamp else md5)
+        try:
+            raw = read_idx(path, None if record.get(where) == stamp else md5)
+        except ChecksumError as e:  # maybe not a broken MNIST but another data set: say how to read it
+            raise ChecksumError(f"{e}\n{_other_data_hint(folder)}") from None
         if time.time_ns() - st.st_mtime_ns > 2 * 10**9:  # a file written just now could change
             passed[where] = stamp  # again within the same mtime tick: remember only settled files
         return raw, str(path)
 
-    train = _images(*read("train_images"))
-    train_y = _labels(*read("train_labels"), len(train))
-    test = _images(*read("test_images"))
-    test_y = _labels(*read("test_labels"), len(test))
+    arrays = _split({key: read(key) for key in files}, n_val, shape=(28, 28))
     if any(record.get(k) != v for k, v in passed.items()):
         _remember_verified(passed)
-    return MNIST(train[n_val:], train_y[n_val:], train[:n_val], train_y[:n_val], test, test_y,
-                 source=str(folder))
+    return MNIST(*arrays, source=str(folder))
+
+
+# ***** any data set in MNIST's file layout *****
+
+
+def load_idx(root=None, n_val: int | None = None, name: str | None = None) -> IDXData:
+    """A data set in MNIST's file layout that is not MNIST: Fashion-MNIST, KMNIST, or your own.
+    The files are not checksummed (nothing is downloaded), but they must parse and agree.
+
+    The folder holds the four files under MNIST's names (`train-images-idx3-ubyte`,
+    `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`; `.gz` or
+    not): uint8 images (N, H, W) of any one size, integer labels >= 0, as many as images. The
+    number of classes is the largest label + 1 (`num_classes`); labels that never include 0
+    (EMNIST letters run 1-26) give a warning. The validation set is the first `n_val` training
+    images, by default a twelfth of them, at least 1 and at most 5,000 (`default_n_val`).
+
+    Args:
+        root: the folder; default $MINIGRAD_DATA, else the cache folder (see `data_dir`).
+        name: what tables call the data; default the folder's name.
+
+    Example (Fashion-MNIST in ~/data/fashion; needs the data, so not run as a doctest)::
+
+        data = load_idx("~/data/fashion")
+        data                  # IDXData(name='fashion', train=55000, val=5000, test=10000, images
+                              #         28x28, 10 classes, not checksummed, source='/home/...')
+    """
+    folder = data_dir(root)
+    names = {key: file for key, (file, _) in MNIST_FILES.items()}
+    paths = {key: _find(folder, file) for key, file in names.items()}
+    missing = [names[key] for key, p in paths.items() if p is None]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder} lacks {', '.join(missing)} (.gz or not). load_idx reads the four files of "
+            f"MNIST's layout under MNIST's names ({', '.join(names.values())}): rename or link a "
+            "data set's files to these names.")
+    arrays = _split({key: (read_idx(p), str(p)) for key, p in paths.items()}, n_val, shape=None)
+    data = IDXData(*arrays, source=str(folder), name=name or folder.absolute().name or str(folder))
+    low = min(int(y.min()) for y in arrays[1::2] if len(y))
+    if low > 0:
+        warnings.warn(f"{folder}: label 0 never occurs (the labels start at {low}); the number of classes "
+                      f"is counted as the largest label + 1 = {data.num_classes}, so the outputs for labels "
+                      f"below {low} never see a target. Subtract {low} from the labels if they should start at 0.",
+                      stacklevel=2)
+    return data
 
 
 # The sample's training files: the first 20,000 images of the MNIST training set (IDX, gzip).

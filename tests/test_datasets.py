@@ -16,8 +16,8 @@ import pytest
 
 from minigrad import datasets
 from minigrad.datasets import (
-    DownloadError, IDXError, MNISTNotFoundError, download_file, load_mnist, load_mnist_or_sample,
-    load_mnist_sample, parse_idx, read_idx,
+    MNIST, ChecksumError, DownloadError, IDXData, IDXError, MNISTNotFoundError, default_n_val, download_file,
+    load_idx, load_mnist, load_mnist_or_sample, load_mnist_sample, parse_idx, read_idx,
 )
 
 REAL = os.environ.get("MINIGRAD_DATA") or str(Path(__file__).resolve().parents[2] / "shared/data/mnist")
@@ -545,3 +545,146 @@ def test_real_mnist_classic_split():
     assert np.bincount(m.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     mean = np.concatenate([m.val_images, m.train_images]).mean(dtype=np.float64) * 255
     assert abs(mean - 33.318) < 1e-3
+
+
+# ***** other data sets in MNIST's file layout (load_idx) *****
+
+
+def other_data(n_train=1200, n_test=300, shape=(28, 28), classes=10, first_label=0, seed=1):
+    """Arrays of a data set that is not MNIST (random pixels), in MNIST's four-file layout."""
+    rng = np.random.default_rng(seed)
+    return {
+        "train_images": rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
+        "train_labels": rng.integers(first_label, classes, n_train, dtype=np.uint8),
+        "test_images": rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
+        "test_labels": rng.integers(first_label, classes, n_test, dtype=np.uint8),
+    }
+
+
+def test_fashion_like_data_is_refused_by_load_mnist_with_the_way_out(tmp_path):
+    """A valid IDX folder that is not MNIST (Fashion-MNIST, say) fails MNIST's checksums, and the
+    message names the file, how to read another data set in this layout (the function and the
+    examples' flags) and how to get MNIST back."""
+    folder = tmp_path / "fashion"
+    write_mnist(folder, other_data(), datasets.MNIST_FILES)
+    with pytest.raises(ChecksumError) as info:
+        load_mnist(folder, download=False)
+    msg = str(info.value)
+    assert str(folder / "train-images-idx3-ubyte.gz") in msg and "checksum mismatch" in msg
+    assert f"load_idx({str(folder)!r})" in msg and "verify=False" in msg
+    assert f"--data {folder} --any-idx" in msg
+    assert "download it again" in msg
+    assert isinstance(info.value, IDXError)  # what callers caught before
+
+
+def test_fashion_like_data_loads_with_load_idx(tmp_path):
+    folder = tmp_path / "fashion"
+    arrays = other_data()
+    write_mnist(folder, arrays, datasets.MNIST_FILES, compress=False)
+    d = load_idx(folder)
+    assert type(d) is IDXData and not isinstance(d, MNIST) and not d.checksummed and not d.is_sample
+    check_split(d, arrays, n_val=100)  # a twelfth of 1,200
+    assert d.image_shape == (28, 28) and d.num_classes == 10
+    assert d.source == str(folder) and d.name == "fashion"
+    assert repr(d) == (f"IDXData(name='fashion', train=1100, val=100, test=300, images 28x28, 10 classes, "
+                       f"not checksummed, source={str(folder)!r})")
+    assert d.title == "fashion (28x28 images, 10 classes; not checksummed)" and "MNIST" not in d.title
+    # the same through load_mnist's switch, and under a name of one's choosing
+    same = load_mnist(folder, verify=False)
+    np.testing.assert_array_equal(same.train_images, d.train_images)
+    assert type(same) is IDXData and not same.checksummed
+    assert load_idx(folder, name="Fashion-MNIST").title.startswith("Fashion-MNIST (")
+
+
+def test_real_mnist_says_it_is_checksummed():
+    m = load_mnist_sample()
+    assert m.checksummed and m.name == "MNIST" and m.image_shape == (28, 28) and m.num_classes == 10
+    assert m.title == "MNIST bundled sample" and repr(m).startswith("MNIST(train=15000, val=5000, test=10000, ")
+
+
+@pytest.mark.parametrize("shape,classes", [((32, 32), 26), ((20, 24), 47), ((28, 28), 2)])
+def test_load_idx_any_image_size_and_number_of_classes(tmp_path, shape, classes):
+    arrays = other_data(n_train=240, n_test=30, shape=shape, classes=classes)
+    arrays["train_labels"][:2] = classes - 1, 0  # the largest label occurs, and 0
+    write_mnist(tmp_path, arrays, datasets.MNIST_FILES)
+    d = load_idx(tmp_path)
+    check_split(d, arrays, n_val=20)
+    assert d.image_shape == shape and d.num_classes == classes
+    assert d.test_images.shape == (30, *shape)
+    x, y = d.dataset("val", flatten=True).tensors
+    assert x.shape == (20, shape[0] * shape[1]) and y.shape == (20,)
+
+
+def test_default_validation_split_shrinks_with_the_training_file():
+    assert default_n_val(60000) == 5000  # MNIST's classic split
+    assert default_n_val(100_000) == 5000  # never more
+    assert default_n_val(1200) == 100
+    assert default_n_val(13) == 1 and default_n_val(2) == 1  # never none
+
+
+def test_load_idx_validation_size(tmp_path):
+    write_mnist(tmp_path, other_data(n_train=50, n_test=5), datasets.MNIST_FILES)
+    assert len(load_idx(tmp_path).val_labels) == 4
+    assert len(load_idx(tmp_path, n_val=0).val_labels) == 0  # asked for: no validation set
+    with pytest.raises(ValueError, match=r"n_val=50: .*train-images-idx3-ubyte\.gz holds 50 images"):
+        load_idx(tmp_path, n_val=50)  # nothing left to train on
+
+
+def test_labels_without_a_zero_warn_and_count_max_plus_one(tmp_path):
+    """EMNIST letters label a-z as 1-26: that is the user's business, but said, not silent."""
+    arrays = other_data(n_train=240, n_test=30, classes=27, first_label=1)
+    arrays["test_labels"][0] = 26
+    write_mnist(tmp_path, arrays, datasets.MNIST_FILES)
+    with pytest.warns(UserWarning, match="label 0 never occurs .*start at 1.* = 27.* Subtract 1"):
+        d = load_idx(tmp_path)
+    assert d.num_classes == 27
+
+
+def test_labels_with_a_zero_do_not_warn(tmp_path, recwarn):
+    write_mnist(tmp_path, other_data(n_train=240, n_test=30), datasets.MNIST_FILES)
+    load_idx(tmp_path)
+    assert not [w for w in recwarn if "label 0" in str(w.message)]
+
+
+def _broken(tmp_path, key, array):
+    arrays = other_data(n_train=120, n_test=24)
+    arrays[key] = array
+    write_mnist(tmp_path, arrays, datasets.MNIST_FILES)
+    return tmp_path / (datasets.MNIST_FILES[key][0] + ".gz")
+
+
+@pytest.mark.parametrize("key,array,message", [
+    ("train_labels", np.zeros(119, np.uint8), r"expected 120 labels to match the images of .*train-images"),
+    ("test_labels", np.zeros(25, np.uint8), r"expected 24 labels to match the images of .*t10k-images"),
+    ("train_labels", np.zeros((120, 28, 28), np.uint8), r"magic number 0x00000803\) \(an images file\?\)"),
+    ("train_labels", np.zeros(120, np.float32), r"integer label.*float32"),
+    ("test_labels", np.full(24, -1, np.int8), r"label -1 is negative"),
+    ("train_images", np.zeros((120, 28, 28, 3), np.uint8), r"shape \(N, H, W\).*4\).*colour"),
+    ("train_images", np.zeros((120, 28, 28), np.float32), r"expected uint8 .*got float32 .*not bytes 0-255"),
+    ("test_images", np.zeros(24, np.uint8), r"\(a labels file\?\)"),
+    ("test_images", np.zeros((24, 32, 32), np.uint8), r"images of 32x32, but .*train-images.* holds 28x28"),
+    ("test_images", np.zeros((0, 28, 28), np.uint8), r"holds no images"),
+])
+def test_load_idx_bad_files_are_clear_errors_naming_the_file(tmp_path, key, array, message):
+    path = _broken(tmp_path, key, array)
+    with pytest.raises(IDXError, match=message) as info:
+        load_idx(tmp_path)
+    assert str(info.value).startswith(str(path) + ": ")
+
+
+def test_load_idx_missing_files_are_named(tmp_path):
+    arrays = other_data(n_train=24, n_test=6)
+    write_mnist(tmp_path, arrays, datasets.MNIST_FILES)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match=rf"{tmp_path} lacks t10k-labels-idx1-ubyte \(\.gz or not\)"):
+        load_idx(tmp_path)
+
+
+def test_load_mnist_keeps_its_28x28_check(tmp_path):
+    """With the right checksums for 32x32 images (a custom table), MNIST's loader still refuses them."""
+    arrays = other_data(n_train=24, n_test=6, shape=(32, 32))
+    files = checksums(arrays)
+    write_mnist(tmp_path, arrays, files)
+    with pytest.raises(IDXError, match=r"\(N, 28, 28\)"):
+        load_mnist(tmp_path, download=False, n_val=2, files=files)
+    assert load_idx(tmp_path).image_shape == (32, 32)  # the same folder, as any data in this layout

@@ -260,3 +260,120 @@ def test_mnist_batchnorm_seeds_report(tmp_path):
     assert "| run 1: both nets learn" in report and "| run 5: the plain net is stuck" in report
     assert (tmp_path / "run1.png").stat().st_size > 10_000 and (tmp_path / "all_runs.png").stat().st_size > 10_000
     assert (tmp_path / "results.md").read_text().count("\n| ") == 5  # header + 2 seeds x 2 runs
+
+
+# ***** the examples on a data set they never saw (--data DIR --any-idx) *****
+
+
+def write_idx_folder(folder: Path, n_train: int, n_test: int, shape: tuple, classes: int, seed: int = 0):
+    """A learnable data set in MNIST's file layout that is not MNIST: each class a fixed random
+    pattern plus noise, at `shape` pixels. Written with its own IDX writer (header: 0, 0, type,
+    dims; big-endian sizes; the bytes)."""
+    import gzip
+    import struct
+
+    rng = np.random.default_rng(seed)
+    patterns = rng.integers(0, 256, (classes, *shape))
+
+    def draw(n):
+        y = rng.permutation(np.arange(n) % classes).astype(np.uint8)  # every class occurs
+        x = np.clip(0.6 * patterns[y] + rng.integers(0, 100, (n, *shape)), 0, 255).astype(np.uint8)
+        return x, y
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (x, y), (tx, ty) = draw(n_train), draw(n_test)
+    for name, a in [("train-images-idx3-ubyte", x), ("train-labels-idx1-ubyte", y),
+                    ("t10k-images-idx3-ubyte", tx), ("t10k-labels-idx1-ubyte", ty)]:
+        raw = struct.pack(">BBBB", 0, 0, 0x08, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape) + a.tobytes()
+        (folder / f"{name}.gz").write_bytes(gzip.compress(raw, compresslevel=1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory):
+    """32x32 images of 26 classes (EMNIST-letters-sized), 1,200 training images."""
+    return write_idx_folder(tmp_path_factory.mktemp("idx") / "letters", 1200, 300, (32, 32), 26)
+
+
+@pytest.fixture(scope="module")
+def odd_size(tmp_path_factory):
+    """20x24 images of 47 classes (EMNIST-balanced's class count)."""
+    return write_idx_folder(tmp_path_factory.mktemp("idx") / "odd", 600, 94, (20, 24), 47, seed=1)
+
+
+def test_mnist_batchnorm_quick_on_other_data(mb, letters, tmp_path):
+    """--quick end to end on 32x32 images of 26 classes: the nets are sized from the data, the
+    tables name it (not MNIST), the validation rule is said, and the nets learn its labels."""
+    proc = run_example("mnist_batchnorm", "--quick", "--data", str(letters), "--any-idx", "--out", str(tmp_path),
+                       "--no-progress")
+    assert "letters: the validation set is the first 100 of the 1,200 training images (a twelfth" in proc.stdout
+    data = minigrad.datasets.load_idx(letters)
+    assert mb.layer_sizes(data) == [1024] + [100] * 9 + [26]
+    assert mb.layer_sizes(minigrad.datasets.load_mnist_sample()) == mb.SIZES  # MNIST's stays
+    table = (tmp_path / "results.md").read_text()
+    assert table.startswith("letters (32x32 images, 26 classes; not checksummed), 1,100 train / 100 val / 300 test")
+    assert "MNIST," not in table and table.count("\n| ") == 6
+    report = (tmp_path / "report.md").read_text()
+    assert "letters is not MNIST: the network is 1024-100-100-100-100-100-100-100-100-100-26" in report
+    with open(tmp_path / "curves.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 15
+    run1 = [r for r in rows if r["run"] == "1"][-1]
+    assert float(run1["bn_val_acc"]) > 0.5  # chance is 1/26: the labels reach the right outputs
+
+
+def test_mnist_cnn_few_steps_on_other_data(odd_size):
+    """20x24 images, 47 classes: the flatten size comes from H and W (64 * 5 * 6)."""
+    proc = run_example("mnist_cnn", "--data", str(odd_size), "--any-idx", "--steps", "4", "--epochs", "1",
+                       "--no-progress")
+    assert "name='odd', train=550, val=50, test=94, images 20x24, 47 classes, not checksummed" in proc.stdout
+    assert "test accuracy" in proc.stdout and "(odd (20x24 images, 47 classes; not checksummed))" in proc.stdout
+
+
+def test_make_cnn_sizes_from_the_images():
+    cnn = load("mnist_cnn")
+    default = cnn.make_cnn()
+    assert (default[-1].in_features, default[-1].out_features) == (3136, 10)  # MNIST's, unchanged
+    for shape, classes, flat in [((20, 24), 47, 64 * 5 * 6), ((32, 32), 26, 64 * 8 * 8), ((30, 31), 3, 64 * 7 * 7)]:
+        net = cnn.make_cnn(shape, classes)
+        assert net[-1].in_features == flat
+        with minigrad.no_grad():
+            assert net(minigrad.zeros(2, 1, *shape)).shape == (2, classes)
+    with pytest.raises(ValueError, match="3x8 are too small"):
+        cnn.make_cnn((3, 8), 10)
+
+
+@pytest.mark.parametrize("name,args,produced", [
+    ("paper_mnist", ["--steps", "60", "--eval-every", "30"], "paper_mnist.png"),
+    ("gradient_flow", ["--quick"], "gradient_flow.csv"),
+    ("bn_failure_modes", ["--quick", "--parts", "finetune", "folding"], "report.md"),
+])
+def test_other_examples_on_other_data(letters, tmp_path, name, args, produced):
+    extra = [] if name == "bn_failure_modes" else ["--no-progress"]
+    proc = run_example(name, "--data", str(letters), "--any-idx", "--out", str(tmp_path), *args, *extra)
+    assert (tmp_path / produced).stat().st_size > 0
+    assert "letters: the validation set is the first 100" in proc.stdout
+    if name == "paper_mnist":
+        assert "letters (32x32 images, 26 classes; not checksummed) from" in proc.stdout
+        assert "1024-100-100-100-26 net" in proc.stdout
+    if name == "bn_failure_modes":
+        report = (tmp_path / "report.md").read_text()
+        assert report.startswith("# BatchNorm's failure modes on letters\n")
+        assert "on classes 0-12, then 5 on 13-25" in report and "digits" not in report
+
+
+def test_examples_refuse_other_data_without_the_flag_and_say_which(letters):
+    """Without --any-idx, MNIST's checksums refuse the folder: no traceback, the way out named."""
+    env = dict(os.environ, PYTHONPATH=str(EXAMPLES.parent))
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "mnist_cnn.py"), "--data", str(letters), "--steps", "1"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "checksum mismatch" in proc.stderr and f"--data {letters} --any-idx" in proc.stderr
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "mnist_cnn.py"), "--any-idx", "--sample"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "choose one" in proc.stderr
+
+
+def test_data_label_names_other_data(mb, letters):
+    label = mb.data_label(minigrad.datasets.load_idx(letters))
+    assert label == "letters (32x32 images, 26 classes; not checksummed), 1,100 train / 100 val / 300 test"
