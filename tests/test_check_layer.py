@@ -69,6 +69,17 @@ def _builtin_cases():
         (nn.ELU(0.5), (r(4, 3),)),
         (nn.SiLU(), (r(4, 3),)),
         (nn.Softplus(beta=2.0, threshold=3.0), (r(4, 3),)),
+        (nn.ZeroPad1d(2), (r(2, 3, 4),)),
+        (nn.ZeroPad2d((1, 0, 2, 1)), (r(2, 2, 3, 3),)),
+        (nn.ConstantPad1d((1, 2), 0.5), (r(2, 3, 4),)),
+        (nn.ConstantPad2d(1, -1.0), (r(2, 2, 3, 3),)),
+        (nn.ReflectionPad1d(2), (r(2, 3, 4),)),
+        (nn.ReflectionPad2d((2, 1, 1, 2)), (r(2, 2, 3, 3),)),
+        (nn.ReplicationPad1d(3), (r(2, 3, 4),)),
+        (nn.ReplicationPad2d(2), (r(2, 2, 3, 3),)),
+        (nn.CircularPad1d(4), (r(2, 3, 4),)),
+        (nn.CircularPad2d((1, 2, 3, 0)), (r(2, 2, 3, 3),)),
+        (nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), (r(2, 2, 4, 4),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

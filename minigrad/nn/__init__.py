@@ -12,6 +12,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
                       L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss  F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.kl_div
     distance.py                                                   F.normalize
     conv.py           Conv2d, ConvTranspose2d, Conv1d             F.conv2d (im2col; winograd.py), F.conv_transpose2d, F.conv1d
+    padding.py        ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d  F.pad
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d  F.max_pool2d...
     upsampling.py     Upsample                                    F.interpolate (nearest, bilinear)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
@@ -40,6 +41,8 @@ from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
+                      ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .upsampling import Upsample
 from .sparse import Embedding

@@ -51,6 +51,7 @@ from ..dtypes import check_same_dtype, float_or_default
 from ..tensor import Tensor
 from . import init, winograd
 from ..creation import zeros
+from ..ops.shape import pad
 from .module import Module, Parameter
 
 # ***** argument helpers *****
@@ -408,9 +409,25 @@ def _layer_channels(layer, op: str, in_channels: int, out_channels: int, groups:
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
                          f"out_channels={out_channels}")
-    if padding_mode != "zeros":
-        raise NotImplementedError(f"{op}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+    modes = ("zeros",) if op.startswith("ConvTranspose") else ("zeros", "reflect", "replicate", "circular")
+    if padding_mode not in modes:
+        raise ValueError(f"{op}: padding_mode must be one of {modes}, got {padding_mode!r}")
     layer.in_channels, layer.out_channels, layer.groups = in_channels, out_channels, groups
+    layer.padding_mode = padding_mode
+
+
+def _pad_input(layer, x: Tensor):
+    """(x, padding) for the convolution: with a padding_mode other than 'zeros' the input is
+    padded first (F.pad with that mode, the last dims only) and the convolution itself pads
+    nothing, as in PyTorch."""
+    if layer.padding_mode == "zeros":
+        return x, layer.padding
+    one_d = len(layer.kernel_size) == 1  # Conv1d: the 2-d rules on a height of 1
+    lift = (lambda t: (1, *t)) if one_d else (lambda t: t)
+    padding = layer.padding if isinstance(layer.padding, str) else ((0, *layer.padding) if one_d else layer.padding)
+    (top, bottom), (left, right) = _padding(padding, lift(layer.kernel_size), lift(layer.stride),
+                                            lift(layer.dilation), type(layer).__name__)
+    return pad(x, (left, right) if one_d else (left, right, top, bottom), mode=layer.padding_mode), 0
 
 
 def _layer_repr(layer, **defaults) -> str:
@@ -420,12 +437,13 @@ def _layer_repr(layer, **defaults) -> str:
     for name, default in defaults.items():
         if getattr(layer, name) not in default:
             s += f", {name}={getattr(layer, name)}"
-    return s + ("" if layer.bias is not None else ", bias=False")
+    s += "" if layer.bias is not None else ", bias=False"
+    return s + ("" if layer.padding_mode == "zeros" else f", padding_mode={layer.padding_mode}")
 
 
 class Conv2d(Module):
     """2-D convolution layer; same arguments, parameters and default init as torch.nn.Conv2d
-    (padding_mode 'zeros' only).
+    (padding_mode 'zeros', 'reflect', 'replicate' or 'circular').
 
     Shape: (N, C_in, H, W) -> (N, C_out, OH, OW); weight (C_out, C_in/groups, kh, kw), bias (C_out,).
     Init: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C_in/groups * kh * kw
@@ -458,8 +476,9 @@ class Conv2d(Module):
         init._default_init(self.weight, self.bias)  # PyTorch's default
 
     def forward(self, x: Tensor) -> Tensor:
+        x, padding = _pad_input(self, x)
         with self._buffer_cache.active():
-            return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         return _layer_repr(self, padding=((0, 0), "valid"), dilation=((1, 1),), groups=(1,))
@@ -649,7 +668,7 @@ def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
 
 class Conv1d(Module):
     """1-D convolution layer; same arguments, parameters, default init and repr as
-    torch.nn.Conv1d (padding_mode 'zeros' only).
+    torch.nn.Conv1d (every padding_mode).
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -674,8 +693,9 @@ class Conv1d(Module):
         init._default_init(self.weight, self.bias)  # PyTorch's default
 
     def forward(self, x: Tensor) -> Tensor:
+        x, padding = _pad_input(self, x)
         with self._buffer_cache.active():
-            return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         return _layer_repr(self, padding=((0,), "valid"), dilation=((1,),), groups=(1,))

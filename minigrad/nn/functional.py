@@ -18,4 +18,4 @@ from .pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_
                       max_pool2d)
 from .upsampling import interpolate  # noqa: F401
 from .sparse import embedding, one_hot  # noqa: F401
-from ..ops.shape import pad  # noqa: F401  (constant padding, torch's F.pad order)
+from ..ops.shape import pad  # noqa: F401  (torch's F.pad: constant, reflect, replicate, circular)

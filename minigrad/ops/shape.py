@@ -260,15 +260,72 @@ class Pad(Function):
         return gy[tuple(slice(lo, n - hi) for (lo, hi), n in zip(self.widths, gy.shape))]
 
 
-def pad(x: Tensor, pad, value=0.0) -> Tensor:
-    """Constant padding, PyTorch's F.pad order: `pad` = (left, right) for the last dim, then
-    (top, bottom) for the one before, and so on."""
-    if len(pad) % 2 or len(pad) // 2 > x.ndim or any(p < 0 for p in pad):
-        raise ValueError(f"pad: {pad} must be non-negative pairs for at most {x.ndim} dims")
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(x: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad the last dims, PyTorch's F.pad: `pad` = (left, right) for the last dim, then (top,
+    bottom) for the one before, and so on; a negative width crops.
+
+    mode 'constant' fills with `value` (0 by default); 'reflect' mirrors without repeating the
+    edge, 'replicate' repeats the edge, 'circular' wraps around. The last three pad 1 to 3
+    dims of a batched or unbatched input (N, C, ...) or (C, ...), as in PyTorch.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x = minigrad.tensor([[1.0, 2.0, 3.0]])
+    >>> F.pad(x, (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
+    >>> F.pad(x, (1, -1), value=9.0)  # a negative width crops
+    tensor([[9., 1., 2.]])
+    """
+    k = len(pad) // 2
+    if len(pad) % 2 or k > x.ndim or any(int(p) != p for p in pad):
+        raise ValueError(f"pad: {pad} must be pairs of integers for at most {x.ndim} dims (input {x.shape})")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
     widths = [(0, 0)] * x.ndim
-    for k in range(len(pad) // 2):
-        widths[x.ndim - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
-    return Pad(tuple(widths), value)(x)
+    for i in range(k):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if mode != "constant":
+        if value:
+            raise ValueError(f"pad: value is for mode 'constant' only, got value={value} with mode {mode!r}")
+        if not 1 <= k <= 3 or x.ndim not in (k + 1, k + 2):
+            raise NotImplementedError(f"pad: mode {mode!r} pads 1 to 3 dims of an input with one or two more "
+                                      f"dims (C, ...) or (N, C, ...); got {len(pad)} widths for a {x.ndim}-d input")
+        return _pad_by_index(x, widths, mode)
+    if any(lo < 0 or hi < 0 for lo, hi in widths):  # crop first, then pad what is left
+        if any(n + min(lo, 0) + min(hi, 0) < 0 for (lo, hi), n in zip(widths, x.shape)):
+            raise ValueError(f"pad: cropping {pad} removes more than the input's shape {x.shape}")
+        x = x[tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(widths, x.shape))]
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    return Pad(tuple(widths), 0.0 if value is None else value)(x)
+
+
+def _pad_by_index(x: Tensor, widths, mode: str) -> Tensor:
+    """Reflect, replicate and circular padding as a gather along each padded dim: output
+    position j (from -left to n + right) reads input position src(j) (a negative width crops).
+    The gather's backward adds up the positions read more than once."""
+    for d, (lo, hi) in enumerate(widths):
+        if lo == hi == 0:
+            continue
+        if mode == "circular" and min(lo, hi) < 0:  # PyTorch crops first, then wraps what is left
+            x = getitem(x, (slice(None),) * d + (slice(-min(lo, 0), x.shape[d] + min(hi, 0)),))
+            lo, hi = max(lo, 0), max(hi, 0)
+        n = x.shape[d]
+        limit = {"reflect": n - 1, "circular": n, "replicate": None}[mode]
+        if limit is not None and max(lo, hi) > limit:
+            raise ValueError(f"pad: mode {mode!r} needs widths of at most {limit} for dim {d} of size {n} "
+                             f"(input {x.shape}), got ({lo}, {hi})")
+        if n == 0:
+            raise ValueError(f"pad: mode {mode!r} cannot pad dim {d} of size 0 (input {x.shape})")
+        j = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            j = np.abs(j)
+            j = np.where(j > n - 1, 2 * (n - 1) - j, j)
+        src = np.clip(j, 0, n - 1) if mode == "replicate" else j % n
+        x = getitem(x, (slice(None),) * d + (backend.to_device(src, x.device),))
+    return x
 
 
 class IndexPut(Function):
