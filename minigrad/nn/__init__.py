@@ -17,7 +17,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
-    module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList
+    module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
     utils.py          clip_grad_norm_, clip_grad_value_
     init.py           weight initialisation (`nn.init`)
     utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`)
@@ -36,7 +36,8 @@ from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
-from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
+from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
+                     RemovableHandle, Sequential)
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
