@@ -358,12 +358,13 @@ class Module:
         """The tensors a state_dict holds, by key: parameters and persistent buffers, a shared
         module or tensor under each of its names (as PyTorch)."""
         out = OrderedDict()
-        for mprefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
+        for mprefix, m in self.named_modules(remove_duplicate=False):
             skip = m.__dict__.get("_non_persistent", ())
             for kind in ("_parameters", "_buffers"):
                 for name, t in getattr(m, kind).items():
                     if t is not None and not (kind == "_buffers" and name in skip):
-                        out[f"{mprefix}.{name}" if mprefix else name] = t
+                        # as PyTorch, `prefix` is prepended as is: it ends with its own dot
+                        out[prefix + (f"{mprefix}.{name}" if mprefix else name)] = t
         return out
 
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
