@@ -791,9 +791,10 @@ class ParameterList(Module):
     >>> ps = nn.ParameterList([nn.Parameter(minigrad.zeros(2)) for _ in range(3)])
     >>> len(ps), [n for n, _ in ps.named_parameters()]
     (3, ['0', '1', '2'])
-    >>> nn.ParameterList([minigrad.zeros(2, 3)])
+    >>> nn.ParameterList([minigrad.zeros(2, 3), minigrad.zeros(4)])
     ParameterList(
         (0): Parameter containing: [minigrad.float32 of size 2x3]
+        (1): Parameter containing: [minigrad.float32 of size 4]
     )
     """
 
@@ -827,14 +828,14 @@ class ParameterList(Module):
     def __iter__(self):
         return iter(self._parameters.values())
 
-    def __repr__(self):
-        lines = [_parameter_line(k, p) for k, p in self._parameters.items()]
-        return "ParameterList(" + "".join("\n    " + line for line in lines) + ("\n)" if lines else ")")
+    def extra_repr(self) -> str:  # Module.__repr__ lays the lines out as PyTorch does
+        return "\n".join("  " + _parameter_line(k, p) for k, p in self._parameters.items())
 
 
 class ParameterDict(Module):
     """A dict of Parameters registered under their keys (a Tensor given is wrapped as a
-    Parameter sharing its memory), in insertion order.
+    Parameter sharing its memory), in insertion order (a plain dict given to the constructor
+    or `update` is taken in sorted key order, as PyTorch does).
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -894,12 +895,16 @@ class ParameterDict(Module):
         return self._parameters.items()
 
     def update(self, parameters) -> None:
-        for k, v in _pairs(parameters, "ParameterDict"):
+        """Add or replace entries; from a plain dict in sorted key order (as PyTorch), from an
+        OrderedDict, a ParameterDict or (key, value) pairs in their order."""
+        pairs = _pairs(parameters, "ParameterDict")
+        if type(parameters) is dict:
+            pairs = sorted(pairs, key=lambda kv: kv[0])
+        for k, v in pairs:
             self[k] = v
 
-    def __repr__(self):
-        lines = [_parameter_line(k, p) for k, p in self._parameters.items()]
-        return "ParameterDict(" + "".join("\n    " + line for line in lines) + ("\n)" if lines else ")")
+    def extra_repr(self) -> str:  # Module.__repr__ lays the lines out as PyTorch does
+        return "\n".join("  " + _parameter_line(k, p) for k, p in self._parameters.items())
 
 
 # ***** full backward hooks: identity ops around the module's inputs and output *****
