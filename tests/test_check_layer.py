@@ -91,7 +91,7 @@ def _builtin_cases():
 def _exported_layers():
     return {name for name in dir(nn) if isinstance(getattr(nn, name), type)
             and issubclass(getattr(nn, name), nn.Module)
-            and name not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList")
+            and name not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
             and not name.startswith("Lazy")}  # a Lazy layer becomes its eager class (covered) on its first forward
 
 

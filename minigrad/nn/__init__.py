@@ -18,7 +18,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
-    module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList
+    module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
     utils.py          clip_grad_norm_, clip_grad_value_
     init.py           weight initialisation (`nn.init`)
     utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`)
@@ -38,7 +38,8 @@ from .linear import Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
-from .module import Module, ModuleDict, ModuleList, Parameter, ParameterList, RemovableHandle, Sequential
+from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
+                     RemovableHandle, Sequential)
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchRenorm1d, BatchRenorm2d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, LayerNorm)
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,

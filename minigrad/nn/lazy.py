@@ -25,7 +25,7 @@ class _LazyModule(Module):
 
     def forward(self, x, *rest, **kw):
         args, kwargs = self._lazy_args
-        training, hooks = self.training, (self._forward_hooks, self._backward_hooks)
+        training, hooks = self.training, (self._forward_hooks, self._backward_hooks, self._forward_pre_hooks)
         cls = self.cls_to_become
         # NOTE: without device=/dtype= the parameters follow the first input (torch would follow
         # a .to() called before the first forward, which a lazy module here has nothing to move)
@@ -39,6 +39,7 @@ class _LazyModule(Module):
         cls.__init__(self, n, *args, **kwargs)  # creates the parameters here
         self.train(training)
         object.__setattr__(self, "_forward_hooks", hooks[0])
+        object.__setattr__(self, "_forward_pre_hooks", hooks[2])
         if hooks[1] is not None:
             object.__setattr__(self, "_backward_hooks", hooks[1])
         return self.forward(x, *rest, **kw)

@@ -40,6 +40,9 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):  # list() would iterate its rows
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got a Tensor of shape {params.shape}; pass [tensor]")
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
@@ -52,14 +55,21 @@ class Optimizer:
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        for p in params:
+        mine = {}
+        for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor (it is the output of an op)")
             if id(p) in seen:
                 raise ValueError("some parameters appear in more than one parameter group")
-            seen.add(id(p))
+            # PyTorch only warns here, then updates such a parameter twice per step
+            if id(p) in mine:
+                raise ValueError(f"some parameters appear in more than one parameter group or twice in one: "
+                                 f"the {tuple(p.shape)} tensor at positions {mine[id(p)]} and {i} would be "
+                                 f"updated twice per step")
+            mine[id(p)] = i
+        seen.update(mine)
         group["params"] = params
         for k, v in self.defaults.items():
             group.setdefault(k, v)

@@ -3,9 +3,12 @@
     Dataset                      the base class: __getitem__(i) returns one sample, __len__ the count
     TensorDataset(*tensors)      sample i is (t[i] for each tensor); the loader slices whole batches
     Subset(dataset, indices)     a view of some samples; random_split makes several
+    ConcatDataset(datasets)      several data sets one after the other (also `ds1 + ds2`)
+    IterableDataset              a stream: subclasses implement __iter__ (no indices, no shuffle)
     default_collate(samples)     a list of samples -> one batch (tensors stacked, numbers -> tensor)
     DataLoader(dataset, ...)     batches, shuffled with a minigrad Generator (a fresh order every epoch)
     SequentialSampler, RandomSampler   the orders DataLoader uses for shuffle=False / True
+    SubsetRandomSampler, WeightedRandomSampler   other orders, for DataLoader(sampler=...)
     BatchSampler                 groups a sampler's indices into batches (DataLoader(batch_sampler=...))
 
 A learner's loop reads as in PyTorch:
@@ -27,6 +30,7 @@ The result is the same as the slow path's (a test compares them).
 
 from __future__ import annotations
 
+import bisect
 import collections.abc
 import itertools
 import math
@@ -60,6 +64,74 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A data set read as a stream: subclasses implement `__iter__` (yielding samples). A
+    DataLoader batches the samples in the order they come; it cannot shuffle or sample them.
+    Loading runs in the calling process, so `get_worker_info()` is None and the stream is
+    read once per epoch (no per-worker splitting is needed).
+
+    >>> from minigrad.utils.data import DataLoader, IterableDataset
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(5))
+    >>> [b.tolist() for b in DataLoader(Count(), batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: it is iterated, not indexed")
+
+    def __len__(self) -> int:  # a subclass may know its length; a stream has none, as in PyTorch
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other):
+        raise TypeError("ConcatDataset does not support IterableDataset; chain the iterators instead")
+
+
+def get_worker_info():
+    """None: minigrad loads data in the calling process, as PyTorch does with num_workers=0."""
+    return None
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style data sets, one data set after the other.
+
+    >>> import minigrad
+    >>> from minigrad.utils.data import ConcatDataset, TensorDataset
+    >>> ds = ConcatDataset([TensorDataset(minigrad.arange(3)), TensorDataset(minigrad.arange(10, 12))])
+    >>> len(ds), ds[3], ds[-1]
+    (5, (tensor(10),), (tensor(11),))
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if index < 0:
+            if -index > n:
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += n
+        if index >= n:  # a for loop over the data set stops on this IndexError
+            raise IndexError(f"index {index} is out of range for a ConcatDataset of {n} samples")
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
 
 
 class TensorDataset(Dataset):
@@ -185,6 +257,23 @@ def default_collate(batch):
                     f"found {type(elem).__name__}")
 
 
+def default_convert(data):
+    """What DataLoader(batch_size=None) does to each sample: NumPy arrays and scalars become
+    Tensors (inside tuples, lists and dicts too; a tuple becomes a list, as in PyTorch); the
+    rest is left as it is."""
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        return Tensor(data)
+    if isinstance(data, np.generic) and data.dtype.kind in "biuf":
+        return Tensor(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        return {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (list, tuple)):
+        return [default_convert(d) for d in data]
+    return data
+
+
 # ***** the order of the samples *****
 
 
@@ -240,23 +329,103 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
-    """A fresh random permutation at each iteration (each epoch), drawn from `generator`
-    (default: minigrad's global one, so `minigrad.manual_seed` makes it reproducible)."""
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
+    return int(value)
 
-    def __init__(self, data_source, generator: Generator | None = None):
-        if len(data_source) == 0:
-            raise ValueError("num_samples should be a positive integer value, but got num_samples=0")
-        self.data_source, self.generator = data_source, generator
+
+class RandomSampler(Sampler):
+    """A fresh random order at each iteration (each epoch), drawn from `generator` (default:
+    minigrad's global one, so `minigrad.manual_seed` makes it reproducible). `num_samples`
+    indices (default len(data_source)): without replacement, whole permutations one after
+    the other; with `replacement=True`, independent draws."""
+
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
+                 generator: Generator | None = None):
+        if isinstance(replacement, Generator):  # minigrad's older RandomSampler(data, generator)
+            replacement, generator = False, replacement
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        self.data_source, self.replacement, self.generator = data_source, replacement, generator
+        self._num_samples = num_samples
+        _positive_int(self.num_samples, "num_samples")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def order(self) -> np.ndarray:
-        return (self.generator or default_generator).rng.permutation(len(self.data_source))
+        rng, n, k = (self.generator or default_generator).rng, len(self.data_source), self.num_samples
+        if self.replacement:
+            return rng.integers(0, n, size=k)
+        parts = [rng.permutation(n) for _ in range(k // n)] + ([rng.permutation(n)[: k % n]] if k % n else [])
+        return np.concatenate(parts)
 
     def __iter__(self):
         return iter(self.order().tolist())
 
     def __len__(self) -> int:
-        return len(self.data_source)
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a fresh random order at each iteration.
+
+    >>> import minigrad
+    >>> from minigrad.utils.data import SubsetRandomSampler
+    >>> sorted(SubsetRandomSampler([7, 2, 5], generator=minigrad.Generator(0)))
+    [2, 5, 7]
+    """
+
+    def __init__(self, indices, generator: Generator | None = None):
+        self.indices, self.generator = list(indices), generator
+
+    def order(self) -> np.ndarray:
+        perm = (self.generator or default_generator).rng.permutation(len(self.indices))
+        return np.asarray(self.indices, dtype=np.int64)[perm]
+
+    def __iter__(self):
+        return iter(self.order().tolist())
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices drawn with probabilities proportional to `weights` (with
+    replacement by default), e.g. to balance classes.
+
+    >>> import minigrad
+    >>> from minigrad.utils.data import WeightedRandomSampler
+    >>> list(WeightedRandomSampler([0.0, 1.0, 0.0], 4, generator=minigrad.Generator(0)))
+    [1, 1, 1, 1]
+    """
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator: Generator | None = None):
+        self.num_samples = _positive_int(num_samples, "num_samples")
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        w = np.asarray(weights.numpy() if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {w.shape}")
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError("weights must be finite, non-negative and not all zero")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise ValueError(f"cannot draw {num_samples} samples without replacement from "
+                             f"{np.count_nonzero(w)} non-zero weights")
+        self.weights, self.replacement, self.generator = w, replacement, generator
+
+    def order(self) -> np.ndarray:
+        rng = (self.generator or default_generator).rng
+        return rng.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
+                          p=self.weights / self.weights.sum())
+
+    def __iter__(self):
+        return iter(self.order().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 def _tensor_columns(dataset):
@@ -289,10 +458,11 @@ class DataLoader:
     """Batches from a dataset, as torch.utils.data.DataLoader.
 
     Args:
-        dataset: a Dataset (anything with __getitem__ and __len__). A tuple of arrays or
+        dataset: a Dataset (anything with __getitem__ and __len__), or an IterableDataset. A tuple of arrays or
             Tensors, `DataLoader((images, labels))`, is read as TensorDataset(images, labels)
             (minigrad's older spelling; torch would treat the tuple as a list of 2 samples).
-        batch_size: samples per batch.
+        batch_size: samples per batch; None turns batching off (each sample passes through
+            `collate_fn`, default `default_convert`).
         shuffle: a fresh random order every epoch, drawn from `generator`.
         sampler: the order of the samples instead (an iterable of indices; not with shuffle).
         drop_last: skip the last batch of an epoch when it is short (a batch of one breaks
@@ -333,11 +503,19 @@ class DataLoader:
             if dataset[0].shape[0] == 0:
                 raise ValueError("DataLoader needs at least one sample")
             dataset = TensorDataset(*dataset)
-        if batch_size is None or int(batch_size) < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if batch_size is not None and int(batch_size) < 1:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
+                             "drop_last")
         if int(num_workers) < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
                              "multiprocessing.")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError("DataLoader with IterableDataset: the stream's own order is used; shuffle, "
+                             f"sampler and batch_sampler must be left unset (got shuffle={shuffle}, "
+                             f"sampler={sampler}, batch_sampler={batch_sampler})")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
@@ -345,15 +523,18 @@ class DataLoader:
                              "and drop_last")
         # timeout, worker_init_fn, multiprocessing_context, prefetch_factor, persistent_workers,
         # pin_memory_device, in_order: options of worker processes, which minigrad does not start
-        self.dataset, self.batch_size, self.drop_last = dataset, int(batch_size), bool(drop_last)
+        # batch_size=None: no batching; each sample goes through collate_fn (default_convert)
+        self.dataset, self.drop_last = dataset, bool(drop_last)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.num_workers, self.pin_memory, self.generator = int(num_workers), bool(pin_memory), generator
-        self.collate_fn = collate_fn or default_collate
+        self.collate_fn = collate_fn or (default_convert if batch_size is None and batch_sampler is None
+                                         else default_collate)
         self.device = backend.check_device(device) if device is not None else None
         if sampler is None:
-            sampler = RandomSampler(dataset, generator) if shuffle else SequentialSampler(dataset)
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self.shuffle = isinstance(sampler, RandomSampler)
-        self._columns = _tensor_columns(dataset) if collate_fn is None else None
+        self._columns = _tensor_columns(dataset) if collate_fn is None and batch_size is not None else None
         self._arrays = None  # the fast path's arrays, on the loader's device
         if self._columns is not None and self.device is not None:
             self._fast_arrays()  # copy the data to the device once, now rather than mid-epoch
@@ -361,7 +542,10 @@ class DataLoader:
     def __len__(self) -> int:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        full, rest = divmod(len(self.sampler), self.batch_size)
+        n = len(self.dataset) if self._iterable else len(self.sampler)  # TypeError for a stream without len
+        if self.batch_size is None:
+            return n
+        full, rest = divmod(n, self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
     def _order(self) -> np.ndarray:
@@ -402,6 +586,14 @@ class DataLoader:
         return [Tensor(a[idx]) for a in arrays]  # one fancy index per tensor
 
     def __iter__(self):
+        if self._iterable:
+            yield from self._iter_stream()
+            return
+        if self.batch_size is None:
+            for i in iter(self.sampler):
+                batch = self.collate_fn(self.dataset[i])
+                yield _to(batch, self.device) if self.device is not None else batch
+            return
         if self.batch_sampler is not None:
             for indices in self.batch_sampler:
                 yield self._batch(np.asarray(indices, dtype=np.int64))
@@ -411,13 +603,29 @@ class DataLoader:
         for start in range(0, stop, self.batch_size):
             yield self._batch(order[start : start + self.batch_size], mapped=True)
 
+    def _iter_stream(self):
+        """An IterableDataset's samples, batched in the order they come."""
+        it = iter(self.dataset)
+        if self.batch_size is None:
+            batches = ((sample,) for sample in it)
+        else:
+            batches = iter(lambda: list(itertools.islice(it, self.batch_size)), [])
+        for samples in batches:
+            if self.batch_size is None:
+                batch = self.collate_fn(samples[0])
+            elif len(samples) < self.batch_size and self.drop_last:
+                return
+            else:
+                batch = self.collate_fn(samples)
+            yield _to(batch, self.device) if self.device is not None else batch
+
     def stream(self, steps: int):
         """Exactly `steps` full batches, epoch after epoch: a batch that reaches the end of an
         epoch is completed from the start of the next one, in a fresh order (the way the
         original TensorFlow MNIST tutorial's `next_batch` worked). A minigrad extra."""
-        if self.batch_sampler is not None:
+        if self.batch_sampler is not None or self.batch_size is None or self._iterable:
             raise ValueError("stream() draws batches of batch_size from the sampler; this loader has a "
-                             "batch_sampler instead")
+                             "batch_sampler, batch_size=None or an IterableDataset instead")
         order, pos = self._epoch_order(), 0
         for _ in range(steps):
             parts, need = [], self.batch_size
@@ -431,9 +639,11 @@ class DataLoader:
             yield self._batch(idx, mapped=True)
 
     def __repr__(self):
-        return (f"DataLoader(len(dataset)={len(self.dataset)}, batch_size={self.batch_size}, "
+        n = len(self.dataset) if hasattr(self.dataset, "__len__") and not self._iterable else "?"
+        return (f"DataLoader(len(dataset)={n}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})")
 
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "default_collate", "Sampler",
-           "SequentialSampler", "RandomSampler", "BatchSampler", "DataLoader"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+           "default_collate", "default_convert", "get_worker_info", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader"]
