@@ -4,7 +4,8 @@
     sgd.py           SGD                 adam.py      Adam, AdamW
     adagrad.py       Adagrad             adadelta.py  Adadelta        rmsprop.py  RMSprop
     lr_scheduler.py  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR,
-                     OneCycleLR, ReduceLROnPlateau
+                     OneCycleLR, ReduceLROnPlateau, ConstantLR, LinearLR, MultiplicativeLR,
+                     PolynomialLR, CosineAnnealingWarmRestarts, SequentialLR, ChainedScheduler
 
     >>> import minigrad
     >>> from minigrad import nn, optim

@@ -19,6 +19,7 @@ learning rate rather than recomputing it from the base one, so they compose when
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 
@@ -78,6 +79,20 @@ class LRScheduler:
     def _group_lrs(self) -> list[float]:
         return [float(g["lr"]) for g in self.optimizer.param_groups]
 
+    def _closed_form(self) -> list[float] | None:
+        """The learning rates at `last_epoch` from the base ones alone, where a scheduler has a
+        closed form (None: it has none, and `get_lr()` is used)."""
+        return None
+
+    def _restart(self) -> None:
+        """Start again at epoch 0 from the base learning rates (SequentialLR at a milestone;
+        PyTorch's `step(0)`)."""
+        self.last_epoch = 0
+        lrs = self._closed_form() or self.get_lr()
+        for g, lr in zip(self.optimizer.param_groups, lrs):
+            g["lr"] = float(lr)
+        self._last_lr = self._group_lrs()
+
 
 class StepLR(LRScheduler):
     """Multiply the learning rate by `gamma` every `step_size` epochs.
@@ -104,6 +119,9 @@ class StepLR(LRScheduler):
             return self._group_lrs()
         return [lr * self.gamma for lr in self._group_lrs()]
 
+    def _closed_form(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by `gamma` at each epoch listed in `milestones` (by gamma^k
@@ -117,6 +135,10 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return self._group_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._group_lrs()]
+
+    def _closed_form(self) -> list[float]:
+        k = sum(c for m, c in self.milestones.items() if m <= self.last_epoch)
+        return [base * self.gamma ** k for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -140,6 +162,9 @@ class ExponentialLR(LRScheduler):
         if self.last_epoch == 0:
             return self._group_lrs()
         return [lr * self.gamma for lr in self._group_lrs()]
+
+    def _closed_form(self) -> list[float]:
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -177,6 +202,10 @@ class CosineAnnealingLR(LRScheduler):
             return [lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2 for lr, base in zip(lrs, self.base_lrs)]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - lo) + lo for lr in lrs]
+
+    def _closed_form(self) -> list[float]:
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        return [lo + (base - lo) * (1 + math.cos(math.pi * t / T)) / 2 for base in self.base_lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -378,5 +407,287 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._group_lrs()
 
 
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by `factor` for the first `total_iters` epochs, then use the
+    base one (a constant warm-up). Same as torch.optim.lr_scheduler.ConstantLR.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        self.factor, self.total_iters = float(factor), int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs, t = self._group_lrs(), self.last_epoch
+        if t == 0:
+            return [lr * self.factor for lr in lrs]
+        return [lr / self.factor for lr in lrs] if t == self.total_iters else lrs
+
+    def _closed_form(self) -> list[float]:
+        f = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [base * f for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate linearly from `start_factor` to `end_factor` times the base one
+    over `total_iters` epochs, then keep it (a linear warm-up). Same as
+    torch.optim.lr_scheduler.LinearLR.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1):
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        self.start_factor, self.end_factor, self.total_iters = float(start_factor), float(end_factor), int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs, t, a, b, n = self._group_lrs(), self.last_epoch, self.start_factor, self.end_factor, self.total_iters
+        if t == 0:
+            return [lr * a for lr in lrs]
+        if t > n:
+            return lrs
+        # the factor at t over the factor at t - 1, so that it composes with other schedulers
+        ratio = 1 + (b - a) / (n * a + (t - 1) * (b - a))
+        return [lr * ratio for lr in lrs]
+
+    def _closed_form(self) -> list[float]:
+        a, b, n = self.start_factor, self.end_factor, self.total_iters
+        return [base * (a + (b - a) * min(n, self.last_epoch) / n) for base in self.base_lrs]
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiply the learning rate by `lr_lambda(epoch)` every epoch (one function, or one per
+    group). Same as torch.optim.lr_scheduler.MultiplicativeLR.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.5)
+    >>> opt.step(); sched.step(); opt.step(); sched.step(); sched.get_last_lr()
+    [0.25]
+    """
+
+    def get_lr(self) -> list[float]:  # LambdaLR's arguments; the factors multiply the current lr
+        if self.last_epoch == 0:
+            return self._group_lrs()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._group_lrs())]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate as base_lr * (1 - t / total_iters) ** power, reaching 0 at
+    `total_iters`. Same as torch.optim.lr_scheduler.PolynomialLR.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5625, 0.25, 0.0625, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1):
+        self.total_iters, self.power = int(total_iters), float(power)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, n = self.last_epoch, self.total_iters
+        if t == 0 or t > n:
+            return self._group_lrs()
+        ratio = ((1 - t / n) / (1 - (t - 1) / n)) ** self.power
+        return [lr * ratio for lr in self._group_lrs()]
+
+    def _closed_form(self) -> list[float]:
+        return [base * (1 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov and Hutter, 2017): anneal along half a cosine from the base learning
+    rate to `eta_min` over T_0 epochs, then restart, each period `T_mult` times longer:
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    `step()` advances one epoch; `step(epoch)` jumps to a (fractional) epoch, e.g.
+    `sched.step(epoch + i / iters)` per batch, as in PyTorch. Same as
+    torch.optim.lr_scheduler.CosineAnnealingWarmRestarts.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 3)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 1.0, 0.5, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1):
+        if int(T_0) != T_0 or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive integer, got {T_0}")
+        if int(T_mult) != T_mult or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an integer >= 1, got {T_mult}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = int(T_0), int(T_0), int(T_mult), float(eta_min)
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
+
+    def step(self, epoch=None) -> None:  # type: ignore[override]
+        """One epoch on, or to `epoch` (a float: a fraction of the way through an epoch)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            self.last_epoch += 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur, self.T_i = self.T_cur - self.T_i, self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts: epoch must be >= 0, got {epoch}")
+            if epoch < self.T_0:
+                self.T_i, self.T_cur = self.T_0, epoch
+            elif self.T_mult == 1:
+                self.T_i, self.T_cur = self.T_0, epoch % self.T_0
+            else:  # the period n that holds epoch: T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch
+                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult ** n
+            self.last_epoch = math.floor(epoch)
+        self._step_count += 1
+        for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            g["lr"] = float(lr)
+        self._last_lr = self._group_lrs()
+
+    def _restart(self) -> None:
+        self.step(0)
+
+
+class SequentialLR(LRScheduler):
+    """Run `schedulers` one after another, switching at the epochs in `milestones` (one fewer
+    than the schedulers); each starts from the base learning rates. The usual warm-up:
+    `SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)], [5])`.
+    Same as torch.optim.lr_scheduler.SequentialLR.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> from minigrad.optim.lr_scheduler import ConstantLR, ExponentialLR, SequentialLR
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = SequentialLR(opt, [ConstantLR(opt, 0.1, total_iters=2), ExponentialLR(opt, 0.5)], milestones=[2])
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
+    >>> lrs
+    [0.1, 0.1, 1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers, milestones, last_epoch: int = -1):
+        schedulers, milestones = list(schedulers), [int(m) for m in milestones]
+        if not schedulers:
+            raise ValueError("SequentialLR expects at least one scheduler")
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau) or not isinstance(s, LRScheduler):
+                raise ValueError(f"SequentialLR: scheduler {i} ({type(s).__name__}) cannot be sequenced")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: scheduler {i} belongs to another optimizer")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: {len(schedulers)} schedulers need {len(schedulers) - 1} milestones, "
+                             f"got {len(milestones)}")
+        self.optimizer, self._schedulers, self._milestones = optimizer, schedulers, milestones
+        self.last_epoch = last_epoch + 1
+        # Each scheduler took its first step when it was made; start over with the first one alone.
+        for g in optimizer.param_groups:
+            g["lr"] = g["initial_lr"]
+        for s in schedulers:
+            s.last_epoch -= 1
+        schedulers[0]._step_count = 0
+        schedulers[0].step()
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        i = bisect.bisect_right(self._milestones, self.last_epoch)
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+            self._schedulers[i]._restart()
+        else:
+            self._schedulers[i].step()
+        self._last_lr = self._schedulers[i].get_last_lr()
+
+    def state_dict(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        for s, sd in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(sd)
+        self.__dict__.update(state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler in `schedulers` at each `step()`: their multiplicative changes
+    compose. Same as torch.optim.lr_scheduler.ChainedScheduler.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> from minigrad.optim.lr_scheduler import ChainedScheduler, ConstantLR, ExponentialLR
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = ChainedScheduler([ConstantLR(opt, 0.5, total_iters=2), ExponentialLR(opt, 0.9)])
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.45, 0.81, 0.729]
+    """
+
+    def __init__(self, schedulers, optimizer: Optimizer | None = None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler")
+        optimizer = optimizer or schedulers[0].optimizer
+        if any(s.optimizer is not optimizer for s in schedulers):
+            raise ValueError("ChainedScheduler: every scheduler must belong to the same optimizer")
+        self.optimizer, self._schedulers = optimizer, schedulers
+        self._last_lr = self._group_lrs()
+
+    def step(self) -> None:
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = self._group_lrs()
+
+    state_dict, load_state_dict = SequentialLR.state_dict, SequentialLR.load_state_dict
+
+
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "OneCycleLR",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "ConstantLR", "LinearLR", "MultiplicativeLR", "PolynomialLR",
+           "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"]
