@@ -13,7 +13,7 @@ from .grad_mode import (
 )
 from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
 from .creation import (
-    arange, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
+    arange, as_tensor, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
     ones_like, tensor, zeros, zeros_like,
 )
 from .random import (

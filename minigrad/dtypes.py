@@ -21,6 +21,29 @@ float16, int32, uint8 = np.dtype("float16"), np.dtype("int32"), np.dtype("uint8"
 default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
 
 
+def set_default_dtype(dtype) -> None:
+    """Make `dtype` (a float dtype) what Python floats, `rand`/`randn`, layer parameters and
+    integer math (`int / int`) give, as torch.set_default_dtype.
+
+    >>> import minigrad
+    >>> minigrad.set_default_dtype(minigrad.float64)
+    >>> minigrad.tensor([1.0]).dtype, minigrad.zeros(1).dtype
+    (dtype('float64'), dtype('float64'))
+    >>> minigrad.set_default_dtype(minigrad.float32)
+    """
+    global default_float
+    d = as_dtype(dtype)
+    if d is None or d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types can be the default, got {dtype!r}")
+    default_float = d
+
+
+def get_default_dtype():
+    """The dtype that Python floats and the float creation functions give (float32 unless
+    `set_default_dtype` changed it)."""
+    return default_float
+
+
 def as_dtype(dtype):
     """A NumPy dtype from a dtype, a name ("float32") or a type (np.float32); None stays None."""
     if dtype is None:

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from . import backend, dtypes, grad_mode
-from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
+from .dtypes import as_dtype, bool_, float32, float64, int64
 
 
 class RemovableHandle:
@@ -39,13 +39,18 @@ class Tensor:
     The values live in `.array`, a NumPy array (CuPy on a GPU); `.data` is, as in PyTorch, a
     Tensor sharing that memory without the graph.
 
-    Args:
-        data: an array (NumPy, CuPy), a nested list or a number. Python floats become float32;
-            arrays keep their dtype unless `dtype` is given (as `torch.tensor` does).
-        requires_grad: record operations so that `backward()` fills `.grad`.
+    `minigrad.Tensor(...)` is PyTorch's legacy constructor: `Tensor(2, 3)` is a 2x3 tensor (of
+    zeros, as `minigrad.empty`), `Tensor([1, 2])` and `Tensor(int_array)` hold the default
+    float dtype (float32), and `Tensor(t)` is an alias of the tensor `t` (same memory, dtype
+    and graph). To keep the data's dtype use `minigrad.tensor(data)` or
+    `minigrad.as_tensor(data)`. Beyond torch, `requires_grad=` and `dtype=` are accepted.
 
     Example:
         >>> import minigrad
+        >>> minigrad.Tensor([1, 2])
+        tensor([1., 2.])
+        >>> minigrad.Tensor(2, 3).shape
+        (2, 3)
         >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> (x * x).sum().backward()
         >>> x.grad
@@ -57,7 +62,33 @@ class Tensor:
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "_hooks", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
+    def __init__(self, *data, requires_grad: bool = False, dtype=None, device=None):
+        if type(self) is not Tensor:  # a subclass (nn.Parameter) wraps the one array it is given
+            self._setup(*data, requires_grad=requires_grad, dtype=dtype, device=device)
+        elif len(data) == 1 and isinstance(data[0], Tensor):  # an alias, as torch.Tensor(t)
+            src = data[0]
+            if dtype is not None and as_dtype(dtype) != src.dtype:
+                raise TypeError(f"Tensor(t): t is {src.dtype}, expected {as_dtype(dtype)}; convert it with "
+                                f"t.to({as_dtype(dtype)})")
+            alias = ops.reshape(src, src.shape)  # shares the memory and the graph (a view op)
+            self.array, self.grad, self._ctx = alias.array, None, alias._ctx
+            self._versions, self.requires_grad = alias._versions, alias.requires_grad
+            if requires_grad:
+                self.requires_grad_(True)
+        else:
+            self._setup(_legacy_data(data, as_dtype(dtype) or dtypes.default_float),
+                        requires_grad=requires_grad, device=device)
+
+    @classmethod
+    def _from_data(cls, data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+        """minigrad's own constructor, used inside the library: wraps `data` (an array keeps its
+        dtype, Python floats become the default float, a Tensor gives its array) without
+        PyTorch's legacy-constructor rules."""
+        t = cls.__new__(cls)
+        t._setup(data, requires_grad=requires_grad, dtype=dtype, device=device)
+        return t
+
+    def _setup(self, data, requires_grad: bool = False, dtype=None, device=None) -> None:
         if isinstance(data, Tensor):
             data = data.array
         dtype = as_dtype(dtype)
@@ -66,7 +97,7 @@ class Tensor:
         elif not hasattr(data, "dtype"):  # Python numbers and lists: floats become float32
             data = np.asarray(data)
             if dtype is None and data.dtype.kind == "f":
-                dtype = default_float
+                dtype = dtypes.default_float
         if dtype is not None and data.dtype != dtype:
             data = data.astype(dtype)
         if device is not None:
@@ -250,20 +281,20 @@ class Tensor:
 
     # logical operators of bool masks (no gradient), as PyTorch's
     def __and__(self, other) -> Tensor:
-        return Tensor(_logical_operands(self, other, lambda a, b: a & b))
+        return Tensor._from_data(_logical_operands(self, other, lambda a, b: a & b))
 
     def __or__(self, other) -> Tensor:
-        return Tensor(_logical_operands(self, other, lambda a, b: a | b))
+        return Tensor._from_data(_logical_operands(self, other, lambda a, b: a | b))
 
     def __invert__(self) -> Tensor:
-        return Tensor(~self.array)
+        return Tensor._from_data(~self.array)
 
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
-        out = Tensor(self.array)
+        out = Tensor._from_data(self.array)
         out._versions = self._versions
         return out
 
@@ -831,10 +862,10 @@ class Tensor:
 
     def all(self, dim=None, keepdim=False):
         """True where every element (along dim) is nonzero; a bool tensor without grad."""
-        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
+        return Tensor._from_data(self.array.all(axis=dim, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
+        return Tensor._from_data(self.array.any(axis=dim, keepdims=keepdim))
 
     def argmax(self, dim=None, keepdim=False):
         return ops.argmax(self, dim, keepdim)
@@ -963,6 +994,26 @@ def _logical_operands(a, b, op):
     if getattr(b, "ndim", 0) == 0 and isinstance(b, (np.ndarray, np.generic)):
         b = bool(b)
     return op(a, b) if not isinstance(a, bool) else op(b, a)
+
+
+def _legacy_data(args: tuple, dtype) -> np.ndarray:
+    """The array of `Tensor(*args)` by PyTorch's legacy-constructor rules: sizes (ints, or
+    nothing) give zeros of that shape; one sequence or array gives its values in `dtype`
+    (sharing an array's memory when it already has that dtype, as torch does)."""
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in args):
+        shape = tuple(int(a) for a in args) if args else (0,)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Tensor{args}: negative dimension in size {shape}")
+        return np.zeros(shape, dtype)
+    if len(args) != 1:
+        raise TypeError(f"Tensor(...): expected sizes (ints) or one sequence of values, got arguments of "
+                        f"types ({', '.join(type(a).__name__ for a in args)})")
+    data = args[0]
+    if not hasattr(data, "__len__") and getattr(data, "ndim", None) != 0:
+        raise TypeError(f"Tensor(data): data must be a sequence (got {type(data).__name__}); for a 0-d tensor "
+                        f"use minigrad.tensor({data!r})")
+    xp = backend.get_array_module(data) if hasattr(data, "dtype") else np
+    return xp.asarray(data, dtype=dtype)
 
 
 def shape_tuple(shape) -> tuple:

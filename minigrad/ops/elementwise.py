@@ -24,7 +24,7 @@ def to_tensor(value, ref: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if getattr(value, "ndim", 0) > 0:  # a whole array: its own dtype and device
-        return Tensor(value)
+        return Tensor._from_data(value)
     # NOTE: NumPy 2 (NEP 50) would promote float32 * np.float64(0.5) to float64; casting the
     # number to the tensor's dtype first keeps float32 float32. A 0-d array is cast where
     # it lives (a CuPy one would need a device->host sync to become a NumPy scalar).
@@ -687,14 +687,14 @@ def compare(a, b, op: str) -> Tensor:
     xp = backend.get_array_module(a.array, b.array)
     if backend.device_of(a.array) != backend.device_of(b.array) and a.ndim and b.ndim:
         raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
-    return Tensor(getattr(xp, op)(a.array, b.array))
+    return Tensor._from_data(getattr(xp, op)(a.array, b.array))
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     """|a - b| <= atol + rtol * |b| elementwise, as a bool tensor (torch's defaults)."""
     a, b = operands(a, b)
     xp = backend.get_array_module(a.array, b.array)
-    return Tensor(xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._from_data(xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -705,7 +705,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 def _classify(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):  # as torch: a tensor is required
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    return Tensor(getattr(backend.get_array_module(x.array), name)(x.array))
+    return Tensor._from_data(getattr(backend.get_array_module(x.array), name)(x.array))
 
 
 def isnan(x) -> Tensor:

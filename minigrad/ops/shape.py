@@ -183,7 +183,7 @@ def getitem(x: Tensor, index) -> Tensor:
 def _check_join(name, tensors):
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor._from_data(t) for t in tensors]
     dtype = dtypes.join_dtype([t.dtype for t in tensors])
     return [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
 
@@ -304,7 +304,7 @@ def index_put(x: Tensor, index, value) -> Tensor:
 
     v = to_tensor(value, x)
     if v.device != x.device:
-        v = Tensor(backend.to_device(v.array, x.device))
+        v = Tensor._from_data(backend.to_device(v.array, x.device))
     if v.dtype != x.dtype:
         v = cast(v, x.dtype)
     return IndexPut(index_data(index))(x, v)
@@ -524,7 +524,7 @@ def nonzero(x: Tensor) -> Tensor:
     """The indices of the nonzero elements, an int64 tensor of shape (count, ndim), in row-major
     order (no gradient). Same as torch.nonzero (the as_tuple=False form)."""
     xp = backend.get_array_module(x.array)
-    return Tensor(xp.argwhere(x.array).astype(np.int64, copy=False))
+    return Tensor._from_data(xp.argwhere(x.array).astype(np.int64, copy=False))
 
 
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
@@ -537,4 +537,4 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     except ValueError:
         raise RuntimeError(f"masked_select: mask of shape {tuple(mask.shape)} does not broadcast with {tuple(x.shape)}") from None
     xp = backend.get_array_module(mask.array)
-    return getitem(expand(x, *shape) if x.shape != shape else x, Tensor(xp.broadcast_to(mask.array, shape)))
+    return getitem(expand(x, *shape) if x.shape != shape else x, Tensor._from_data(xp.broadcast_to(mask.array, shape)))
