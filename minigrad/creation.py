@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend, dtypes
 from .dtypes import as_dtype, bool_, int64
-from .tensor import Tensor, shape_tuple
+from .tensor import TYPE_NAMES, Tensor, shape_tuple
 
 
 def host_tensor(host: np.ndarray, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -50,6 +50,35 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data.to(device, dtype) if device is not None or dtype is not None else data
     return Tensor._from_data(data, dtype=dtype, device=device)
+
+
+# ***** PyTorch's typed constructors: FloatTensor, LongTensor, ... *****
+
+
+class _TensorType(type):
+    """The metaclass of `FloatTensor`, `LongTensor`, ...: calling one is `minigrad.Tensor(...)`
+    with that dtype (PyTorch's legacy rules: sizes give zeros, data is converted), and
+    `isinstance(t, minigrad.FloatTensor)` checks the dtype, as in torch."""
+
+    def __call__(cls, *data, device=None):
+        return Tensor(*data, dtype=cls.dtype, device=device)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'minigrad.{cls.__name__}'>"
+
+
+def _tensor_type(dtype: str) -> type:
+    name = TYPE_NAMES[dtype] + "Tensor"
+    doc = f"""`minigrad.Tensor(...)` in {dtype} (`{name}([1, 2])`, `{name}(2, 3)`), as torch.{name}."""
+    return _TensorType(name, (), {"dtype": np.dtype(dtype), "__doc__": doc, "__module__": __name__})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _tensor_type("float32"), _tensor_type("float64"), _tensor_type("float16")
+LongTensor, IntTensor, BoolTensor, ByteTensor = (_tensor_type("int64"), _tensor_type("int32"), _tensor_type("bool"),
+                                                 _tensor_type("uint8"))
 
 
 def _filled(shape, value, dtype, device, requires_grad):

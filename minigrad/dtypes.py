@@ -21,6 +21,16 @@ float16, int32, uint8 = np.dtype("float16"), np.dtype("int32"), np.dtype("uint8"
 default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
 
 
+class DtypeError(TypeError, RuntimeError):
+    """A tensor of the wrong dtype. PyTorch raises RuntimeError where NumPy-minded code expects
+    TypeError; this is both, so `except RuntimeError` ported from PyTorch code catches it."""
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Shapes that do not fit (broadcasting, reshape, matmul). PyTorch raises RuntimeError where
+    NumPy-minded code expects ValueError; this is both."""
+
+
 def set_default_dtype(dtype) -> None:
     """Make `dtype` (a float dtype) what Python floats, `rand`/`randn`, layer parameters and
     integer math (`int / int`) give, as torch.set_default_dtype.
@@ -53,6 +63,15 @@ def as_dtype(dtype):
         return np.dtype(name if name is not None else dtype)
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def is_dtype_name(name: str) -> bool:
+    """True for a dtype's name ("float32"), False for anything else (a device name, "cpu")."""
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def float_or_default(dtype):
@@ -110,5 +129,5 @@ def check_same_dtype(op: str, x, **others) -> None:
     """
     for name, t in others.items():
         if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with "
+            raise DtypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with "
                             ".to(dtype=...)")

@@ -176,7 +176,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not dtypes.is_float(self.dtype):
-            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
+            raise dtypes.DtypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -185,7 +185,7 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number (a device->host sync)."""
         if self.array.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise dtypes.ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.array.item()
 
     def numpy(self) -> np.ndarray:
@@ -225,17 +225,29 @@ class Tensor:
         # a 0-d result may be held as a NumPy scalar, which has no DLPack export
         return np.asarray(self.array) if isinstance(self.array, np.generic) else self.array
 
-    def to(self, device=None, dtype=None) -> Tensor:
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
-        changes. `t.to("cuda")`, `t.to(dtype=minigrad.float64)`, `t.to(minigrad.float64)`."""
-        if device is not None and not isinstance(device, str):  # t.to(float64)
-            device, dtype = None, device
+        changes (a copy with `copy=True`). The forms of torch: `t.to("cuda")`,
+        `t.to(minigrad.float64)`, `t.to("cpu", minigrad.float64)`, `t.to(other_tensor)` (its
+        dtype and device), `t.to(device=..., dtype=...)`; `non_blocking` changes nothing."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and not dtypes.is_dtype_name(a):  # a device (name or object)
+                device = a
+            elif a is not None:
+                dtype = a
         out = self
         if dtype is not None and as_dtype(dtype) != self.dtype:
             out = ops.cast(out, as_dtype(dtype))
         if device is not None and backend.check_device(device) != self.device:
             out = ops.to_device(out, backend.check_device(device))
-        return out
+        return ops.clone(out) if copy and out is self else out
+
+    @property
+    def is_cuda(self) -> bool:
+        """True when the tensor is on the GPU, as torch's `is_cuda`."""
+        return self.device == "cuda"
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -261,13 +273,19 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(dtype=bool_)
 
-    def type(self, dtype=None):
-        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast, as torch."""
+    def type(self, dtype=None, non_blocking: bool = False):
+        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast to a dtype, a
+        type class (`t.type(minigrad.LongTensor)`) or a type name (`'torch.LongTensor'`), as torch."""
         if dtype is None:
-            return "minigrad." + {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                                  "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char",
-                                  "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
-        return self.to(dtype=dtype)
+            prefix = "minigrad.cuda." if self.device == "cuda" else "minigrad."
+            return prefix + TYPE_NAMES.get(str(self.dtype), str(self.dtype))
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):  # "torch.cuda.FloatTensor"
+            kind = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
+            names = {v: k for k, v in TYPE_NAMES.items()}
+            if kind not in names:
+                raise ValueError(f"type(): unknown tensor type {dtype!r}")
+            return self.to(device="cuda" if ".cuda." in dtype else "cpu", dtype=names[kind])
+        return self.to(dtype=getattr(dtype, "dtype", dtype))  # a dtype, or FloatTensor & co
 
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor with `other`'s dtype and device (differentiable), as torch's type_as."""
@@ -521,7 +539,10 @@ class Tensor:
         bump still makes their backward raise, as torch does). A tensor that shares its memory
         with another tensor (a view, a `.data`) is refused: the other one would keep a history
         that no longer matches its values."""
-        if sys.getrefcount(self._versions) > 2:  # only Tensors hold the counter: it is shared
+        # only Tensors hold the counter, and the Function that made this one (to check it): any
+        # other holder is a tensor sharing the memory
+        holders = 2 + (self._ctx is not None and getattr(self._ctx, "out_versions", None) is self._versions)
+        if sys.getrefcount(self._versions) > holders:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that shares memory with another tensor (a "
                 f"view or .data) inside a graph is not supported; use the out-of-place form, "
@@ -534,8 +555,13 @@ class Tensor:
         self._check_inplace_result(name, out)
         if out.dtype != self.dtype:
             out = ops.cast(out, self.dtype)
+        # the result is new memory with a counter of its own (the old memory keeps the old
+        # counter: the op that made it may still read it), one past the old value, as torch's
+        out._versions[0] = self._versions[0] + 1
         self.array, self._ctx, self.requires_grad = out.array, out._ctx, out.requires_grad
-        self.bump_version()
+        self._versions = out._versions
+        if out._ctx is not None:
+            out._ctx.out_version = out._versions[0]  # the value its backward checks for
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
@@ -592,6 +618,30 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", ops.div, other)
 
+    def __ifloordiv__(self, other):
+        return self._inplace("//=", ops.floor_divide, other)
+
+    def __imod__(self, other):
+        return self._inplace("%=", ops.remainder, other)
+
+    def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
+        return self._inplace("addcmul_", ops.addcmul, tensor1, tensor2, value)
+
+    def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
+        return self._inplace("addcdiv_", ops.addcdiv, tensor1, tensor2, value)
+
+    def lerp_(self, end, weight) -> Tensor:
+        return self._inplace("lerp_", ops.lerp, end, weight)
+
+    def scatter_(self, dim, index, src=None, value=None) -> Tensor:
+        return self._inplace("scatter_", ops.scatter, dim, index, src if src is not None else value)
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        return self._inplace("scatter_add_", ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, alpha=1) -> Tensor:
+        return self._inplace("index_add_", ops.index_add, dim, index, source, alpha)
+
     def _overwrite(self, name: str, index, value) -> Tensor:
         """fill_, copy_, zero_, the random fills and `t[index] = value`: written straight into
         memory where no graph sees the tensor; inside a graph recorded as an index_put (the
@@ -612,7 +662,7 @@ class Tensor:
         try:
             self.array[ops.index_data(index)] = value
         except ValueError:
-            raise ValueError(
+            raise dtypes.ShapeError(
                 f"{name}: a value of shape {getattr(value, 'shape', ())} does not broadcast to the "
                 f"written part of a tensor of shape {self.shape}"
             ) from None
@@ -667,6 +717,36 @@ class Tensor:
 
     def __rtruediv__(self, other):  # other / self
         return ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):  # other // self
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):  # other % self
+        return ops.remainder(other, self)
+
+    def floor_divide(self, other):
+        return ops.floor_divide(self, other)
+
+    def remainder(self, other):
+        return ops.remainder(self, other)
+
+    def fmod(self, other):
+        return ops.fmod(self, other)
+
+    def lerp(self, end, weight):
+        return ops.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, value=1):
+        return ops.addcmul(self, tensor1, tensor2, value)
+
+    def addcdiv(self, tensor1, tensor2, value=1):
+        return ops.addcdiv(self, tensor1, tensor2, value)
 
     def __neg__(self):
         return ops.neg(self)
@@ -830,11 +910,11 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return ops.norm(self, p, dim, keepdim, dtype)
 
-    def sum(self, dim=None, keepdim=False, **aliases):
-        return ops.sum(self, dim, keepdim, **aliases)
+    def sum(self, dim=None, keepdim=False, dtype=None, **aliases):
+        return ops.sum(self, dim, keepdim, dtype, **aliases)
 
-    def mean(self, dim=None, keepdim=False, **aliases):
-        return ops.mean(self, dim, keepdim, **aliases)
+    def mean(self, dim=None, keepdim=False, dtype=None, **aliases):
+        return ops.mean(self, dim, keepdim, dtype, **aliases)
 
     def max(self, dim=None, keepdim=False, **aliases):
         return ops.max(self, dim, keepdim, **aliases)
@@ -937,6 +1017,18 @@ class Tensor:
     def index_select(self, dim, index):
         return ops.index_select(self, dim, index)
 
+    def scatter_add(self, dim, index, src):
+        return ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, alpha=1):
+        return ops.index_add(self, dim, index, source, alpha)
+
+    def flip(self, *dims):
+        return ops.flip(self, shape_tuple(dims))
+
+    def roll(self, shifts, dims=None):
+        return ops.roll(self, shifts, dims)
+
     def masked_fill(self, mask, value):
         return ops.masked_fill(self, mask, value)
 
@@ -982,6 +1074,11 @@ class Tensor:
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extra) + ")"
+
+
+# the names of PyTorch's tensor types (FloatTensor, ...) by dtype: `t.type()` and creation.py
+TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+              "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short"}
 
 
 def _logical_operands(a, b, op):

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -60,7 +61,7 @@ def _count(shape, axes) -> int:
 def _needs_float(op: str, x: Tensor) -> None:
     """Raise, as PyTorch does, for integer input of an op that has no integer result."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
+        raise dtypes.DtypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
 
 
 def one_dim(x: Tensor, dim) -> int:
@@ -84,8 +85,11 @@ class Sum(Function):
         return self.xp.broadcast_to(keep_reduced_dims(gy, self.x_shape, self.axes, self.keepdims), self.x_shape)
 
 
-def sum(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Sum over `dim` (int, tuple or None for all). `axis`/`keepdims` are accepted too."""
+def sum(x: Tensor, dim=None, keepdim=False, dtype=None, **aliases) -> Tensor:
+    """Sum over `dim` (int, tuple or None for all), computed in `dtype` if given (x is cast
+    first, as torch). `axis`/`keepdims` are accepted too."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
     return Sum(*reduce_args(x, dim, keepdim, aliases))(x)
 
 
@@ -100,8 +104,10 @@ class Mean(Sum):
         return super().backward(gy / _count(self.x_shape, self.axes))
 
 
-def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Mean over `dim`."""
+def mean(x: Tensor, dim=None, keepdim=False, dtype=None, **aliases) -> Tensor:
+    """Mean over `dim`, computed in `dtype` if given (`int_tensor.mean(dtype=minigrad.float32)`)."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
     _needs_float("mean", x)
     return Mean(*reduce_args(x, dim, keepdim, aliases))(x)
 
