@@ -125,7 +125,7 @@ def check_same_dtype(op: str, x, **others) -> None:
     >>> dtypes.check_same_dtype("linear", x, weight=w)
     Traceback (most recent call last):
     ...
-    TypeError: linear: input is float32 but weight is float64; convert one with .to(dtype=...)
+    minigrad.dtypes.DtypeError: linear: input is float32 but weight is float64; convert one with .to(dtype=...)
     """
     for name, t in others.items():
         if t is not None and t.dtype != x.dtype:

@@ -278,7 +278,7 @@ class Tensor:
         type class (`t.type(minigrad.LongTensor)`) or a type name (`'torch.LongTensor'`), as torch."""
         if dtype is None:
             prefix = "minigrad.cuda." if self.device == "cuda" else "minigrad."
-            return prefix + TYPE_NAMES.get(str(self.dtype), str(self.dtype))
+            return prefix + TYPE_NAMES.get(str(self.dtype), str(self.dtype)) + "Tensor"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):  # "torch.cuda.FloatTensor"
             kind = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
             names = {v: k for k, v in TYPE_NAMES.items()}

@@ -51,7 +51,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.cosine_similarity(minigrad.tensor([[1.0, 0.0], [0.0, 0.0]]), minigrad.tensor([[1.0, 1.0], [1.0, 0.0]]))
-    tensor([0.7071068, 0.       ])
+    tensor([0.70710677, 0.        ])
     """
     if x1.dtype.kind != "f" or x2.dtype.kind != "f":
         raise TypeError(f"cosine_similarity: needs floating-point tensors, got {x1.dtype} and {x2.dtype}")
