@@ -13,14 +13,15 @@ from .grad_mode import (
 )
 from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
 from .creation import (
-    arange, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
+    arange, as_tensor, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
     ones_like, tensor, zeros, zeros_like,
+    BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
 )
 from .random import (
     Generator, manual_seed, multinomial, normal, rand, rand_like, randint, randn, randn_like,
     randperm,
 )
-from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
+from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
 
 # PyTorch's other names of the same dtypes (`dtype=minigrad.long`)
 long, half, double, bool = int64, float16, float64, bool_  # noqa: A001
@@ -32,6 +33,7 @@ from .ops import (
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
     isfinite, isinf, isnan, norm, argsort, ceil, floor, log1p, masked_select, mm, nonzero, round,
     sign, tril, triu, unbind,
+    addcdiv, addcmul, flip, floor_divide, fmod, index_add, lerp, remainder, roll, scatter_add,
 )
 from .ops import flatten
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from . import backend, grad_mode
+from . import backend, dtypes, grad_mode
 from .tensor import Tensor, wrap
 
 # True once any tensor got a hook or retain_grad(): until then backward never looks for hooks
@@ -92,7 +92,7 @@ class Function:
             y = self.forward(*arrays)
         except ValueError as e:  # e.g. shapes that do not broadcast: say which op and shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
-            raise ValueError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
+            raise dtypes.ShapeError(f"{type(self).__name__} of shapes {shapes}: {e}") from None
         if type(y) is not _ndarray and isinstance(y, _generic):
             # NumPy returns a scalar from an op on 0-d arrays; keep it an array, since a scalar
             # operand is how the ops recognise a constant number (see ops.cast)
@@ -103,6 +103,7 @@ class Function:
         if record:
             self.inputs = inputs
             self.versions = [t._versions[0] for t in inputs]  # see _check_versions
+            self.out_versions = out._versions  # the output's counter: backward may read it too
             out._ctx = self
         if anomaly_hook is not None:
             anomaly_hook.after_forward(self, y)
@@ -110,6 +111,7 @@ class Function:
             self.commit()
         return out
 
+    out_version = 0  # the output's in-place counter when made (see _check_versions)
     _hook_owner = None  # the output Tensor, set only when it has hooks (see Tensor.register_hook)
     # A forward that changes state outside the graph (BatchNorm's running statistics) sets
     # `self.commit` to a function doing it; it runs after the anomaly check of the output, so
@@ -339,13 +341,20 @@ def unbroadcast(grad, shape: tuple):
 
 def _check_versions(fn: Function) -> None:
     """Raise if an input of `fn` was changed in place after forward: fn's saved arrays are
-    stale, so its gradients would be silently wrong."""
+    stale, so its gradients would be silently wrong. So does a change of fn's output (which
+    exp, tanh, sigmoid, softmax, ... save), unless fn is linear: then backward reads neither."""
     for inp, version in zip(fn.inputs, fn.versions):
         if inp._versions[0] != version:
             raise RuntimeError(
                 f"{type(fn).__name__}: its input of shape {inp.shape} was modified by an "
                 f"in-place operation after use (version {inp._versions[0]}, expected {version})"
             )
+    if fn.out_versions[0] != fn.out_version and fn.double_backward != "linear":
+        raise RuntimeError(
+            f"{type(fn).__name__}: its output was modified by an in-place operation after use "
+            f"(version {fn.out_versions[0]}, expected {fn.out_version}); its backward needs the old values. Use the "
+            f"out-of-place form (`y = y * 2`), or change a clone"
+        )
 
 
 def _set_leaf_grads(leaves: dict, root_grad) -> None:

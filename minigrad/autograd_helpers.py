@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from . import backend
+from . import backend, dtypes
 from .tensor import Tensor, wrap
 
 
@@ -25,7 +25,7 @@ def check_root_grad(y: Tensor, g, who: str):
     if backend.device_of(g) != y.device:
         raise TypeError(f"{who}: grad is on {backend.device_of(g)!r}, tensor on {y.device!r}")
     if g.shape != y.shape:
-        raise ValueError(f"{who}: grad has shape {g.shape}, tensor has shape {y.shape}")
+        raise dtypes.ShapeError(f"{who}: grad has shape {g.shape}, tensor has shape {y.shape}")
     return g.astype(y.dtype, copy=False)
 
 

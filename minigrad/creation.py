@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
-from .dtypes import as_dtype, bool_, default_float, int64
-from .tensor import Tensor, shape_tuple
+from . import backend, dtypes
+from .dtypes import as_dtype, bool_, int64
+from .tensor import TYPE_NAMES, Tensor, shape_tuple
 
 
 def host_tensor(host: np.ndarray, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A Tensor from a NumPy array built on the host, moved to `device` (cast to `dtype` if
     given). Used by the creation and random functions."""
     data = backend.to_device(host, device) if device not in (None, "cpu") else host
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    return Tensor._from_data(data, requires_grad=requires_grad, dtype=dtype)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -33,13 +33,58 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         data = data.array
     xp = backend.get_array_module(data)
     data = xp.array(data, copy=True) if hasattr(data, "dtype") else data
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    return Tensor._from_data(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor, sharing its memory when it already is an array (or a Tensor) of
+    that dtype and device, else a copy; no graph is started. Same as torch.as_tensor.
+
+    >>> import numpy as np, minigrad
+    >>> a = np.zeros(2)
+    >>> t = minigrad.as_tensor(a)
+    >>> a[0] = 5
+    >>> t
+    tensor([5., 0.], dtype=float64)
+    """
+    if isinstance(data, Tensor):
+        return data.to(device, dtype) if device is not None or dtype is not None else data
+    return Tensor._from_data(data, dtype=dtype, device=device)
+
+
+# ***** PyTorch's typed constructors: FloatTensor, LongTensor, ... *****
+
+
+class _TensorType(type):
+    """The metaclass of `FloatTensor`, `LongTensor`, ...: calling one is `minigrad.Tensor(...)`
+    with that dtype (PyTorch's legacy rules: sizes give zeros, data is converted), and
+    `isinstance(t, minigrad.FloatTensor)` checks the dtype, as in torch."""
+
+    def __call__(cls, *data, device=None):
+        return Tensor(*data, dtype=cls.dtype, device=device)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'minigrad.{cls.__name__}'>"
+
+
+def _tensor_type(dtype: str) -> type:
+    name = TYPE_NAMES[dtype] + "Tensor"
+    doc = f"""`minigrad.Tensor(...)` in {dtype} (`{name}([1, 2])`, `{name}(2, 3)`), as torch.{name}."""
+    return _TensorType(name, (), {"dtype": np.dtype(dtype), "__doc__": doc, "__module__": __name__})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _tensor_type("float32"), _tensor_type("float64"), _tensor_type("float16")
+LongTensor, IntTensor, BoolTensor, ByteTensor = (_tensor_type("int64"), _tensor_type("int32"), _tensor_type("bool"),
+                                                 _tensor_type("uint8"))
 
 
 def _filled(shape, value, dtype, device, requires_grad):
-    dtype = as_dtype(dtype) or default_float
+    dtype = as_dtype(dtype) or dtypes.default_float
     xp = backend.xp_for(device or "cpu")
-    return Tensor(xp.full(shape_tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor._from_data(xp.full(shape_tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -77,7 +122,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     host = np.arange(start, end, step)
     if dtype is None and host.dtype.kind == "f":
-        dtype = default_float
+        dtype = dtypes.default_float
     return host_tensor(host, dtype, device, requires_grad)
 
 
@@ -101,12 +146,12 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Te
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
-    return host_tensor(np.eye(n, m, dtype=as_dtype(dtype) or default_float), None, device, requires_grad)
+    return host_tensor(np.eye(n, m, dtype=as_dtype(dtype) or dtypes.default_float), None, device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """`steps` values evenly spaced from start to end, both included."""
-    dtype = as_dtype(dtype) or default_float
+    dtype = as_dtype(dtype) or dtypes.default_float
     host = np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype)
     return host_tensor(host, None, device, requires_grad)
 
@@ -116,7 +161,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     one show in the other."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)
+    return Tensor._from_data(array)
 
 
 def from_dlpack(obj) -> Tensor:
@@ -124,8 +169,8 @@ def from_dlpack(obj) -> Tensor:
     without a copy: `minigrad.from_dlpack(torch_tensor)`."""
     kind, _ = obj.__dlpack_device__()
     if kind == 1:  # kDLCPU
-        return Tensor(np.from_dlpack(obj))
-    return Tensor(backend.xp_for("cuda").from_dlpack(obj))
+        return Tensor._from_data(np.from_dlpack(obj))
+    return Tensor._from_data(backend.xp_for("cuda").from_dlpack(obj))
 
 
 # ***** histograms *****
@@ -137,7 +182,7 @@ def histogram(input, bins=100, range=None, weight=None, density=False):
     edges = bins.numpy() if isinstance(bins, Tensor) else bins
     hist, e = np.histogram(input.numpy(), edges, range=range,
                            weights=None if weight is None else weight.numpy(), density=density)
-    return Tensor(hist.astype(input.dtype)), Tensor(e.astype(input.dtype))
+    return Tensor._from_data(hist.astype(input.dtype)), Tensor._from_data(e.astype(input.dtype))
 
 
 def histc(input, bins=100, min=0, max=0) -> Tensor:

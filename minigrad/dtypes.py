@@ -21,6 +21,39 @@ float16, int32, uint8 = np.dtype("float16"), np.dtype("int32"), np.dtype("uint8"
 default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
 
 
+class DtypeError(TypeError, RuntimeError):
+    """A tensor of the wrong dtype. PyTorch raises RuntimeError where NumPy-minded code expects
+    TypeError; this is both, so `except RuntimeError` ported from PyTorch code catches it."""
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Shapes that do not fit (broadcasting, reshape, matmul). PyTorch raises RuntimeError where
+    NumPy-minded code expects ValueError; this is both."""
+
+
+def set_default_dtype(dtype) -> None:
+    """Make `dtype` (a float dtype) what Python floats, `rand`/`randn`, layer parameters and
+    integer math (`int / int`) give, as torch.set_default_dtype.
+
+    >>> import minigrad
+    >>> minigrad.set_default_dtype(minigrad.float64)
+    >>> minigrad.tensor([1.0]).dtype, minigrad.zeros(1).dtype
+    (dtype('float64'), dtype('float64'))
+    >>> minigrad.set_default_dtype(minigrad.float32)
+    """
+    global default_float
+    d = as_dtype(dtype)
+    if d is None or d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types can be the default, got {dtype!r}")
+    default_float = d
+
+
+def get_default_dtype():
+    """The dtype that Python floats and the float creation functions give (float32 unless
+    `set_default_dtype` changed it)."""
+    return default_float
+
+
 def as_dtype(dtype):
     """A NumPy dtype from a dtype, a name ("float32") or a type (np.float32); None stays None."""
     if dtype is None:
@@ -30,6 +63,15 @@ def as_dtype(dtype):
         return np.dtype(name if name is not None else dtype)
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def is_dtype_name(name: str) -> bool:
+    """True for a dtype's name ("float32"), False for anything else (a device name, "cpu")."""
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def float_or_default(dtype):
@@ -83,9 +125,9 @@ def check_same_dtype(op: str, x, **others) -> None:
     >>> dtypes.check_same_dtype("linear", x, weight=w)
     Traceback (most recent call last):
     ...
-    TypeError: linear: input is float32 but weight is float64; convert one with .to(dtype=...)
+    minigrad.dtypes.DtypeError: linear: input is float32 but weight is float64; convert one with .to(dtype=...)
     """
     for name, t in others.items():
         if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with "
+            raise DtypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one with "
                             ".to(dtype=...)")

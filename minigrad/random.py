@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes
 from .creation import host_tensor, like
-from .dtypes import as_dtype, default_float, int64
+from .dtypes import as_dtype, int64
 from .tensor import Tensor, shape_tuple
 
 
@@ -44,14 +45,14 @@ def manual_seed(seed: int) -> Generator:
 
 def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Uniform samples in [0, 1)."""
-    dtype = as_dtype(dtype) or default_float
+    dtype = as_dtype(dtype) or dtypes.default_float
     host = (generator or default_generator).rng.random(shape_tuple(shape), dtype=dtype)
     return host_tensor(host, dtype, device, requires_grad)
 
 
 def randn(*shape, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Standard normal samples."""
-    dtype = as_dtype(dtype) or default_float
+    dtype = as_dtype(dtype) or dtypes.default_float
     host = (generator or default_generator).rng.standard_normal(shape_tuple(shape), dtype=dtype)
     return host_tensor(host, dtype, device, requires_grad)
 
@@ -85,7 +86,7 @@ def normal(mean, std, size=None, generator=None, dtype=None, device=None) -> Ten
     s = std.numpy() if isinstance(std, Tensor) else std
     shape = shape_tuple((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    dtype = as_dtype(dtype) or (ref.dtype if ref is not None else default_float)
+    dtype = as_dtype(dtype) or (ref.dtype if ref is not None else dtypes.default_float)
     host = (generator or default_generator).rng.normal(m, s, shape).astype(dtype)
     return host_tensor(host, None, device or (ref.device if ref is not None else None), False)
 

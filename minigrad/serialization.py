@@ -167,7 +167,7 @@ def load(path) -> OrderedDict:
             arrays = st.load(blob)
         except Exception as e:  # the library raises its own SafetensorError
             raise ValueError(f"load: {path!r} is not a readable safetensors file ({e})") from None
-        return OrderedDict((k, Tensor(a)) for k, a in arrays.items())
+        return OrderedDict((k, Tensor._from_data(a)) for k, a in arrays.items())
     try:
         with open(path, "rb") as f:  # our own handle: NumPy leaks its own when the zip is broken
             head = f.read(8)
@@ -177,7 +177,7 @@ def load(path) -> OrderedDict:
                 with np.load(f, allow_pickle=False) as z:  # a zip (.npz) here: .npy and pickles were caught
                     what = _foreign(head, z.files)
                     if what is None:  # reading each array also checks its CRC
-                        return OrderedDict((k, Tensor(z[k])) for k in z.files)
+                        return OrderedDict((k, Tensor._from_data(z[k])) for k in z.files)
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:

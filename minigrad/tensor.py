@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from . import backend, dtypes, grad_mode
-from .dtypes import as_dtype, bool_, default_float, float32, float64, int64
+from .dtypes import as_dtype, bool_, float32, float64, int64
 
 
 class RemovableHandle:
@@ -39,13 +39,18 @@ class Tensor:
     The values live in `.array`, a NumPy array (CuPy on a GPU); `.data` is, as in PyTorch, a
     Tensor sharing that memory without the graph.
 
-    Args:
-        data: an array (NumPy, CuPy), a nested list or a number. Python floats become float32;
-            arrays keep their dtype unless `dtype` is given (as `torch.tensor` does).
-        requires_grad: record operations so that `backward()` fills `.grad`.
+    `minigrad.Tensor(...)` is PyTorch's legacy constructor: `Tensor(2, 3)` is a 2x3 tensor (of
+    zeros, as `minigrad.empty`), `Tensor([1, 2])` and `Tensor(int_array)` hold the default
+    float dtype (float32), and `Tensor(t)` is an alias of the tensor `t` (same memory, dtype
+    and graph). To keep the data's dtype use `minigrad.tensor(data)` or
+    `minigrad.as_tensor(data)`. Beyond torch, `requires_grad=` and `dtype=` are accepted.
 
     Example:
         >>> import minigrad
+        >>> minigrad.Tensor([1, 2])
+        tensor([1., 2.])
+        >>> minigrad.Tensor(2, 3).shape
+        (2, 3)
         >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> (x * x).sum().backward()
         >>> x.grad
@@ -57,7 +62,33 @@ class Tensor:
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_versions", "_hooks", "__weakref__")
     __array_ufunc__ = None  # makes `np.float64(2) * t` call Tensor.__rmul__ (keeps float32)
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
+    def __init__(self, *data, requires_grad: bool = False, dtype=None, device=None):
+        if type(self) is not Tensor:  # a subclass (nn.Parameter) wraps the one array it is given
+            self._setup(*data, requires_grad=requires_grad, dtype=dtype, device=device)
+        elif len(data) == 1 and isinstance(data[0], Tensor):  # an alias, as torch.Tensor(t)
+            src = data[0]
+            if dtype is not None and as_dtype(dtype) != src.dtype:
+                raise TypeError(f"Tensor(t): t is {src.dtype}, expected {as_dtype(dtype)}; convert it with "
+                                f"t.to({as_dtype(dtype)})")
+            alias = ops.reshape(src, src.shape)  # shares the memory and the graph (a view op)
+            self.array, self.grad, self._ctx = alias.array, None, alias._ctx
+            self._versions, self.requires_grad = alias._versions, alias.requires_grad
+            if requires_grad:
+                self.requires_grad_(True)
+        else:
+            self._setup(_legacy_data(data, as_dtype(dtype) or dtypes.default_float),
+                        requires_grad=requires_grad, device=device)
+
+    @classmethod
+    def _from_data(cls, data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+        """minigrad's own constructor, used inside the library: wraps `data` (an array keeps its
+        dtype, Python floats become the default float, a Tensor gives its array) without
+        PyTorch's legacy-constructor rules."""
+        t = cls.__new__(cls)
+        t._setup(data, requires_grad=requires_grad, dtype=dtype, device=device)
+        return t
+
+    def _setup(self, data, requires_grad: bool = False, dtype=None, device=None) -> None:
         if isinstance(data, Tensor):
             data = data.array
         dtype = as_dtype(dtype)
@@ -66,7 +97,7 @@ class Tensor:
         elif not hasattr(data, "dtype"):  # Python numbers and lists: floats become float32
             data = np.asarray(data)
             if dtype is None and data.dtype.kind == "f":
-                dtype = default_float
+                dtype = dtypes.default_float
         if dtype is not None and data.dtype != dtype:
             data = data.astype(dtype)
         if device is not None:
@@ -145,7 +176,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not dtypes.is_float(self.dtype):
-            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
+            raise dtypes.DtypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -154,7 +185,7 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number (a device->host sync)."""
         if self.array.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise dtypes.ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.array.item()
 
     def numpy(self) -> np.ndarray:
@@ -194,17 +225,29 @@ class Tensor:
         # a 0-d result may be held as a NumPy scalar, which has no DLPack export
         return np.asarray(self.array) if isinstance(self.array, np.generic) else self.array
 
-    def to(self, device=None, dtype=None) -> Tensor:
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
-        changes. `t.to("cuda")`, `t.to(dtype=minigrad.float64)`, `t.to(minigrad.float64)`."""
-        if device is not None and not isinstance(device, str):  # t.to(float64)
-            device, dtype = None, device
+        changes (a copy with `copy=True`). The forms of torch: `t.to("cuda")`,
+        `t.to(minigrad.float64)`, `t.to("cpu", minigrad.float64)`, `t.to(other_tensor)` (its
+        dtype and device), `t.to(device=..., dtype=...)`; `non_blocking` changes nothing."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and not dtypes.is_dtype_name(a):  # a device (name or object)
+                device = a
+            elif a is not None:
+                dtype = a
         out = self
         if dtype is not None and as_dtype(dtype) != self.dtype:
             out = ops.cast(out, as_dtype(dtype))
         if device is not None and backend.check_device(device) != self.device:
             out = ops.to_device(out, backend.check_device(device))
-        return out
+        return ops.clone(out) if copy and out is self else out
+
+    @property
+    def is_cuda(self) -> bool:
+        """True when the tensor is on the GPU, as torch's `is_cuda`."""
+        return self.device == "cuda"
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -230,13 +273,19 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(dtype=bool_)
 
-    def type(self, dtype=None):
-        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast, as torch."""
+    def type(self, dtype=None, non_blocking: bool = False):
+        """With no argument the type name (`'minigrad.FloatTensor'`); else a cast to a dtype, a
+        type class (`t.type(minigrad.LongTensor)`) or a type name (`'torch.LongTensor'`), as torch."""
         if dtype is None:
-            return "minigrad." + {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                                  "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char",
-                                  "int16": "Short"}.get(str(self.dtype), str(self.dtype)) + "Tensor"
-        return self.to(dtype=dtype)
+            prefix = "minigrad.cuda." if self.device == "cuda" else "minigrad."
+            return prefix + TYPE_NAMES.get(str(self.dtype), str(self.dtype)) + "Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):  # "torch.cuda.FloatTensor"
+            kind = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
+            names = {v: k for k, v in TYPE_NAMES.items()}
+            if kind not in names:
+                raise ValueError(f"type(): unknown tensor type {dtype!r}")
+            return self.to(device="cuda" if ".cuda." in dtype else "cpu", dtype=names[kind])
+        return self.to(dtype=getattr(dtype, "dtype", dtype))  # a dtype, or FloatTensor & co
 
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor with `other`'s dtype and device (differentiable), as torch's type_as."""
@@ -250,20 +299,20 @@ class Tensor:
 
     # logical operators of bool masks (no gradient), as PyTorch's
     def __and__(self, other) -> Tensor:
-        return Tensor(_logical_operands(self, other, lambda a, b: a & b))
+        return Tensor._from_data(_logical_operands(self, other, lambda a, b: a & b))
 
     def __or__(self, other) -> Tensor:
-        return Tensor(_logical_operands(self, other, lambda a, b: a | b))
+        return Tensor._from_data(_logical_operands(self, other, lambda a, b: a | b))
 
     def __invert__(self) -> Tensor:
-        return Tensor(~self.array)
+        return Tensor._from_data(~self.array)
 
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
-        out = Tensor(self.array)
+        out = Tensor._from_data(self.array)
         out._versions = self._versions
         return out
 
@@ -490,7 +539,10 @@ class Tensor:
         bump still makes their backward raise, as torch does). A tensor that shares its memory
         with another tensor (a view, a `.data`) is refused: the other one would keep a history
         that no longer matches its values."""
-        if sys.getrefcount(self._versions) > 2:  # only Tensors hold the counter: it is shared
+        # only Tensors hold the counter, and the Function that made this one (to check it): any
+        # other holder is a tensor sharing the memory
+        holders = 2 + (self._ctx is not None and getattr(self._ctx, "out_versions", None) is self._versions)
+        if sys.getrefcount(self._versions) > holders:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that shares memory with another tensor (a "
                 f"view or .data) inside a graph is not supported; use the out-of-place form, "
@@ -503,8 +555,13 @@ class Tensor:
         self._check_inplace_result(name, out)
         if out.dtype != self.dtype:
             out = ops.cast(out, self.dtype)
+        # the result is new memory with a counter of its own (the old memory keeps the old
+        # counter: the op that made it may still read it), one past the old value, as torch's
+        out._versions[0] = self._versions[0] + 1
         self.array, self._ctx, self.requires_grad = out.array, out._ctx, out.requires_grad
-        self.bump_version()
+        self._versions = out._versions
+        if out._ctx is not None:
+            out._ctx.out_version = out._versions[0]  # the value its backward checks for
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
@@ -561,6 +618,30 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", ops.div, other)
 
+    def __ifloordiv__(self, other):
+        return self._inplace("//=", ops.floor_divide, other)
+
+    def __imod__(self, other):
+        return self._inplace("%=", ops.remainder, other)
+
+    def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
+        return self._inplace("addcmul_", ops.addcmul, tensor1, tensor2, value)
+
+    def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
+        return self._inplace("addcdiv_", ops.addcdiv, tensor1, tensor2, value)
+
+    def lerp_(self, end, weight) -> Tensor:
+        return self._inplace("lerp_", ops.lerp, end, weight)
+
+    def scatter_(self, dim, index, src=None, value=None) -> Tensor:
+        return self._inplace("scatter_", ops.scatter, dim, index, src if src is not None else value)
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        return self._inplace("scatter_add_", ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, alpha=1) -> Tensor:
+        return self._inplace("index_add_", ops.index_add, dim, index, source, alpha)
+
     def _overwrite(self, name: str, index, value) -> Tensor:
         """fill_, copy_, zero_, the random fills and `t[index] = value`: written straight into
         memory where no graph sees the tensor; inside a graph recorded as an index_put (the
@@ -581,7 +662,7 @@ class Tensor:
         try:
             self.array[ops.index_data(index)] = value
         except ValueError:
-            raise ValueError(
+            raise dtypes.ShapeError(
                 f"{name}: a value of shape {getattr(value, 'shape', ())} does not broadcast to the "
                 f"written part of a tensor of shape {self.shape}"
             ) from None
@@ -636,6 +717,36 @@ class Tensor:
 
     def __rtruediv__(self, other):  # other / self
         return ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):  # other // self
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):  # other % self
+        return ops.remainder(other, self)
+
+    def floor_divide(self, other):
+        return ops.floor_divide(self, other)
+
+    def remainder(self, other):
+        return ops.remainder(self, other)
+
+    def fmod(self, other):
+        return ops.fmod(self, other)
+
+    def lerp(self, end, weight):
+        return ops.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, value=1):
+        return ops.addcmul(self, tensor1, tensor2, value)
+
+    def addcdiv(self, tensor1, tensor2, value=1):
+        return ops.addcdiv(self, tensor1, tensor2, value)
 
     def __neg__(self):
         return ops.neg(self)
@@ -799,11 +910,11 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return ops.norm(self, p, dim, keepdim, dtype)
 
-    def sum(self, dim=None, keepdim=False, **aliases):
-        return ops.sum(self, dim, keepdim, **aliases)
+    def sum(self, dim=None, keepdim=False, dtype=None, **aliases):
+        return ops.sum(self, dim, keepdim, dtype, **aliases)
 
-    def mean(self, dim=None, keepdim=False, **aliases):
-        return ops.mean(self, dim, keepdim, **aliases)
+    def mean(self, dim=None, keepdim=False, dtype=None, **aliases):
+        return ops.mean(self, dim, keepdim, dtype, **aliases)
 
     def max(self, dim=None, keepdim=False, **aliases):
         return ops.max(self, dim, keepdim, **aliases)
@@ -831,10 +942,10 @@ class Tensor:
 
     def all(self, dim=None, keepdim=False):
         """True where every element (along dim) is nonzero; a bool tensor without grad."""
-        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
+        return Tensor._from_data(self.array.all(axis=dim, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
+        return Tensor._from_data(self.array.any(axis=dim, keepdims=keepdim))
 
     def argmax(self, dim=None, keepdim=False):
         return ops.argmax(self, dim, keepdim)
@@ -906,6 +1017,18 @@ class Tensor:
     def index_select(self, dim, index):
         return ops.index_select(self, dim, index)
 
+    def scatter_add(self, dim, index, src):
+        return ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, alpha=1):
+        return ops.index_add(self, dim, index, source, alpha)
+
+    def flip(self, *dims):
+        return ops.flip(self, shape_tuple(dims))
+
+    def roll(self, shifts, dims=None):
+        return ops.roll(self, shifts, dims)
+
     def masked_fill(self, mask, value):
         return ops.masked_fill(self, mask, value)
 
@@ -953,6 +1076,11 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extra) + ")"
 
 
+# the names of PyTorch's tensor types (FloatTensor, ...) by dtype: `t.type()` and creation.py
+TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+              "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short"}
+
+
 def _logical_operands(a, b, op):
     """op(a, b) on the arrays of two bool masks; a 0-d host mask next to a device one becomes
     a Python bool (a constant goes with any device)."""
@@ -963,6 +1091,26 @@ def _logical_operands(a, b, op):
     if getattr(b, "ndim", 0) == 0 and isinstance(b, (np.ndarray, np.generic)):
         b = bool(b)
     return op(a, b) if not isinstance(a, bool) else op(b, a)
+
+
+def _legacy_data(args: tuple, dtype) -> np.ndarray:
+    """The array of `Tensor(*args)` by PyTorch's legacy-constructor rules: sizes (ints, or
+    nothing) give zeros of that shape; one sequence or array gives its values in `dtype`
+    (sharing an array's memory when it already has that dtype, as torch does)."""
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in args):
+        shape = tuple(int(a) for a in args) if args else (0,)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Tensor{args}: negative dimension in size {shape}")
+        return np.zeros(shape, dtype)
+    if len(args) != 1:
+        raise TypeError(f"Tensor(...): expected sizes (ints) or one sequence of values, got arguments of "
+                        f"types ({', '.join(type(a).__name__ for a in args)})")
+    data = args[0]
+    if not hasattr(data, "__len__") and getattr(data, "ndim", None) != 0:
+        raise TypeError(f"Tensor(data): data must be a sequence (got {type(data).__name__}); for a 0-d tensor "
+                        f"use minigrad.tensor({data!r})")
+    xp = backend.get_array_module(data) if hasattr(data, "dtype") else np
+    return xp.asarray(data, dtype=dtype)
 
 
 def shape_tuple(shape) -> tuple:

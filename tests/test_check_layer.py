@@ -169,7 +169,7 @@ class BadScale(nn.Module):
 
 class Float64Output(nn.Module):
     def forward(self, x):
-        return x * minigrad.Tensor(np.full(x.shape, 0.5))  # a float64 array mixed into the math
+        return x * minigrad.tensor(np.full(x.shape, 0.5))  # a float64 array mixed into the math
 
 
 class Float64Grad(nn.Module):

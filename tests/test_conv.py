@@ -422,7 +422,7 @@ def test_non_contiguous_input_equals_contiguous_r3_8(device, view):
         if contiguous:
             data = xp.ascontiguousarray(data)
         assert data.flags.c_contiguous == contiguous
-        x, W = minigrad.Tensor(data, requires_grad=True), T(w, device, True)
+        x, W = minigrad.as_tensor(data).requires_grad_(), T(w, device, True)
         y = F.conv2d(x, W, stride=(1, 2), padding=1)
         G = rnd(*y.shape, seed=2) if G is None else G
         y.backward(T(G, device))

@@ -1,5 +1,6 @@
-"""Vector norms for embeddings and features: `F.normalize`, composed from primitive ops (so
-autograd gives its gradient, to any order).
+"""Vector norms and similarities for embeddings and features: `F.normalize`,
+`F.cosine_similarity`, composed from primitive ops (so autograd gives their gradients, to any
+order).
 """
 
 from __future__ import annotations
@@ -40,3 +41,30 @@ def normalize(input: Tensor, p: float = 2.0, dim=1, eps: float = 1e-12) -> Tenso
         s = ops.maximum(s.sum(dim, keepdim=True), eps ** p)
         denom = ops.sqrt(s) if p == 2 else s ** (1.0 / p)
     return input / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between x1 and x2 along `dim` (the two broadcast), each norm
+    clamped to at least `eps`, so a zero vector gives 0. Same as
+    torch.nn.functional.cosine_similarity.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.cosine_similarity(minigrad.tensor([[1.0, 0.0], [0.0, 0.0]]), minigrad.tensor([[1.0, 1.0], [1.0, 0.0]]))
+    tensor([0.70710677, 0.        ])
+    """
+    if x1.dtype.kind != "f" or x2.dtype.kind != "f":
+        raise TypeError(f"cosine_similarity: needs floating-point tensors, got {x1.dtype} and {x2.dtype}")
+    # each vector divided by its clamped norm first, as torch does (no overflow of |x1|^2 |x2|^2)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """max(||x||, eps) along dim, with PyTorch's gradient: torch clamps the norm in place
+    after computing it, so its gradient stays the norm's, x / ||x|| (0 at x = 0), even where
+    the value is eps."""
+    s = (x * x).sum(dim, keepdim=True)
+    pos = s > 0  # a bool mask: no gradient
+    n = ops.where(pos, ops.sqrt(ops.where(pos, s, 1.0)), 0.0)
+    nd = n.detach()
+    return n + (ops.maximum(nd, eps) - nd)  # the value clamped, the gradient n's

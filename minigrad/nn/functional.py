@@ -7,7 +7,7 @@ composed test oracle of a fused op) and its Module, in the file of its family.
 from .activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, relu6, sigmoid, silu,  # noqa: F401
                          softmax, softplus, tanh)
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
-from .distance import normalize  # noqa: F401
+from .distance import cosine_similarity, normalize  # noqa: F401
 from .dropout import dropout, dropout2d  # noqa: F401
 from .linear import flatten, linear, linear_simple  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401

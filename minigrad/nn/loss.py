@@ -35,7 +35,7 @@ def _check_labels(name, input: Tensor, target, ignore_index: int = -100) -> Tens
     """Class-index targets: an integer tensor of shape (N,) with values in [0, C), or
     `ignore_index`."""
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = Tensor._from_data(target)
     if input.ndim != 2:
         raise ValueError(f"{name}: expected input of shape (N, C), got {input.shape}")
     if target.dtype.kind not in "iu":
@@ -230,7 +230,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
     # the smoothing term: -sum over classes of (w_c) log p_c per sample, 0 for ignored samples,
     # reduced with nll_loss's denominator (PyTorch's formula)
     xp = backend.get_array_module(target.array)
-    keep = Tensor(target.array != ignore_index)
+    keep = Tensor._from_data(target.array != ignore_index)
     smooth = -((logp * weight) if weight is not None else logp).sum(1)
     smooth = where(keep, smooth, 0.0)
     if reduction == "mean":
@@ -266,7 +266,7 @@ def _per_position(name, fn, input: Tensor, target, weight, reduction: str, **kwa
     """fn (a 2-d loss) for input (N, C, d1, ...) and labels (N, d1, ...): each position is one
     sample, as in PyTorch; 'none' gives the loss of shape (N, d1, ...)."""
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = Tensor._from_data(target)
     n, c, *rest = input.shape
     if target.shape != (n, *rest):
         raise ValueError(f"{name}: target has shape {target.shape}, expected {(n, *rest)} for input "
@@ -325,15 +325,15 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=N
     if weight is not None:
         w = weight[t]
         if keep is not None:
-            w = where(Tensor(keep), w, 0.0)
+            w = where(Tensor._from_data(keep), w, 0.0)
         picked = picked * w
         denom = w.sum()
     if keep is not None:  # exactly 0 (and no gradient) for ignored samples, whatever their input
-        picked = where(Tensor(keep), picked, 0.0)
+        picked = where(Tensor._from_data(keep), picked, 0.0)
         if denom is None:
             denom = keep.sum().astype(input.dtype)
     if bad is not None:  # see _label_guard
-        picked = where(Tensor(bad), input.dtype.type("nan"), picked)
+        picked = where(Tensor._from_data(bad), input.dtype.type("nan"), picked)
     if reduction == "mean" and denom is not None:
         with backend.quiet_selected(xp):  # all ignored: 0 / 0 is NaN, as in PyTorch
             return picked.sum() / denom
@@ -345,7 +345,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, size_average=N
 
 def _check_pair(name, input: Tensor, target: Tensor):
     if not isinstance(target, Tensor):
-        target = Tensor(target, dtype=input.dtype)
+        target = Tensor._from_data(target, dtype=input.dtype)
     if input.shape != target.shape:
         raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ")
     if target.dtype.kind != "f":
@@ -561,7 +561,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     else:
         # target * log(target) with 0 at target == 0 (its limit); the log sees 1 there, so
         # neither the value nor the gradient becomes NaN. A negative target gives NaN, as torch.
-        zero = Tensor(target.array == 0)
+        zero = Tensor._from_data(target.array == 0)
         with backend.quiet_selected(backend.get_array_module(target.array)):
             loss = where(zero, 0.0, target * log(where(zero, 1.0, target))) - target * input
     if reduction == "batchmean":

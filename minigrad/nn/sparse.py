@@ -63,7 +63,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if a.size and (int(a.min()) < 0 or int(a.max()) >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes})")
     xp = backend.get_array_module(a)
-    return Tensor((a[..., None] == xp.arange(num_classes)).astype(dtypes.int64))
+    return Tensor._from_data((a[..., None] == xp.arange(num_classes)).astype(dtypes.int64))
 
 
 class Embedding(Module):

@@ -76,12 +76,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     for dim, n, o, s in zip((2, 3), hw, out, scales):
         if mode == "nearest":
             if o != n or s not in (None, 1.0):
-                y = ops.index_select(y, dim, Tensor(_source_index(n, o, s), device=input.device))
+                y = ops.index_select(y, dim, Tensor._from_data(_source_index(n, o, s), device=input.device))
             continue
         i0, i1, w1 = _linear_taps(n, o, s, bool(align_corners))
-        w1 = Tensor(w1.astype(input.dtype).reshape((-1, 1) if dim == 2 else (-1,)), device=input.device)
-        a = ops.index_select(y, dim, Tensor(i0, device=input.device))
-        b = ops.index_select(y, dim, Tensor(i1, device=input.device))
+        w1 = Tensor._from_data(w1.astype(input.dtype).reshape((-1, 1) if dim == 2 else (-1,)), device=input.device)
+        a = ops.index_select(y, dim, Tensor._from_data(i0, device=input.device))
+        b = ops.index_select(y, dim, Tensor._from_data(i1, device=input.device))
         y = a + (b - a) * w1  # (1 - w) a + w b, one multiply
     return y
 

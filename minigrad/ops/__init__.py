@@ -17,6 +17,7 @@ from .elementwise import (
     sigmoid, sqrt, stable_sigmoid, sub, tanh, to_device, to_tensor, where, clone, contiguous,
     Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin, isfinite, isinf, isnan,
     Log1p, Rounding, ceil, floor, log1p, round, sign,
+    FloorDivide, Remainder, addcdiv, addcmul, floor_divide, fmod, lerp, remainder,
 )
 from .linalg import Einsum, MatMul, bmm, einsum, matmul, mm
 from .reduce import (
@@ -28,6 +29,7 @@ from .shape import (
     pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
     Gather, IndexPut, Scatter, chunk, index_put, gather, index_select, masked_fill, repeat, scatter, split, tile,
     Triangle, masked_select, nonzero, tril, triu, unbind,
+    ScatterAdd, flip, index_add, roll, scatter_add,
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 

@@ -24,7 +24,7 @@ def to_tensor(value, ref: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if getattr(value, "ndim", 0) > 0:  # a whole array: its own dtype and device
-        return Tensor(value)
+        return Tensor._from_data(value)
     # NOTE: NumPy 2 (NEP 50) would promote float32 * np.float64(0.5) to float64; casting the
     # number to the tensor's dtype first keeps float32 float32. A 0-d array is cast where
     # it lives (a CuPy one would need a device->host sync to become a NumPy scalar).
@@ -304,6 +304,114 @@ def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001  (torch's name)
     return Rounding("round", int(decimals))(x)
 
 
+# ***** floor division and remainders: `//`, `%`, fmod *****
+
+
+def _division_operands(name: str, a, b):
+    """The operands of an integer-rounding division; an integer division by zero raises, as in
+    PyTorch (NumPy would give 0)."""
+    a, b = operands(a, b)
+    if a.dtype.kind in "iub" and not (b.array != 0).all():
+        raise RuntimeError(f"{name}: integer division by zero (ZeroDivisionError)")
+    return a, b
+
+
+class FloorDivide(Function):
+    """y = floor(a / b), rounded as Python's `//` (so `1 // 0.1` is 9.0); piecewise constant, so
+    the gradient is 0 (PyTorch has no derivative for it and raises in backward)"""
+
+    double_backward = "constants"
+
+    def forward(self, a, b):
+        with backend.quiet_selected(self.xp):  # x // 0 is +-inf or nan, as in PyTorch: no warning
+            return self.xp.floor_divide(a, b)
+
+    def backward(self, gy):
+        return gy * 0, gy * 0
+
+
+def floor_divide(a, b) -> Tensor:
+    """a // b rounded toward minus infinity, as torch.floor_divide and Python's `//` (also for
+    negative numbers and floats). Integer division by zero raises.
+
+    >>> import minigrad
+    >>> minigrad.tensor([-7.0, 7.0]) // 2, minigrad.tensor([-7, 7]) // 2
+    (tensor([-4.,  3.]), tensor([-4,  3]))
+    """
+    return FloorDivide()(*_division_operands("floor_divide", a, b))
+
+
+class Remainder(Function):
+    """y = a - q b with q = floor(a / b) (remainder: the sign of b, Python's `%`) or q = trunc(a / b)
+    (fmod: the sign of a); ga = gy, gb = -q gy (q is piecewise constant)"""
+
+    double_backward = "constants"
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def forward(self, a, b):
+        xp = self.xp
+        with backend.quiet_selected(xp):  # x % 0 is nan, as in PyTorch
+            y = xp.remainder(a, b) if self.name == "remainder" else xp.fmod(a, b)
+            if self.needs_input_grad[1]:
+                q = (a - y) / b  # exactly the integer quotient the remainder was taken with
+                self.q = xp.where(xp.isfinite(q), xp.round(q), 0).astype(y.dtype)
+        return y
+
+    def backward(self, gy):
+        return gy, (-gy * self.q if self.needs_input_grad[1] else None)
+
+
+def remainder(a, b) -> Tensor:
+    """a % b with the sign of b, as torch.remainder and Python's `%`. Integer division by zero
+    raises; a float one gives nan.
+
+    >>> import minigrad
+    >>> minigrad.tensor([-7.0, 7.0]) % 3, minigrad.tensor([-7, 7]) % -3
+    (tensor([2., 1.]), tensor([-1, -2]))
+    """
+    return Remainder("remainder")(*_division_operands("remainder", a, b))
+
+
+def fmod(a, b) -> Tensor:
+    """The remainder of a / b truncated toward zero (the sign of a), as torch.fmod and C's fmod."""
+    return Remainder("fmod")(*_division_operands("fmod", a, b))
+
+
+# ***** compositions: lerp, addcmul, addcdiv *****
+
+
+def _float_only(name: str, *xs) -> None:
+    for x in xs:
+        if isinstance(x, Tensor) and x.dtype.kind != "f":
+            raise TypeError(f"{name}: needs floating-point tensors, got {x.dtype}")
+
+
+def lerp(start, end, weight) -> Tensor:
+    """start + weight * (end - start), `weight` a number or a tensor; differentiable in all
+    three. Same as torch.lerp.
+
+    >>> import minigrad
+    >>> minigrad.lerp(minigrad.tensor([1.0, 2.0]), minigrad.tensor([3.0, 6.0]), 0.25)
+    tensor([1.5, 3. ])
+    """
+    _float_only("lerp", start, end, weight)
+    return add(start, mul(weight, sub(end, start)))
+
+
+def addcmul(input, tensor1, tensor2, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (broadcasting). Same as torch.addcmul."""
+    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
+
+
+def addcdiv(input, tensor1, tensor2, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (broadcasting). Same as torch.addcdiv, which refuses
+    integer tensors (their division would truncate)."""
+    _float_only("addcdiv", tensor1, tensor2)
+    return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
+
+
 _LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # ln 2, ln 10
 
 
@@ -513,11 +621,26 @@ class Where(Function):
         return _route(self.xp, self.cond, gy, self.needs_input_grad)
 
 
-def where(cond, a, b) -> Tensor:
-    """Elementwise `a if cond else b`; `cond` is a bool tensor or array (no gradient)."""
+def where(cond, a=None, b=None):
+    """Elementwise `a if cond else b`; `cond` is a bool tensor or array (no gradient), `a` and
+    `b` tensors or numbers. `where(cond)` alone is `cond.nonzero(as_tuple=True)`: a tuple of
+    index tensors, one per dim. Same as torch.where.
+
+    >>> import minigrad
+    >>> c = minigrad.tensor([True, False, True])
+    >>> minigrad.where(c, 1.0, 0.0), minigrad.where(c)
+    (tensor([1., 0., 1.]), (tensor([0, 2]),))
+    """
+    if a is None and b is None:
+        from .shape import nonzero
+
+        return tuple(nonzero(cond if isinstance(cond, Tensor) else Tensor._from_data(cond)).unbind(1))
+    if isinstance(cond, Tensor) and cond.dtype != np.bool_:
+        raise dtypes.DtypeError(f"where: the condition must be a bool tensor, got {cond.dtype} (compare it: `cond != 0`)")
     cond = cond.array if isinstance(cond, Tensor) else cond
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("where: at least one of a and b must be a Tensor")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers: torch's dtype for them
+        xp = backend.get_array_module(cond)
+        a = Tensor._from_data(xp.asarray(a, dtype=dtypes.scalar_dtype(b, dtypes.scalar_dtype(a, np.dtype(np.bool_)))))
     a, b = operands(a, b)
     return Where(cond)(a, b)
 
@@ -687,14 +810,14 @@ def compare(a, b, op: str) -> Tensor:
     xp = backend.get_array_module(a.array, b.array)
     if backend.device_of(a.array) != backend.device_of(b.array) and a.ndim and b.ndim:
         raise TypeError(f"{op}: tensors on different devices ({a.device!r}, {b.device!r})")
-    return Tensor(getattr(xp, op)(a.array, b.array))
+    return Tensor._from_data(getattr(xp, op)(a.array, b.array))
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     """|a - b| <= atol + rtol * |b| elementwise, as a bool tensor (torch's defaults)."""
     a, b = operands(a, b)
     xp = backend.get_array_module(a.array, b.array)
-    return Tensor(xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._from_data(xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -705,7 +828,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 def _classify(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):  # as torch: a tensor is required
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    return Tensor(getattr(backend.get_array_module(x.array), name)(x.array))
+    return Tensor._from_data(getattr(backend.get_array_module(x.array), name)(x.array))
 
 
 def isnan(x) -> Tensor:

@@ -43,10 +43,10 @@ def matmul(a, b) -> Tensor:
         dtypes.check_same_dtype("matmul", a, other=b)
     a, b = operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} and {b.shape}")
+        raise dtypes.ShapeError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} and {b.shape}")
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != k_b:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up ({a.shape[-1]} != {k_b})")
+        raise dtypes.ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not line up ({a.shape[-1]} != {k_b})")
     return MatMul()(a, b)
 
 
@@ -62,13 +62,13 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
         raise TypeError(f"bmm: expected two Tensors, got {type(input).__name__} and {type(mat2).__name__}")
     if input.ndim != 3 or mat2.ndim != 3:
-        raise ValueError(f"bmm: expected two 3-d tensors (batch, n, m) and (batch, m, p), got shapes "
+        raise dtypes.ShapeError(f"bmm: expected two 3-d tensors (batch, n, m) and (batch, m, p), got shapes "
                          f"{input.shape} and {mat2.shape}")
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape} "
+        raise dtypes.ShapeError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape} "
                          f"({input.shape[0]} != {mat2.shape[0]})")
     if input.shape[2] != mat2.shape[1]:
-        raise ValueError(f"bmm: shapes {input.shape} and {mat2.shape} do not line up "
+        raise dtypes.ShapeError(f"bmm: shapes {input.shape} and {mat2.shape} do not line up "
                          f"({input.shape[2]} != {mat2.shape[1]})")
     return matmul(input, mat2)
 

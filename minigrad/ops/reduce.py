@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -60,7 +61,7 @@ def _count(shape, axes) -> int:
 def _needs_float(op: str, x: Tensor) -> None:
     """Raise, as PyTorch does, for integer input of an op that has no integer result."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
+        raise dtypes.DtypeError(f"{op}: needs a floating-point tensor, got {x.dtype}")
 
 
 def one_dim(x: Tensor, dim) -> int:
@@ -84,8 +85,11 @@ class Sum(Function):
         return self.xp.broadcast_to(keep_reduced_dims(gy, self.x_shape, self.axes, self.keepdims), self.x_shape)
 
 
-def sum(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Sum over `dim` (int, tuple or None for all). `axis`/`keepdims` are accepted too."""
+def sum(x: Tensor, dim=None, keepdim=False, dtype=None, **aliases) -> Tensor:
+    """Sum over `dim` (int, tuple or None for all), computed in `dtype` if given (x is cast
+    first, as torch). `axis`/`keepdims` are accepted too."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
     return Sum(*reduce_args(x, dim, keepdim, aliases))(x)
 
 
@@ -100,8 +104,10 @@ class Mean(Sum):
         return super().backward(gy / _count(self.x_shape, self.axes))
 
 
-def mean(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
-    """Mean over `dim`."""
+def mean(x: Tensor, dim=None, keepdim=False, dtype=None, **aliases) -> Tensor:
+    """Mean over `dim`, computed in `dtype` if given (`int_tensor.mean(dtype=minigrad.float32)`)."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
     _needs_float("mean", x)
     return Mean(*reduce_args(x, dim, keepdim, aliases))(x)
 
@@ -142,7 +148,7 @@ def _with_indices(x: Tensor, indices, dim: int, keepdim: bool) -> ValuesIndices:
     gradient goes to the picked element only, as torch's max(dim) does."""
     from .shape import gather, squeeze
 
-    idx = Tensor(indices.astype(np.int64, copy=False))
+    idx = Tensor._from_data(indices.astype(np.int64, copy=False))
     values = gather(x, dim, idx)
     if not keepdim:
         values, idx = squeeze(values, dim), squeeze(idx, dim)
@@ -161,7 +167,7 @@ def _max_min(name, x, dim, keepdim, aliases, amax, arg):
     axes, keepdim = reduce_args(x, dim, keepdim, aliases)
     d = axes[0] if axes else 0
     if x.ndim == 0:
-        return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
+        return ValuesIndices(x, Tensor._from_data(np.asarray(0, dtype=np.int64)))
     return _with_indices(x, arg(x.array, axis=d, keepdims=True), d, keepdim)
 
 
@@ -261,20 +267,20 @@ def std(x: Tensor, dim=None, keepdim=False, correction=1, **aliases) -> Tensor:
 def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the maximum (over the flattened tensor when dim is None); never requires grad."""
     axis = None if dim is None else one_dim(x, dim)
-    return Tensor(x.array.argmax(axis=axis, keepdims=keepdim))
+    return Tensor._from_data(x.array.argmax(axis=axis, keepdims=keepdim))
 
 
 def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the minimum; never requires grad."""
     axis = None if dim is None else one_dim(x, dim)
-    return Tensor(x.array.argmin(axis=axis, keepdims=keepdim))
+    return Tensor._from_data(x.array.argmin(axis=axis, keepdims=keepdim))
 
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
     """`(values, indices)` of x sorted along `dim`; values are differentiable (stable order)."""
     d = one_dim(x, dim)
     if x.ndim == 0:
-        return ValuesIndices(x, Tensor(np.asarray(0, dtype=np.int64)))
+        return ValuesIndices(x, Tensor._from_data(np.asarray(0, dtype=np.int64)))
     a = x.array
     if descending:  # a stable descending order: sort the negated values (bools: inverted)
         a = ~a if a.dtype.kind == "b" else -(a.astype(np.int64) if a.dtype.kind == "u" else a)

@@ -46,7 +46,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
     if shape.count(-1) > 1 or (-1 in shape and (known == 0 or n % known)) or (
         -1 not in shape and known != n
     ):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} to {shape}")
+        raise dtypes.ShapeError(f"reshape: cannot reshape a tensor of shape {x.shape} to {shape}")
     return _view(Reshape(shape)(x), x)
 
 
@@ -79,7 +79,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     """x with its dims reordered, e.g. `x.permute(0, 2, 1)`."""
     dims = shape_tuple(dims)
     if sorted(d + x.ndim if d < 0 else d for d in dims) != list(range(x.ndim)):  # no wrap-around
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
+        raise dtypes.ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     return _view(Permute(tuple(d % x.ndim for d in dims))(x), x)
 
 
@@ -112,12 +112,12 @@ def expand(x: Tensor, *shape) -> Tensor:
     shape = shape_tuple(shape)
     lead = len(shape) - x.ndim
     if -1 in shape[:builtins.max(lead, 0)]:
-        raise ValueError(f"expand: -1 is not allowed for a new leading dim (shape {x.shape} to {shape})")
+        raise dtypes.ShapeError(f"expand: -1 is not allowed for a new leading dim (shape {x.shape} to {shape})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, shape)
     except ValueError:
-        raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}") from None
+        raise dtypes.ShapeError(f"expand: cannot expand shape {x.shape} to {shape}") from None
     return _view(Expand(shape)(x), x)
 
 
@@ -183,7 +183,7 @@ def getitem(x: Tensor, index) -> Tensor:
 def _check_join(name, tensors):
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor._from_data(t) for t in tensors]
     dtype = dtypes.join_dtype([t.dtype for t in tensors])
     return [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
 
@@ -213,7 +213,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     axis = normalize_dims(dim, ref.ndim)[0]
     for t in tensors:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != axis):
-            raise ValueError(f"cat: shapes {[u.shape for u in tensors]} differ outside dim {dim}")
+            raise dtypes.ShapeError(f"cat: shapes {[u.shape for u in tensors]} differ outside dim {dim}")
     return Cat(axis)(*tensors)
 
 
@@ -238,7 +238,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
     tensors = _check_join("stack", tensors)
     if any(t.shape != tensors[0].shape for t in tensors):
-        raise ValueError(f"stack: all shapes must be equal, got {[t.shape for t in tensors]}")
+        raise dtypes.ShapeError(f"stack: all shapes must be equal, got {[t.shape for t in tensors]}")
     return Stack(normalize_dims(dim, tensors[0].ndim + 1)[0])(*tensors)  # a new dim: ndim + 1 places
 
 
@@ -361,7 +361,7 @@ def index_put(x: Tensor, index, value) -> Tensor:
 
     v = to_tensor(value, x)
     if v.device != x.device:
-        v = Tensor(backend.to_device(v.array, x.device))
+        v = Tensor._from_data(backend.to_device(v.array, x.device))
     if v.dtype != x.dtype:
         v = cast(v, x.dtype)
     return IndexPut(index_data(index))(x, v)
@@ -459,6 +459,101 @@ def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
     if src.ndim == 0:
         src = expand(src, *idx.shape) if idx.ndim else src
     return Scatter(dim, idx)(x, cast(src, x.dtype) if src.dtype != x.dtype else src)
+
+
+class ScatterAdd(Function):
+    """y = x with src[i][j] added at y[index[i][j]][j] (dim 0), repeats accumulating; gx = gy,
+    gsrc = gy gathered at the places"""
+
+    double_backward = "linear"
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, x, src):
+        self.where = _along(self.xp, self.index, self.dim)
+        self.src_shape = src.shape
+        y = x.copy()
+        backend.scatter_add(y, self.where, src[tuple(slice(n) for n in self.index.shape)])
+        return y
+
+    def backward(self, gy):
+        gsrc = None
+        if self.needs_input_grad[1]:
+            gsrc = self.xp.zeros(self.src_shape, dtype=gy.dtype)
+            gsrc[tuple(slice(n) for n in self.index.shape)] = gy[self.where]
+        return gy, gsrc
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """x with the values of `src` added at `index` along `dim`, repeated indices accumulating
+    (out of place; torch.scatter_add). Differentiable in x and src.
+
+    >>> import minigrad
+    >>> minigrad.zeros(3).scatter_add(0, minigrad.tensor([0, 0, 2]), minigrad.tensor([1.0, 2.0, 5.0]))
+    tensor([3., 0., 5.])
+    """
+    idx = _index_array("scatter_add", index, x)
+    dim = normalize_dims(dim, x.ndim)[0]
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+    if idx.ndim != x.ndim or src.ndim != x.ndim or builtins.any(
+            i > s for i, s in zip(idx.shape, src.shape)):
+        raise RuntimeError(f"scatter_add: index of shape {idx.shape} must have the dims of input {x.shape} "
+                           f"and fit in src {src.shape}")
+    return ScatterAdd(dim, idx)(x, cast(src, x.dtype) if src.dtype != x.dtype else src)
+
+
+def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, alpha=1) -> Tensor:
+    """x with `alpha * source[i]` added to slice `index[i]` along `dim`, repeated indices
+    accumulating (out of place; torch.index_add)."""
+    idx = _index_array("index_add", index, x)
+    dim = normalize_dims(dim, x.ndim)[0]
+    if idx.ndim != 1 or source.ndim != x.ndim or source.shape[dim] != idx.shape[0]:
+        raise RuntimeError(f"index_add: index of shape {idx.shape} and source of shape {source.shape} do not fit "
+                           f"input {x.shape} along dim {dim}")
+    # the 1-d index stretched to source's shape: scatter_add's addressing
+    full = backend.get_array_module(idx).broadcast_to(
+        idx.reshape((1,) * dim + (-1,) + (1,) * (x.ndim - dim - 1)), source.shape)
+    return scatter_add(x, dim, Tensor._from_data(full), source * alpha if alpha != 1 else source)
+
+
+def flip(x: Tensor, dims) -> Tensor:
+    """x with the order of the elements reversed along `dims` (an int or a sequence); a copy,
+    as torch.flip.
+
+    >>> import minigrad
+    >>> minigrad.arange(6).reshape(2, 3).flip(1)
+    tensor([[2, 1, 0],
+            [5, 4, 3]])
+    """
+    from .elementwise import clone
+
+    axes = normalize_dims(dims, x.ndim)
+    return clone(getitem(x, tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim))))
+
+
+def roll(x: Tensor, shifts, dims=None) -> Tensor:
+    """x with its elements shifted by `shifts` along `dims` (those pushed off the end come back
+    at the start); without dims, over the flattened tensor. Same as torch.roll.
+
+    >>> import minigrad
+    >>> minigrad.arange(5).roll(2)
+    tensor([3, 4, 0, 1, 2])
+    """
+    if dims is None:
+        return reshape(roll(reshape(x, -1), shifts, 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims; give one shift per dim")
+    xp = backend.get_array_module(x.array)
+    for shift, dim in zip(shifts, dims):
+        d = normalize_dims(dim, x.ndim)[0]
+        n = x.shape[d]
+        if n:  # element i comes from element (i - shift) mod n: a gather, whose gradient scatters back
+            x = getitem(x, (slice(None),) * d + (Tensor._from_data(xp.arange(-shift, n - shift) % n),))
+    return x
 
 
 def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
@@ -581,7 +676,7 @@ def nonzero(x: Tensor) -> Tensor:
     """The indices of the nonzero elements, an int64 tensor of shape (count, ndim), in row-major
     order (no gradient). Same as torch.nonzero (the as_tuple=False form)."""
     xp = backend.get_array_module(x.array)
-    return Tensor(xp.argwhere(x.array).astype(np.int64, copy=False))
+    return Tensor._from_data(xp.argwhere(x.array).astype(np.int64, copy=False))
 
 
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
@@ -594,4 +689,4 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     except ValueError:
         raise RuntimeError(f"masked_select: mask of shape {tuple(mask.shape)} does not broadcast with {tuple(x.shape)}") from None
     xp = backend.get_array_module(mask.array)
-    return getitem(expand(x, *shape) if x.shape != shape else x, Tensor(xp.broadcast_to(mask.array, shape)))
+    return getitem(expand(x, *shape) if x.shape != shape else x, Tensor._from_data(xp.broadcast_to(mask.array, shape)))

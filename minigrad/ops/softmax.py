@@ -15,7 +15,7 @@ def _max_keepdims(xp, x, axis):
     is empty (an empty reduction has no max; PyTorch gives an empty softmax, logsumexp -inf).
     On Tensors (create_graph) the shift is a constant: the results do not depend on it."""
     if isinstance(x, Tensor):
-        return Tensor(_max_keepdims(backend.get_array_module(x.array), x.array, axis))
+        return Tensor._from_data(_max_keepdims(backend.get_array_module(x.array), x.array, axis))
     if x.size == 0:
         shape = tuple(1 if axis is None or i in (axis if isinstance(axis, tuple) else (axis,)) else n
                       for i, n in enumerate(x.shape))

@@ -70,7 +70,7 @@ def gradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rtol: 
     for _, t in checked:
         t.grad = None
     try:
-        out.backward(Tensor(backend.to_device(G.copy(), out.device)).to(dtype=out.dtype))
+        out.backward(Tensor._from_data(backend.to_device(G.copy(), out.device)).to(dtype=out.dtype))
         analytic = [np.zeros(t.shape) if t.grad is None else backend.to_numpy(t.grad.array).copy()
                     for _, t in checked]
     finally:
@@ -139,7 +139,7 @@ def gradgradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rt
     with grad_mode.no_grad():
         out = fn(*inputs)
     rng = np.random.default_rng(seed + 1)
-    g1 = Tensor(backend.to_device(rng.standard_normal(out.shape), out.device), requires_grad=True)
+    g1 = Tensor._from_data(backend.to_device(rng.standard_normal(out.shape), out.device), requires_grad=True)
 
     def first_grads(*args):
         xs, gy = args[:-1], args[-1]
@@ -163,7 +163,7 @@ class LayerCheckError(AssertionError):
 
 def _float_inputs(inputs, dtype, requires_grad):
     """Copies of the inputs: float ones cast to `dtype` (as new leaves), others unchanged."""
-    return [Tensor(backend.to_numpy(x.array).astype(dtype), requires_grad=requires_grad)
+    return [Tensor._from_data(backend.to_numpy(x.array).astype(dtype), requires_grad=requires_grad)
             if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs]
 
 
@@ -253,7 +253,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         x32 = _float_inputs(inputs, np.float32, True)
         try:
             out32 = run(l32, x32)
-            out32.backward(Tensor(upstream(out32, out32.dtype)))
+            out32.backward(Tensor._from_data(upstream(out32, out32.dtype)))
         except LayerCheckError:
             raise
         except Exception as e:
@@ -363,13 +363,13 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         devices.insert(0, "strict")
         for dev in devices:
             ld = copy.deepcopy(layer).train().to(dev)
-            xd = [Tensor(backend.to_device(x.array, dev), requires_grad=x.requires_grad)
+            xd = [Tensor._from_data(backend.to_device(x.array, dev), requires_grad=x.requires_grad)
                   if isinstance(x, Tensor) and x.dtype.kind == "f" else
-                  (Tensor(backend.to_device(x.array, dev)) if isinstance(x, Tensor) else x)
+                  (Tensor._from_data(backend.to_device(x.array, dev)) if isinstance(x, Tensor) else x)
                   for x in x32]
             try:
                 outd = run(ld, xd)
-                outd.backward(Tensor(backend.to_device(upstream(outd, outd.dtype), dev)))
+                outd.backward(Tensor._from_data(backend.to_device(upstream(outd, outd.dtype), dev)))
             except Exception as e:
                 fail(f"on the {dev!r} device forward/backward raised {type(e).__name__}: {e}. "
                      "Use self.xp (or minigrad ops) on tensor data, never np.* functions, and build "

@@ -146,7 +146,7 @@ class TensorDataset(Dataset):
     """
 
     def __init__(self, *tensors):
-        tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor._from_data(t) for t in tensors)
         if not tensors or any(t.ndim == 0 for t in tensors):
             raise TypeError("TensorDataset needs tensors with a first (sample) dimension, got shapes "
                             f"{[t.shape for t in tensors]}")
@@ -236,9 +236,9 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         return stack(batch)
     if isinstance(elem, np.ndarray):
-        return stack([Tensor(np.asarray(b)) for b in batch])
+        return stack([Tensor._from_data(np.asarray(b)) for b in batch])
     if isinstance(elem, np.generic):
-        return Tensor(np.asarray(batch))
+        return Tensor._from_data(np.asarray(batch))
     if isinstance(elem, float):
         return tensor(batch, dtype=float64)
     if isinstance(elem, (bool, numbers.Integral)):
@@ -583,7 +583,7 @@ class DataLoader:
         if not mapped:
             idx = idx if index is None else index[idx]
             idx = idx if on_host else backend.to_device(idx, backend.device_of(arrays[0]))
-        return [Tensor(a[idx]) for a in arrays]  # one fancy index per tensor
+        return [Tensor._from_data(a[idx]) for a in arrays]  # one fancy index per tensor
 
     def __iter__(self):
         if self._iterable:

@@ -24,7 +24,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
-        return Tensor(0.0)
+        return Tensor._from_data(0.0)
     xp_ = [g.array for g in grads]
     norm_type = float(norm_type)
     if math.isinf(norm_type):
@@ -40,7 +40,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     for g in grads:
         g.array *= g.array.dtype.type(coef)  # the gradient is ours: .grad is never in a graph
         g.bump_version()
-    return Tensor(total)
+    return Tensor._from_data(total)
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
