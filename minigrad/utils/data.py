@@ -262,9 +262,9 @@ def default_convert(data):
     Tensors (inside tuples, lists and dicts too; a tuple becomes a list, as in PyTorch); the
     rest is left as it is."""
     if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
-        return Tensor(data)
+        return Tensor._from_data(data)
     if isinstance(data, np.generic) and data.dtype.kind in "biuf":
-        return Tensor(np.asarray(data))
+        return Tensor._from_data(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         return {k: default_convert(v) for k, v in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):
