@@ -195,3 +195,298 @@ def test_pytorch_examples_mnist_cnn():
     # with it (and a shuffled loader), the same script still learns
     ours = _np(mnist_cnn(minigrad, state, data, dropout=True, shuffle=True, epochs=3))
     assert np.isfinite(ours["train_loss"]).all() and ours["test_loss"][-1] < ours["test_loss"][0]
+
+
+# ***** 2. the "What is torch.nn really?" tutorial, stage by stage *****
+
+
+def nn_really(torch, w0, states, data, bs=16, lr=0.5, epochs=2):
+    """The tutorial's progression: each stage trains from the same start and records its losses."""
+    nn, optim, F = torch.nn, torch.optim, torch.nn.functional  # `from torch import nn, optim`
+    TensorDataset, DataLoader = torch.utils.data.TensorDataset, torch.utils.data.DataLoader
+    out = {}
+
+    x_train, y_train, x_valid, y_valid = data
+    x_train, y_train, x_valid, y_valid = map(torch.tensor, (x_train, y_train, x_valid, y_valid))
+    n, c = x_train.shape
+    out["ranges"] = [x_train.min(), x_train.max(), y_train.min(), y_train.max()]
+
+    # --- from scratch: weights, log_softmax, nll and SGD by hand
+    weights = torch.tensor(w0) / math.sqrt(784)  # port: the tutorial's torch.randn(784, 10), as given
+    weights.requires_grad_()
+    bias = torch.zeros(10, requires_grad=True, dtype=torch.float64)  # port: dtype, to compare in float64
+
+    def log_softmax(x):
+        return x - x.exp().sum(-1).log().unsqueeze(-1)
+
+    def model(xb):
+        return log_softmax(xb @ weights + bias)
+
+    def nll(input, target):
+        return -input[range(target.shape[0]), target].mean()
+
+    loss_func = nll
+
+    def accuracy(out, yb):
+        preds = torch.argmax(out, dim=1)
+        return (preds == yb).float().mean()
+
+    xb, yb = x_train[0:bs], y_train[0:bs]
+    preds = model(xb)
+    out["first"] = [preds[0], preds.shape, loss_func(preds, yb), accuracy(preds, yb)]
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            start_i = i * bs
+            end_i = start_i + bs
+            xb = x_train[start_i:end_i]
+            yb = y_train[start_i:end_i]
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+
+            loss.backward()
+            with torch.no_grad():
+                weights -= weights.grad * lr
+                bias -= bias.grad * lr
+                weights.grad.zero_()
+                bias.grad.zero_()
+    out["scratch"] = [loss_func(model(xb), yb), accuracy(model(xb), yb), weights, bias]
+
+    # --- F.cross_entropy instead of the hand-written pair
+    loss_func = F.cross_entropy
+
+    def model(xb):
+        return xb @ weights + bias
+
+    out["F"] = [loss_func(model(xb), yb), accuracy(model(xb), yb)]
+
+    # --- nn.Module with nn.Parameter
+    class Mnist_Logistic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = nn.Parameter(torch.randn(784, 10) / math.sqrt(784))
+            self.bias = nn.Parameter(torch.zeros(10))
+
+        def forward(self, xb):
+            return xb @ self.weights + self.bias
+
+    def fit():
+        for epoch in range(epochs):
+            for i in range((n - 1) // bs + 1):
+                start_i = i * bs
+                end_i = start_i + bs
+                xb = x_train[start_i:end_i]
+                yb = y_train[start_i:end_i]
+                pred = model(xb)
+                loss = loss_func(pred, yb)
+
+                loss.backward()
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p -= p.grad * lr
+                    model.zero_grad()
+
+    model = _load(torch, Mnist_Logistic().double(), states["logistic"])  # port: the shared start
+    out["module_before"] = loss_func(model(xb), yb)
+    fit()
+    out["module"] = [loss_func(model(xb), yb), model.weights, model.bias]
+
+    # --- nn.Linear
+    class Mnist_Logistic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(784, 10)
+
+        def forward(self, xb):
+            return self.lin(xb)
+
+    model = _load(torch, Mnist_Logistic().double(), states["linear"])
+    fit()
+    out["linear"] = [loss_func(model(xb), yb), model.lin.weight]
+
+    # --- optim
+    def get_model():
+        model = _load(torch, Mnist_Logistic().double(), states["linear"])
+        return model, optim.SGD(model.parameters(), lr=lr)
+
+    model, opt = get_model()
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            start_i = i * bs
+            end_i = start_i + bs
+            xb = x_train[start_i:end_i]
+            yb = y_train[start_i:end_i]
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+    out["optim"] = [loss_func(model(xb), yb), model.lin.weight]
+
+    # --- TensorDataset (sliced by hand), then DataLoader, then validation
+    train_ds = TensorDataset(x_train, y_train)
+    model, opt = get_model()
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            xb, yb = train_ds[i * bs: i * bs + bs]
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+    out["dataset"] = [loss_func(model(xb), yb), model.lin.weight]
+
+    train_dl = DataLoader(train_ds, batch_size=bs)
+    valid_ds = TensorDataset(x_valid, y_valid)
+    valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
+    model, opt = get_model()
+    valid = []
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in train_dl:
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        model.eval()
+        with torch.no_grad():
+            valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)
+        valid.append(valid_loss / len(valid_dl))
+    out["dataloader"] = [valid, model.lin.weight]
+
+    # --- fit() and get_data() as the tutorial ends up writing them
+    def loss_batch(model, loss_func, xb, yb, opt=None):
+        loss = loss_func(model(xb), yb)
+        if opt is not None:
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        return loss.item(), len(xb)
+
+    def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+        history = []
+        for epoch in range(epochs):
+            model.train()
+            for xb, yb in train_dl:
+                loss_batch(model, loss_func, xb, yb, opt)
+            model.eval()
+            with torch.no_grad():
+                losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+            val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+            history.append(val_loss)
+        return history
+
+    def get_data(train_ds, valid_ds, bs):
+        return (DataLoader(train_ds, batch_size=bs, shuffle=False),  # port: shuffle=True draws other orders
+                DataLoader(valid_ds, batch_size=bs * 2))
+
+    train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+    model, opt = get_model()
+    out["fit"] = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+    # --- a CNN, then nn.Sequential with a Lambda layer, then a wrapped DataLoader
+    class Mnist_CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
+            self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
+            self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)
+
+        def forward(self, xb):
+            xb = xb.view(-1, 1, 28, 28)
+            xb = F.relu(self.conv1(xb))
+            xb = F.relu(self.conv2(xb))
+            xb = F.relu(self.conv3(xb))
+            xb = F.avg_pool2d(xb, 4)
+            return xb.view(-1, xb.size(1))
+
+    lr = 0.1
+    model = _load(torch, Mnist_CNN().double(), states["cnn"])
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    out["cnn"] = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+    class Lambda(nn.Module):
+        def __init__(self, func):
+            super().__init__()
+            self.func = func
+
+        def forward(self, x):
+            return self.func(x)
+
+    def preprocess(x):
+        return x.view(-1, 1, 28, 28)
+
+    model = nn.Sequential(
+        Lambda(preprocess),
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(4),
+        Lambda(lambda x: x.view(x.size(0), -1)),
+    ).double()
+    _load(torch, model, states["seq"])
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    out["sequential"] = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+    dev = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+    def preprocess(x, y):
+        return x.view(-1, 1, 28, 28).to(dev), y.to(dev)
+
+    class WrappedDataLoader:
+        def __init__(self, dl, func):
+            self.dl = dl
+            self.func = func
+
+        def __len__(self):
+            return len(self.dl)
+
+        def __iter__(self):
+            for b in self.dl:
+                yield (self.func(*b))
+
+    train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+    train_dl = WrappedDataLoader(train_dl, preprocess)
+    valid_dl = WrappedDataLoader(valid_dl, preprocess)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        Lambda(lambda x: x.view(x.size(0), -1)),
+    ).double()
+    _load(torch, model, states["adaptive"])
+    model.to(dev)
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    out["adaptive"] = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+    return out
+
+
+def test_what_is_torch_nn_really_tutorial():
+    x_train, y_train, x_valid, y_valid = _mnist(64, 32)
+    data = (x_train.reshape(-1, 784), y_train, x_valid.reshape(-1, 784), y_valid)
+    w0 = np.random.default_rng(0).standard_normal((784, 10))
+    nn = minigrad.nn
+    conv = lambda a, b: nn.Conv2d(a, b, kernel_size=3, stride=2, padding=1)  # noqa: E731
+    seq = nn.Sequential(conv(1, 16), nn.ReLU(), conv(16, 16), nn.ReLU(), conv(16, 10)).double()
+    adaptive = _state(seq)
+    states = {"logistic": {"weights": w0 / math.sqrt(784), "bias": np.zeros(10)},
+              "linear": _state(nn.Sequential(nn.Linear(784, 10)).double()),
+              "cnn": {f"conv{i // 2 + 1}.{k}": v for i, (k, v) in
+                      enumerate((k.split(".")[1], v) for k, v in _state(seq).items())},
+              "seq": {f"{int(k.split('.')[0]) + 1}.{k.split('.')[1]}": v for k, v in adaptive.items()},
+              "adaptive": adaptive}
+    states["linear"] = {"lin." + k.split(".")[1]: v for k, v in states["linear"].items()}
+    ours = _run_both(nn_really, w0, states, data)
+    assert list(ours["first"][1]) == [16, 10]
+    assert ours["scratch"][0] < ours["first"][2]  # the hand-written loop learned
+    for stage in ("fit", "cnn", "sequential", "adaptive"):
+        assert np.isfinite(ours[stage]).all(), stage
+    assert ours["fit"][-1] < ours["fit"][0]
