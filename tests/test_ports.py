@@ -490,3 +490,133 @@ def test_what_is_torch_nn_really_tutorial():
     for stage in ("fit", "cnn", "sequential", "adaptive"):
         assert np.isfinite(ours[stage]).all(), stage
     assert ours["fit"][-1] < ours["fit"][0]
+
+
+# ***** 3. pytorch/examples: vae/main.py *****
+
+
+def vae_classes(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super(VAE, self).__init__()
+
+            self.fc1 = nn.Linear(784, 400)
+            self.fc21 = nn.Linear(400, 20)
+            self.fc22 = nn.Linear(400, 20)
+            self.fc3 = nn.Linear(20, 400)
+            self.fc4 = nn.Linear(400, 784)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def reparameterize(self, mu, logvar):
+            std = torch.exp(0.5*logvar)
+            eps = torch.randn_like(std)
+            return mu + eps*std
+
+        def decode(self, z):
+            h3 = F.relu(self.fc3(z))
+            return torch.sigmoid(self.fc4(h3))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x.view(-1, 784))
+            z = self.reparameterize(mu, logvar)
+            return self.decode(z), mu, logvar
+
+    return VAE
+
+
+def vae(torch, state, data, noise=None, epochs=2, batch_size=16):
+    F, optim = torch.nn.functional, torch.optim
+    DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+    VAE = vae_classes(torch)
+    out = {"train_loss": [], "test_loss": []}
+    draws = iter(noise or ())
+
+    class VAEGivenNoise(VAE):  # port: the test's draws for eps, so that both libraries see the same
+        def reparameterize(self, mu, logvar):
+            std = torch.exp(0.5*logvar)
+            eps = torch.tensor(next(draws))
+            return mu + eps*std
+
+    device = torch.device("cpu")
+    x_train, y_train, x_test, y_test = data
+    train_loader = DataLoader(TensorDataset(torch.tensor(x_train).unsqueeze(1), torch.tensor(y_train)),
+                              batch_size=batch_size, shuffle=noise is None)
+    test_loader = DataLoader(TensorDataset(torch.tensor(x_test).unsqueeze(1), torch.tensor(y_test)),
+                             batch_size=batch_size)
+    model = (VAE() if noise is None else VAEGivenNoise()).to(device).double()  # port: .double()
+    _load(torch, model, state)
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+    # Reconstruction + KL divergence losses summed over all elements and batch
+    def loss_function(recon_x, x, mu, logvar):
+        BCE = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction='sum')
+
+        # see Appendix B from VAE paper:
+        # Kingma and Welling. Auto-Encoding Variational Bayes. ICLR, 2014
+        # 0.5 * sum(1 + log(sigma^2) - mu^2 - sigma^2)
+        KLD = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+        return BCE + KLD
+
+    def train(epoch):
+        model.train()
+        train_loss = 0
+        for batch_idx, (data, _) in enumerate(train_loader):
+            data = data.to(device)
+            optimizer.zero_grad()
+            recon_batch, mu, logvar = model(data)
+            loss = loss_function(recon_batch, data, mu, logvar)
+            loss.backward()
+            train_loss += loss.item()
+            optimizer.step()
+        out["train_loss"].append(train_loss / len(train_loader.dataset))
+
+    def test(epoch):
+        model.eval()
+        test_loss = 0
+        with torch.no_grad():
+            for i, (data, _) in enumerate(test_loader):
+                data = data.to(device)
+                recon_batch, mu, logvar = model(data)
+                test_loss += loss_function(recon_batch, data, mu, logvar).item()
+                if i == 0:
+                    n = min(data.size(0), 8)
+                    comparison = torch.cat([data[:n],
+                                            recon_batch.view(batch_size, 1, 28, 28)[:n]])
+                    out["comparison"] = comparison  # port: save_image(comparison.cpu(), ...)
+        test_loss /= len(test_loader.dataset)
+        out["test_loss"].append(test_loss)
+
+    for epoch in range(1, epochs + 1):
+        train(epoch)
+        test(epoch)
+        with torch.no_grad():
+            # port: the given draws, or float64 ones (the script's model is float32)
+            sample = torch.tensor(next(draws)) if noise else torch.randn(64, 20, dtype=torch.float64)
+            sample = sample.to(device)
+            sample = model.decode(sample).cpu()
+            out["sample"] = sample.view(64, 1, 28, 28)
+    out["state"] = model.state_dict()
+    return out
+
+
+def test_pytorch_examples_vae():
+    data = _mnist(32, 32)
+    state = _state(vae_classes(minigrad)().double())
+    epochs, batch = 2, 16
+    rng = np.random.default_rng(7)
+    noise = []
+    for _ in range(epochs):  # one draw per forward, in the order the script makes them
+        noise += [rng.standard_normal((batch, 20)) for _ in range(32 // batch * 2)]
+        noise.append(rng.standard_normal((64, 20)))
+    ours = _run_both(vae, state, data, noise=noise, epochs=epochs, batch_size=batch)
+    assert ours["comparison"].shape == (16, 1, 28, 28) and ours["sample"].shape == (64, 1, 28, 28)
+    assert ours["train_loss"][1] < ours["train_loss"][0]
+    # the script as written: randn_like draws eps in the parameters' dtype, and it trains
+    ours = _np(vae(minigrad, state, data, epochs=3))
+    assert np.isfinite(ours["test_loss"]).all() and ours["test_loss"][-1] < ours["test_loss"][0]
