@@ -620,3 +620,177 @@ def test_pytorch_examples_vae():
     # the script as written: randn_like draws eps in the parameters' dtype, and it trains
     ours = _np(vae(minigrad, state, data, epochs=3))
     assert np.isfinite(ours["test_loss"]).all() and ours["test_loss"][-1] < ours["test_loss"][0]
+
+
+# ***** 4. a DCGAN at 28x28 (pytorch/examples dcgan/main.py and the DCGAN tutorial) *****
+
+nz, ngf, ndf, nc = 16, 8, 8, 1
+
+
+def dcgan_classes(torch):
+    nn = torch.nn
+
+    # custom weights initialization called on netG and netD
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find('Conv') != -1:
+            m.weight.data.normal_(0.0, 0.02)
+        elif classname.find('BatchNorm') != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    class Generator(nn.Module):
+        def __init__(self, ngpu):
+            super(Generator, self).__init__()
+            self.ngpu = ngpu
+            self.main = nn.Sequential(
+                # input is Z, going into a convolution
+                nn.ConvTranspose2d(nz, ngf * 4, 7, 1, 0, bias=False),
+                nn.BatchNorm2d(ngf * 4),
+                nn.ReLU(True),
+                # state size. (ngf*4) x 7 x 7
+                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ngf * 2),
+                nn.ReLU(True),
+                # state size. (ngf*2) x 14 x 14
+                nn.ConvTranspose2d(ngf * 2, nc, 4, 2, 1, bias=False),
+                nn.Tanh()
+                # state size. (nc) x 28 x 28
+            )
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self, ngpu):
+            super(Discriminator, self).__init__()
+            self.ngpu = ngpu
+            self.main = nn.Sequential(
+                # input is (nc) x 28 x 28
+                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+                nn.LeakyReLU(0.2, inplace=True),
+                # state size. (ndf) x 14 x 14
+                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+                # state size. (ndf*2) x 7 x 7
+                nn.Conv2d(ndf * 2, 1, 7, 1, 0, bias=False),
+                nn.Sigmoid()
+            )
+
+        def forward(self, input):
+            output = self.main(input)
+            return output.view(-1, 1).squeeze(1)
+
+    return weights_init, Generator, Discriminator
+
+
+def dcgan(torch, states, images, noise=None, dtype="float", epochs=2, batch_size=8, lr=0.0002):
+    nn, optim = torch.nn, torch.optim
+    dtype = getattr(torch, dtype)  # port: torch.float in the script; torch.double to compare in float64
+    weights_init, Generator, Discriminator = dcgan_classes(torch)
+    draws = iter(noise or ())
+    out = {"errD": [], "errG": [], "D_x": [], "D_G_z1": [], "D_G_z2": []}
+    device = torch.device("cpu")
+    ngpu = 0
+    dataset = torch.utils.data.TensorDataset(torch.tensor(images, dtype=dtype).unsqueeze(1) * 2 - 1)
+    dataloader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=noise is None)
+
+    netG = Generator(ngpu).to(device)
+    netG.apply(weights_init)
+    netD = Discriminator(ngpu).to(device)
+    netD.apply(weights_init)
+    if states is not None:  # port: the test's initial weights (drawn by weights_init in minigrad)
+        _load(torch, netG.double(), states["G"])
+        _load(torch, netD.double(), states["D"])
+
+    def randn(*shape):  # port: the test's draws when comparing
+        return torch.tensor(next(draws)) if noise else torch.randn(*shape, device=device, dtype=dtype)
+
+    criterion = nn.BCELoss()
+    fixed_noise = randn(64, nz, 1, 1)
+    real_label = 1.
+    fake_label = 0.
+
+    # setup optimizer
+    optimizerD = optim.Adam(netD.parameters(), lr=lr, betas=(0.5, 0.999))
+    optimizerG = optim.Adam(netG.parameters(), lr=lr, betas=(0.5, 0.999))
+
+    for epoch in range(epochs):
+        for i, data in enumerate(dataloader, 0):
+            ############################
+            # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+            ###########################
+            # train with real
+            netD.zero_grad()
+            real_cpu = data[0].to(device)
+            b_size = real_cpu.size(0)
+            label = torch.full((b_size,), real_label, dtype=dtype, device=device)
+
+            output = netD(real_cpu).view(-1)
+            errD_real = criterion(output, label)
+            errD_real.backward()
+            D_x = output.mean().item()
+
+            # train with fake
+            noise_ = randn(b_size, nz, 1, 1)
+            fake = netG(noise_)
+            label.fill_(fake_label)
+            output = netD(fake.detach()).view(-1)
+            errD_fake = criterion(output, label)
+            errD_fake.backward()
+            D_G_z1 = output.mean().item()
+            errD = errD_real + errD_fake
+            optimizerD.step()
+
+            ############################
+            # (2) Update G network: maximize log(D(G(z)))
+            ###########################
+            netG.zero_grad()
+            label.fill_(real_label)  # fake labels are real for generator cost
+            output = netD(fake).view(-1)
+            errG = criterion(output, label)
+            errG.backward()
+            D_G_z2 = output.mean().item()
+            optimizerG.step()
+
+            line = '[%d/%d][%d/%d] Loss_D: %.4f Loss_G: %.4f D(x): %.4f D(G(z)): %.4f / %.4f' % (
+                epoch, epochs, i, len(dataloader), errD.item(), errG.item(), D_x, D_G_z1, D_G_z2)
+            assert "Loss_D" in line
+            for k, v in zip(out, (errD.item(), errG.item(), D_x, D_G_z1, D_G_z2)):
+                out[k].append(v)
+        fake = netG(fixed_noise)
+        out["fake"] = fake.detach()  # port: vutils.save_image(fake.detach(), ...)
+    out["G"], out["D"] = netG.state_dict(), netD.state_dict()
+    return out
+
+
+def test_torch_float_and_int_dtype_names():
+    # `dtype=torch.float` (the DCGAN script's labels) and `torch.int` name float32 and int32
+    assert minigrad.float is minigrad.float32 and minigrad.int is minigrad.int32
+    assert minigrad.full((2,), 1., dtype=minigrad.float).dtype == minigrad.float32
+    assert minigrad.tensor([1.5]).to(minigrad.int).dtype == minigrad.int32
+    if torch is not None:
+        assert torch.full((2,), 1., dtype=torch.float).numpy().dtype == np.float32
+        assert torch.tensor([1.5]).to(torch.int).numpy().dtype == np.int32
+
+
+def test_dcgan_28x28():
+    weights_init, Generator, Discriminator = dcgan_classes(minigrad)
+    netG, netD = Generator(0), Discriminator(0)
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    # weights_init reached the parameters through `.data`
+    conv_w = netD.main[0].weight.numpy()
+    assert 0.01 < conv_w.std() < 0.03 and abs(netD.main[3].weight.numpy().mean() - 1) < 0.02
+    assert (netD.main[3].bias.numpy() == 0).all()
+    states = {"G": _state(netG.double()), "D": _state(netD.double())}
+    images = _mnist(16, 0)[0]
+    rng = np.random.default_rng(8)
+    # fixed_noise first, then one draw per batch (2 epochs of 2 batches)
+    noise = [rng.standard_normal((64, nz, 1, 1))] + [rng.standard_normal((8, nz, 1, 1)) for _ in range(4)]
+    ours = _run_both(dcgan, states, images, noise=noise, dtype="double")
+    assert ours["fake"].shape == (64, 1, 28, 28) and np.abs(ours["fake"]).max() <= 1
+    # the script as written (float32, its own noise) runs and keeps float32
+    ours = dcgan(minigrad, None, images, dtype="float", epochs=1)
+    assert ours["fake"].dtype == minigrad.float32 and np.isfinite(ours["errD"] + ours["errG"]).all()
