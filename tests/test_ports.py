@@ -794,3 +794,177 @@ def test_dcgan_28x28():
     # the script as written (float32, its own noise) runs and keeps float32
     ours = dcgan(minigrad, None, images, dtype="float", epochs=1)
     assert ours["fake"].dtype == minigrad.float32 and np.isfinite(ours["errD"] + ours["errG"]).all()
+
+
+# ***** 5. a small ResNet (kuangliu/pytorch-cifar's BasicBlock, torchvision's BasicBlock) *****
+
+
+def resnet_classes(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class BasicBlock(nn.Module):  # pytorch-cifar
+        expansion = 1
+
+        def __init__(self, in_planes, planes, stride=1):
+            super(BasicBlock, self).__init__()
+            self.conv1 = nn.Conv2d(
+                in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, kernel_size=3,
+                                   stride=1, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+
+            self.shortcut = nn.Sequential()
+            if stride != 1 or in_planes != self.expansion*planes:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(in_planes, self.expansion*planes,
+                              kernel_size=1, stride=stride, bias=False),
+                    nn.BatchNorm2d(self.expansion*planes)
+                )
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += self.shortcut(x)
+            out = F.relu(out)
+            return out
+
+    def conv3x3(in_planes, out_planes, stride=1):
+        return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
+
+    class TVBasicBlock(nn.Module):  # torchvision
+        expansion = 1
+
+        def __init__(self, inplanes, planes, stride=1, downsample=None):
+            super().__init__()
+            self.conv1 = conv3x3(inplanes, planes, stride)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = conv3x3(planes, planes)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.downsample = downsample
+            self.stride = stride
+
+        def forward(self, x):
+            identity = x
+
+            out = self.conv1(x)
+            out = self.bn1(out)
+            out = self.relu(out)
+
+            out = self.conv2(out)
+            out = self.bn2(out)
+
+            if self.downsample is not None:
+                identity = self.downsample(x)
+
+            out += identity
+            out = self.relu(out)
+
+            return out
+
+    class ResNet(nn.Module):
+        def __init__(self, block, num_blocks, num_classes=10):
+            super(ResNet, self).__init__()
+            self.in_planes = 8
+
+            self.conv1 = nn.Conv2d(3, 8, kernel_size=3, stride=1, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.layer1 = self._make_layer(block, 8, num_blocks[0], stride=1)
+            self.layer2 = self._make_layer(block, 16, num_blocks[1], stride=2)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(16 * block.expansion, num_classes)
+
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+
+        def _make_layer(self, block, planes, num_blocks, stride):
+            if block is TVBasicBlock:  # torchvision's way: a downsample branch handed in
+                downsample = None
+                if stride != 1 or self.in_planes != planes * block.expansion:
+                    downsample = nn.Sequential(
+                        nn.Conv2d(self.in_planes, planes * block.expansion, 1, stride, bias=False),
+                        nn.BatchNorm2d(planes * block.expansion),
+                    )
+                layers = [block(self.in_planes, planes, stride, downsample)]
+                self.in_planes = planes * block.expansion
+                for _ in range(1, num_blocks):
+                    layers.append(block(self.in_planes, planes))
+                return nn.Sequential(*layers)
+            strides = [stride] + [1]*(num_blocks-1)
+            layers = []
+            for stride in strides:
+                layers.append(block(self.in_planes, planes, stride))
+                self.in_planes = planes * block.expansion
+            return nn.Sequential(*layers)
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.layer1(out)
+            out = self.layer2(out)
+            out = self.avgpool(out)
+            out = torch.flatten(out, 1)
+            out = self.fc(out)
+            return out
+
+    return ResNet, BasicBlock, TVBasicBlock
+
+
+def resnet_train(torch, block, state, data, epochs=3):
+    nn, optim = torch.nn, torch.optim
+    ResNet, BasicBlock, TVBasicBlock = resnet_classes(torch)
+    net = ResNet({"cifar": BasicBlock, "torchvision": TVBasicBlock}[block], [2, 1]).double()  # port: .double()
+    _load(torch, net, state)
+    x, y = data
+    trainloader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=8, shuffle=False)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    out = {"loss": [], "acc": [], "lr": []}
+    for epoch in range(epochs):
+        net.train()
+        train_loss = 0
+        correct = 0
+        total = 0
+        for batch_idx, (inputs, targets) in enumerate(trainloader):
+            optimizer.zero_grad()
+            outputs = net(inputs)
+            loss = criterion(outputs, targets)
+            loss.backward()
+            optimizer.step()
+
+            train_loss += loss.item()
+            _, predicted = outputs.max(1)
+            total += targets.size(0)
+            correct += predicted.eq(targets).sum().item()
+        out["loss"].append(train_loss / (batch_idx + 1))
+        out["acc"].append(100. * correct / total)
+        scheduler.step()
+        out["lr"].append(scheduler.get_last_lr()[0])
+    net.eval()
+    with torch.no_grad():
+        out["eval"] = net(torch.tensor(x))
+    out["state"] = net.state_dict()
+    return out
+
+
+@pytest.mark.parametrize("block", ["cifar", "torchvision"])
+def test_small_resnet(block):
+    ResNet, BasicBlock, TVBasicBlock = resnet_classes(minigrad)
+    net = ResNet({"cifar": BasicBlock, "torchvision": TVBasicBlock}[block], [2, 1])
+    conv = net.layer1[0].conv1.weight.numpy()  # kaiming_normal_(fan_out): std sqrt(2 / (8 * 3 * 3))
+    assert abs(conv.std() / math.sqrt(2 / 72) - 1) < 0.2 and (net.bn1.weight.numpy() == 1).all()
+    if block == "cifar":  # an empty Sequential is the identity shortcut
+        assert len(net.layer1[0].shortcut) == 0 and len(net.layer2[0].shortcut) == 2
+    else:
+        assert net.layer1[0].downsample is None and net.layer2[0].downsample is not None
+    rng = np.random.default_rng(9)
+    data = rng.standard_normal((16, 3, 8, 8)), rng.integers(0, 10, 16)
+    ours = _run_both(resnet_train, block, _state(net.double()), data)
+    assert ours["loss"][-1] < ours["loss"][0]
+    assert ours["state"]["bn1.num_batches_tracked"] == 6
