@@ -31,7 +31,7 @@ from .ops import (
     where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
     isfinite, isinf, isnan, norm, argsort, ceil, floor, log1p, masked_select, mm, nonzero, round,
-    sign, tril, triu, unbind,
+    sign, tril, triu, unbind, all, any,
 )
 from .ops import flatten
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)

@@ -52,6 +52,9 @@ def _assert_same(ours, theirs, tol=1e-8, where="result"):
             _assert_same(a, b, tol, f"{where}[{i}]")
     else:
         assert ours.shape == theirs.shape, f"{where}: {ours.shape} vs {theirs.shape}"
+        if ours.dtype.kind in "USb":
+            np.testing.assert_array_equal(ours, theirs, err_msg=where)
+            return
         np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol, err_msg=where)
 
 
@@ -968,3 +971,288 @@ def test_small_resnet(block):
     ours = _run_both(resnet_train, block, _state(net.double()), data)
     assert ours["loss"][-1] < ours["loss"][0]
     assert ours["state"]["bn1.num_batches_tracked"] == 6
+
+
+# ***** 6. Karpathy's makemore: the MLP, "backprop ninja", and the WaveNet *****
+
+NAMES = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily "
+         "elizabeth mila ella avery sofia camila aria scarlett victoria madison luna grace chloe "
+         "penelope layla riley zoey nora lily eleanor hannah lillian addison aubrey ellie stella "
+         "natalie zoe leah hazel violet aurora savannah audrey brooklyn bella claire skylar").split()
+
+
+def makemore_data(torch, words, block_size=3):
+    chars = sorted(list(set(''.join(words))))
+    stoi = {s: i+1 for i, s in enumerate(chars)}
+    stoi['.'] = 0
+    itos = {i: s for s, i in stoi.items()}
+
+    def build_dataset(words):
+        X, Y = [], []
+        for w in words:
+            context = [0] * block_size
+            for ch in w + '.':
+                ix = stoi[ch]
+                X.append(context)
+                Y.append(ix)
+                context = context[1:] + [ix]  # crop and append
+        X = torch.tensor(X)
+        Y = torch.tensor(Y)
+        return X, Y
+
+    n1 = int(0.8*len(words))
+    Xtr, Ytr = build_dataset(words[:n1])
+    Xdev, Ydev = build_dataset(words[n1:])
+    return Xtr, Ytr, Xdev, Ydev, itos
+
+
+def makemore_mlp(torch, init=None, batches=None, steps=40, samples=5):
+    F = torch.nn.functional
+    Xtr, Ytr, Xdev, Ydev, itos = makemore_data(torch, NAMES)
+    block_size = 3
+    g = torch.Generator().manual_seed(2147483647)  # for reproducibility
+    C = torch.randn((27, 10), generator=g)
+    W1 = torch.randn((30, 200), generator=g)
+    b1 = torch.randn(200, generator=g)
+    W2 = torch.randn((200, 27), generator=g)
+    b2 = torch.randn(27, generator=g)
+    if init is not None:  # port: the test's weights (the two generators draw other numbers)
+        C, W1, b1, W2, b2 = [torch.tensor(a) for a in init]
+    parameters = [C, W1, b1, W2, b2]
+    n_params = sum(p.nelement() for p in parameters)  # number of parameters in total
+    for p in parameters:
+        p.requires_grad = True
+
+    lossi, stepi = [], []
+    for i in range(steps):
+        # minibatch construct
+        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
+        if batches is not None:
+            ix = torch.tensor(batches[i])  # port: the test's minibatches
+        # forward pass
+        emb = C[Xtr[ix]]  # (32, 3, 10)
+        h = torch.tanh(emb.view(-1, 30) @ W1 + b1)  # (32, 200)
+        logits = h @ W2 + b2  # (32, 27)
+        loss = F.cross_entropy(logits, Ytr[ix])
+        # backward pass
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        # update
+        lr = 0.1 if i < steps // 2 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+        # track stats
+        stepi.append(i)
+        lossi.append(loss.log10().item())
+
+    emb = C[Xdev]  # (n, 3, 10)
+    h = torch.tanh(emb.view(-1, 30) @ W1 + b1)  # (n, 200)
+    logits = h @ W2 + b2  # (n, 27)
+    dev_loss = F.cross_entropy(logits, Ydev)
+
+    # sample from the model
+    g = torch.Generator().manual_seed(2147483647 + 10)
+    names = []
+    for _ in range(samples):
+        out = []
+        context = [0] * block_size  # initialize with all ...
+        while True:
+            emb = C[torch.tensor([context])]  # (1,block_size,d)
+            h = torch.tanh(emb.view(1, -1) @ W1 + b1)
+            logits = h @ W2 + b2
+            probs = F.softmax(logits, dim=1)
+            ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+            context = context[1:] + [ix]
+            out.append(ix)
+            if ix == 0:
+                break
+        names.append(''.join(itos[i] for i in out))
+    return {"n_params": n_params, "lossi": lossi, "dev_loss": dev_loss, "params": parameters, "names": names}
+
+
+def test_makemore_mlp():
+    shapes = [(27, 10), (30, 200), (200,), (200, 27), (27,)]
+    rng = np.random.default_rng(10)
+    init = [rng.standard_normal(s) * (0.2 if len(s) == 2 and s[0] > 27 else 1) for s in shapes]
+    n = len(makemore_data(minigrad, NAMES)[0])
+    batches = [rng.integers(0, n, 32) for _ in range(40)]
+    ours = _np(makemore_mlp(minigrad, init, batches))
+    assert ours["n_params"] == 27 * 10 + 30 * 200 + 200 + 200 * 27 + 27
+    if torch is not None:
+        theirs = _np(makemore_mlp(torch, init, batches))
+        names = ours.pop("names"), theirs.pop("names")  # multinomial: each library's own stream
+        _assert_same(ours, theirs)
+    assert ours["lossi"][-1] < ours["lossi"][0]
+    # the lecture's code as written: its own generator's weights, minibatches and samples
+    ours = makemore_mlp(minigrad, steps=60, samples=3)
+    again = makemore_mlp(minigrad, steps=60, samples=3)
+    assert ours["names"] == again["names"]  # the seeded generator reproduces the samples
+    assert all(set(w) <= set("abcdefghijklmnopqrstuvwxyz.") and w.endswith(".") for w in ours["names"])
+    assert ours["lossi"][-1] < ours["lossi"][0] and np.isfinite(ours["dev_loss"].item())
+
+
+def backprop_ninja(torch, init, Xb, Yb):
+    """Lecture 4: the forward pass in small steps, every intermediate's .grad kept with
+    retain_grad, and the gradients written out by hand; returns (name, manual, autograd) triples."""
+    F = torch.nn.functional
+    C, W1, b1, W2, b2, bngain, bnbias = [torch.tensor(a) for a in init]
+    parameters = [C, W1, b1, W2, b2, bngain, bnbias]
+    for p in parameters:
+        p.requires_grad = True
+    Xb, Yb = torch.tensor(Xb), torch.tensor(Yb)
+    n = Xb.shape[0]
+
+    emb = C[Xb]  # embed the characters into vectors
+    embcat = emb.view(emb.shape[0], -1)  # concatenate the vectors
+    # Linear layer 1
+    hprebn = embcat @ W1 + b1  # hidden layer pre-activation
+    # BatchNorm layer
+    bnmeani = 1/n*hprebn.sum(0, keepdim=True)
+    bndiff = hprebn - bnmeani
+    bndiff2 = bndiff**2
+    bnvar = 1/(n-1)*(bndiff2).sum(0, keepdim=True)  # note: Bessel's correction (dividing by n-1, not n)
+    bnvar_inv = (bnvar + 1e-5)**-0.5
+    bnraw = bndiff * bnvar_inv
+    hpreact = bngain * bnraw + bnbias
+    # Non-linearity
+    h = torch.tanh(hpreact)  # hidden layer
+    # Linear layer 2
+    logits = h @ W2 + b2  # output layer
+    # cross entropy loss (same as F.cross_entropy(logits, Yb))
+    logit_maxes = logits.max(1, keepdim=True).values
+    norm_logits = logits - logit_maxes  # subtract max for numerical stability
+    counts = norm_logits.exp()
+    counts_sum = counts.sum(1, keepdims=True)
+    counts_sum_inv = counts_sum**-1  # if I use (1.0 / counts_sum) instead then I can't get backprop to be bit exact...
+    probs = counts * counts_sum_inv
+    logprobs = probs.log()
+    loss = -logprobs[range(n), Yb].mean()
+
+    # PyTorch backward pass
+    for p in parameters:
+        p.grad = None
+    for t in [logprobs, probs, counts, counts_sum, counts_sum_inv,  # afaik there is no cleaner way
+              norm_logits, logit_maxes, logits, h, hpreact, bnraw,
+              bnvar_inv, bnvar, bndiff2, bndiff, hprebn, bnmeani,
+              embcat, emb]:
+        t.retain_grad()
+    loss.backward()
+
+    checks = []
+
+    def cmp(s, dt, t):
+        ex = torch.all(dt == t.grad).item()
+        app = torch.allclose(dt, t.grad)
+        maxdiff = (dt - t.grad).abs().max().item()
+        line = f'{s:15s} | exact: {str(ex):5s} | approximate: {str(app):5s} | maxdiff: {maxdiff}'
+        assert app, line
+        checks.append((s, dt, t.grad))
+
+    # Exercise 1: backprop through the whole thing manually
+    dlogprobs = torch.zeros_like(logprobs)
+    dlogprobs[range(n), Yb] = -1.0/n
+    dprobs = (1.0 / probs) * dlogprobs
+    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+    dcounts = counts_sum_inv * dprobs
+    dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
+    dcounts += torch.ones_like(counts) * dcounts_sum
+    dnorm_logits = counts * dcounts
+    dlogits = dnorm_logits.clone()
+    dlogit_maxes = (-dnorm_logits).sum(1, keepdim=True)
+    dlogits += F.one_hot(logits.max(1).indices, num_classes=logits.shape[1]) * dlogit_maxes
+    dh = dlogits @ W2.T
+    dW2 = h.T @ dlogits
+    db2 = dlogits.sum(0)
+    dhpreact = (1.0 - h**2) * dh
+    dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+    dbnraw = bngain * dhpreact
+    dbnbias = dhpreact.sum(0, keepdim=True)
+    dbndiff = bnvar_inv * dbnraw
+    dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+    dbnvar = (-0.5*(bnvar + 1e-5)**-1.5) * dbnvar_inv
+    dbndiff2 = (1.0/(n-1))*torch.ones_like(bndiff2) * dbnvar
+    dbndiff += (2*bndiff) * dbndiff2
+    dhprebn = dbndiff.clone()
+    dbnmeani = (-dbndiff).sum(0)
+    dhprebn += 1.0/n * (torch.ones_like(hprebn) * dbnmeani)
+    dembcat = dhprebn @ W1.T
+    dW1 = embcat.T @ dhprebn
+    db1 = dhprebn.sum(0)
+    demb = dembcat.view(emb.shape)
+    dC = torch.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+
+    cmp('logprobs', dlogprobs, logprobs)
+    cmp('probs', dprobs, probs)
+    cmp('counts_sum_inv', dcounts_sum_inv, counts_sum_inv)
+    cmp('counts_sum', dcounts_sum, counts_sum)
+    cmp('counts', dcounts, counts)
+    cmp('norm_logits', dnorm_logits, norm_logits)
+    cmp('logit_maxes', dlogit_maxes, logit_maxes)
+    cmp('logits', dlogits, logits)
+    cmp('h', dh, h)
+    cmp('W2', dW2, W2)
+    cmp('b2', db2, b2)
+    cmp('hpreact', dhpreact, hpreact)
+    cmp('bngain', dbngain, bngain)
+    cmp('bnbias', dbnbias, bnbias)
+    cmp('bnraw', dbnraw, bnraw)
+    cmp('bnvar_inv', dbnvar_inv, bnvar_inv)
+    cmp('bnvar', dbnvar, bnvar)
+    cmp('bndiff2', dbndiff2, bndiff2)
+    cmp('bndiff', dbndiff, bndiff)
+    cmp('bnmeani', dbnmeani, bnmeani)
+    cmp('hprebn', dhprebn, hprebn)
+    cmp('embcat', dembcat, embcat)
+    cmp('W1', dW1, W1)
+    cmp('b1', db1, b1)
+    cmp('emb', demb, emb)
+    cmp('C', dC, C)
+
+    # Exercise 2: cross entropy in one go
+    loss_fast = F.cross_entropy(logits, Yb)
+    assert abs(loss_fast.item() - loss.item()) < 1e-12
+    dlogits = F.softmax(logits, 1)
+    dlogits[range(n), Yb] -= 1
+    dlogits /= n
+    cmp('logits (fast)', dlogits, logits)
+
+    # Exercise 3: batchnorm in one go
+    hpreact_fast = bngain * (hprebn - hprebn.mean(0, keepdim=True)) / torch.sqrt(
+        hprebn.var(0, keepdim=True, unbiased=True) + 1e-5) + bnbias
+    assert (hpreact_fast - hpreact).abs().max() < 1e-12
+    dhprebn = bngain*bnvar_inv/n * (n*dhpreact - dhpreact.sum(0) - n/(n-1)*bnraw*(dhpreact*bnraw).sum(0))
+    cmp('hprebn (fast)', dhprebn, hprebn)
+    return {"loss": loss, "checks": [[dt, g] for _, dt, g in checks], "names": [s for s, _, _ in checks]}
+
+
+def test_backprop_ninja_manual_gradients_equal_retain_grad_ones():
+    rng = np.random.default_rng(11)
+    n_embd, n_hidden, vocab, block = 10, 64, 27, 3
+    init = [rng.standard_normal((vocab, n_embd)),
+            rng.standard_normal((n_embd * block, n_hidden)) * (5/3)/((n_embd * block)**0.5),
+            rng.standard_normal(n_hidden) * 0.1, rng.standard_normal((n_hidden, vocab)) * 0.1,
+            rng.standard_normal(vocab) * 0.1, rng.standard_normal((1, n_hidden)) * 0.1 + 1.0,
+            rng.standard_normal((1, n_hidden)) * 0.1]
+    Xb, Yb = rng.integers(0, vocab, (32, block)), rng.integers(0, vocab, 32)
+    ours = _run_both(backprop_ninja, init, Xb, Yb)
+    assert len(ours["names"]) == 28
+    for name, (manual, auto) in zip(ours["names"], ours["checks"]):  # within minigrad, to rounding
+        # (as the lecture's torch.allclose: dbnmeani is (64,) against a (1, 64) gradient)
+        np.testing.assert_allclose(np.broadcast_to(manual, auto.shape), auto, rtol=1e-9, atol=1e-12, err_msg=str(name))
+
+
+def test_torch_all_and_any_functions():
+    # `torch.all(dt == t.grad).item()` (the lecture's cmp) as module functions, as torch has them
+    a = np.array([[1.0, 0.0, 2.0], [3.0, 4.0, 5.0]])
+    for lib in (minigrad, torch) if torch is not None else (minigrad,):
+        t = lib.tensor(a)
+        got = [lib.all(t).item(), lib.any(t).item(), _np(lib.all(t, dim=1)).tolist(),
+               _np(lib.any(t == 0, 0)).tolist(), tuple(lib.all(t, dim=0, keepdim=True).shape),
+               lib.all(t > -1).item(), lib.any(t > 9).item()]
+        assert got == [False, True, [False, True], [False, True, False], (1, 3), True, False], lib.__name__
+    assert minigrad.all(minigrad.tensor(a)).dtype == minigrad.bool
