@@ -55,6 +55,8 @@ def _assert_same(ours, theirs, tol=1e-8, where="result"):
         if ours.dtype.kind in "USb":
             np.testing.assert_array_equal(ours, theirs, err_msg=where)
             return
+        if ours.dtype == np.float32:  # a float32 result (torch.tensor(list_of_floats)) to its rounding
+            tol = max(tol, 1e-6)
         np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol, err_msg=where)
 
 
@@ -1256,3 +1258,228 @@ def test_torch_all_and_any_functions():
                lib.all(t > -1).item(), lib.any(t > 9).item()]
         assert got == [False, True, [False, True], [False, True, False], (1, 3), True, False], lib.__name__
     assert minigrad.all(minigrad.tensor(a)).dtype == minigrad.bool
+
+
+def makemore_wavenet(torch, init=None, batches=None, steps=30, samples=3, n_embd=10, n_hidden=32):
+    """Lecture 5: torch.nn-like layers written by hand, a FlattenConsecutive that groups pairs
+    of characters, and a BatchNorm1d that takes (N, L, C) input by reducing over dims (0, 1)."""
+    F = torch.nn.functional
+    block_size = 8
+    Xtr, Ytr, Xdev, Ydev, itos = makemore_data(torch, NAMES, block_size)
+    vocab_size = len(itos)
+    torch.manual_seed(42)
+
+    class Linear:
+        def __init__(self, fan_in, fan_out, bias=True):
+            self.weight = torch.randn((fan_in, fan_out)) / fan_in**0.5  # note: kaiming init
+            self.bias = torch.zeros(fan_out) if bias else None
+
+        def __call__(self, x):
+            self.out = x @ self.weight
+            if self.bias is not None:
+                self.out += self.bias
+            return self.out
+
+        def parameters(self):
+            return [self.weight] + ([] if self.bias is None else [self.bias])
+
+    class BatchNorm1d:
+        def __init__(self, dim, eps=1e-5, momentum=0.1):
+            self.eps = eps
+            self.momentum = momentum
+            self.training = True
+            # parameters (trained with backprop)
+            self.gamma = torch.ones(dim)
+            self.beta = torch.zeros(dim)
+            # buffers (trained with a running 'momentum update')
+            self.running_mean = torch.zeros(dim)
+            self.running_var = torch.ones(dim)
+
+        def __call__(self, x):
+            # calculate the forward pass
+            if self.training:
+                if x.ndim == 2:
+                    dim = 0
+                elif x.ndim == 3:
+                    dim = (0, 1)
+                xmean = x.mean(dim, keepdim=True)  # batch mean
+                xvar = x.var(dim, keepdim=True)  # batch variance
+            else:
+                xmean = self.running_mean
+                xvar = self.running_var
+            xhat = (x - xmean) / torch.sqrt(xvar + self.eps)  # normalize to unit variance
+            self.out = self.gamma * xhat + self.beta
+            # update the buffers
+            if self.training:
+                with torch.no_grad():
+                    self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
+                    self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
+            return self.out
+
+        def parameters(self):
+            return [self.gamma, self.beta]
+
+    class Tanh:
+        def __call__(self, x):
+            self.out = torch.tanh(x)
+            return self.out
+
+        def parameters(self):
+            return []
+
+    class Embedding:
+        def __init__(self, num_embeddings, embedding_dim):
+            self.weight = torch.randn((num_embeddings, embedding_dim))
+
+        def __call__(self, IX):
+            self.out = self.weight[IX]
+            return self.out
+
+        def parameters(self):
+            return [self.weight]
+
+    class FlattenConsecutive:
+        def __init__(self, n):
+            self.n = n
+
+        def __call__(self, x):
+            B, T, C = x.shape
+            x = x.view(B, T//self.n, C*self.n)
+            if x.shape[1] == 1:
+                x = x.squeeze(1)
+            self.out = x
+            return self.out
+
+        def parameters(self):
+            return []
+
+    class Sequential:
+        def __init__(self, layers):
+            self.layers = layers
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            self.out = x
+            return self.out
+
+        def parameters(self):
+            # get parameters of all layers and stretch them out into one list
+            return [p for layer in self.layers for p in layer.parameters()]
+
+    model = Sequential([
+        Embedding(vocab_size, n_embd),
+        FlattenConsecutive(2), Linear(n_embd * 2, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+        FlattenConsecutive(2), Linear(n_hidden*2, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+        FlattenConsecutive(2), Linear(n_hidden*2, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+        Linear(n_hidden, vocab_size),
+    ])
+    if init is not None:  # port: the test's float64 weights and buffers in place of the drawn ones
+        for p, a in zip(model.parameters(), init):
+            p.data = torch.tensor(a)
+        for layer in model.layers:
+            if isinstance(layer, BatchNorm1d):
+                layer.running_mean = layer.running_mean.double()
+                layer.running_var = layer.running_var.double()
+
+    # parameter init
+    with torch.no_grad():
+        model.layers[-1].weight *= 0.1  # last layer make less confident
+
+    parameters = model.parameters()
+    n_params = sum(p.nelement() for p in parameters)  # number of parameters in total
+    for p in parameters:
+        p.requires_grad = True
+
+    shapes = []
+    ix = torch.randint(0, Xtr.shape[0], (4,))  # let's look at a batch of just 4 examples
+    if batches is not None:
+        ix = torch.tensor(batches[0][:4])  # port: the test's draw (this forward moves the running stats)
+    logits = model(Xtr[ix])
+    for layer in model.layers:
+        shapes.append(f"{layer.__class__.__name__} : {tuple(layer.out.shape)}")  # the lecture's print
+
+    lossi = []
+    for i in range(steps):
+        # minibatch construct
+        ix = torch.randint(0, Xtr.shape[0], (32,))
+        if batches is not None:
+            ix = torch.tensor(batches[i])  # port: the test's minibatches
+        Xb, Yb = Xtr[ix], Ytr[ix]  # batch X,Y
+        # forward pass
+        logits = model(Xb)
+        loss = F.cross_entropy(logits, Yb)  # loss function
+        # backward pass
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        # update: simple SGD
+        lr = 0.1 if i < steps * 3 // 4 else 0.01  # step learning rate decay
+        for p in parameters:
+            p.data += -lr * p.grad
+        lossi.append(loss.log10().item())
+    smoothed = torch.tensor(lossi).view(-1, 10).mean(1)
+
+    # put layers into eval mode (needed for batchnorm especially)
+    for layer in model.layers:
+        layer.training = False
+
+    @torch.no_grad()  # this decorator disables gradient tracking inside pytorch
+    def split_loss(split):
+        x, y = {
+            'train': (Xtr, Ytr),
+            'val': (Xdev, Ydev),
+        }[split]
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        return loss.item()
+
+    names = []
+    for _ in range(samples):
+        out = []
+        context = [0] * block_size  # initialize with all ...
+        while True:
+            # forward pass the neural net
+            logits = model(torch.tensor([context]))
+            probs = F.softmax(logits, dim=1)
+            # sample from the distribution
+            ix = torch.multinomial(probs, num_samples=1).item()
+            # shift the context window and track the samples
+            context = context[1:] + [ix]
+            out.append(ix)
+            # if we sample the special '.' token, break
+            if ix == 0:
+                break
+        names.append(''.join(itos[i] for i in out))
+    bn = model.layers[3]
+    return {"n_params": n_params, "shapes": shapes, "lossi": lossi, "smoothed": smoothed,
+            "train": split_loss('train'), "val": split_loss('val'), "params": parameters,
+            "running": [bn.running_mean, bn.running_var], "names": names}
+
+
+def test_makemore_wavenet():
+    n_embd, n_hidden, vocab = 10, 32, 27
+    shapes = [(vocab, n_embd), (n_embd * 2, n_hidden), (n_hidden,), (n_hidden,), (n_hidden * 2, n_hidden),
+              (n_hidden,), (n_hidden,), (n_hidden * 2, n_hidden), (n_hidden,), (n_hidden,),
+              (n_hidden, vocab), (vocab,)]
+    rng = np.random.default_rng(12)
+    init = [rng.standard_normal(s) / (s[0] ** 0.5 if len(s) == 2 and s[0] != vocab else 1) for s in shapes]
+    for i in (2, 5, 8):  # each BatchNorm's gain (near 1) and bias
+        init[i] = 1 + 0.1 * init[i]
+    n = len(makemore_data(minigrad, NAMES, 8)[0])
+    batches = [rng.integers(0, n, 32) for _ in range(30)]
+    ours = _np(makemore_wavenet(minigrad, init, batches))
+    assert [str(s) for s in ours["shapes"]] == [
+        "Embedding : (4, 8, 10)", "FlattenConsecutive : (4, 4, 20)", "Linear : (4, 4, 32)",
+        "BatchNorm1d : (4, 4, 32)", "Tanh : (4, 4, 32)", "FlattenConsecutive : (4, 2, 64)",
+        "Linear : (4, 2, 32)", "BatchNorm1d : (4, 2, 32)", "Tanh : (4, 2, 32)", "FlattenConsecutive : (4, 64)",
+        "Linear : (4, 32)", "BatchNorm1d : (4, 32)", "Tanh : (4, 32)", "Linear : (4, 27)"]
+    if torch is not None:
+        theirs = _np(makemore_wavenet(torch, init, batches))
+        ours.pop("names"), theirs.pop("names")  # each library's own random stream
+        _assert_same(ours, theirs)
+    assert ours["smoothed"][-1] < ours["smoothed"][0] and np.isfinite([ours["train"], ours["val"]]).all()
+    # as written (float32, its own draws): it trains, and keeps float32
+    ours = makemore_wavenet(minigrad, steps=40)
+    assert ours["params"][0].dtype == minigrad.float32 and ours["running"][0].dtype == minigrad.float32
+    assert ours["lossi"][-1] < ours["lossi"][0]
