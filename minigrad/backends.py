@@ -4,6 +4,8 @@
     >>> minigrad.backends.cudnn.benchmark = True      # as in PyTorch code; changes nothing here
     >>> minigrad.backends.cudnn.is_available()
     False
+    >>> minigrad.backends.mps.is_available()           # Apple's GPU: scripts ask before using it
+    False
 
 minigrad has no cuDNN: its convolutions pick their algorithm themselves (nn/conv.py), so
 `benchmark` has nothing to tune, and every op gives the same result run after run on the CPU.
@@ -35,3 +37,18 @@ class _CuDNN(_Flags):
 
 
 cudnn = _CuDNN(benchmark=False, deterministic=False, enabled=True, allow_tf32=True)
+
+
+class _MPS:
+    """`torch.backends.mps`: Apple's Metal GPU, which minigrad does not run on (NumPy or CuPy)."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+mps = _MPS()

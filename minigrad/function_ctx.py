@@ -74,7 +74,11 @@ class FunctionCtx(Function):
         """The user's backward result as a tuple of one gradient per forward argument."""
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(self._args):
+        n = len(self._args)
+        if len(grads) > n and all(g is None for g in grads[n:]):
+            grads = grads[:n]  # trailing Nones are ignored, as in PyTorch: a backward written for
+            # an optional argument (`bias=None`) returns its None whether it was passed or not
+        if len(grads) != n:
             raise RuntimeError(
                 f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
                 f"{len(self._args)} arguments (return None for the ones without a gradient)"

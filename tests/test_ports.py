@@ -24,7 +24,18 @@ try:
 except ImportError:
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="the PyTorch half needs torch")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """torch's float64 convolutions, on one thread: quicker on a small shared machine."""
+    if torch is None:
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 def _np(x):
@@ -127,7 +138,7 @@ def mnist_cnn_classes(torch):
     return Net
 
 
-def mnist_cnn(torch, state, data, epochs=2, batch_size=8, dropout=True, shuffle=False):
+def mnist_cnn(torch, state, data, epochs=2, batch_size=8, dropout=True, shuffle=False, save_model=None):
     nn, F, optim = torch.nn, torch.nn.functional, torch.optim
     DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
     StepLR = torch.optim.lr_scheduler.StepLR
@@ -164,16 +175,33 @@ def mnist_cnn(torch, state, data, epochs=2, batch_size=8, dropout=True, shuffle=
         out["test_loss"].append(test_loss)
         out["correct"].append(correct)
 
+    no_cuda = no_mps = True  # port: args.no_cuda, args.no_mps (the comparison runs on the CPU)
+    use_cuda = not no_cuda and torch.cuda.is_available()
+    use_mps = not no_mps and torch.backends.mps.is_available()
+    assert torch.backends.mps.is_available() in (True, False)
+
     torch.manual_seed(1)
-    use_cuda = False
-    device = torch.device("cuda" if use_cuda else "cpu")
+
+    if use_cuda:
+        device = torch.device("cuda")
+    elif use_mps:
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+
+    train_kwargs = {'batch_size': batch_size, 'shuffle': shuffle}  # port: shuffle (torch's default: off)
+    test_kwargs = {'batch_size': 2 * batch_size}
+    if use_cuda:
+        cuda_kwargs = {'num_workers': 1, 'pin_memory': True, 'shuffle': True}
+        train_kwargs.update(cuda_kwargs)
+        test_kwargs.update(cuda_kwargs)
     x_train, y_train, x_test, y_test = data
     # port: torchvision's ToTensor + Normalize((0.1307,), (0.3081,)), done once up front
     to_tensor = lambda x: (torch.tensor(x).unsqueeze(1) - 0.1307) / 0.3081  # noqa: E731
     dataset1 = TensorDataset(to_tensor(x_train), torch.tensor(y_train))
     dataset2 = TensorDataset(to_tensor(x_test), torch.tensor(y_test))
-    train_loader = DataLoader(dataset1, batch_size=batch_size, shuffle=shuffle)
-    test_loader = DataLoader(dataset2, batch_size=2 * batch_size)
+    train_loader = DataLoader(dataset1, **train_kwargs)
+    test_loader = DataLoader(dataset2, **test_kwargs)
 
     model = mnist_cnn_classes(torch)().to(device).double()  # port: .double(), to compare in float64
     _load(torch, model, state)
@@ -186,19 +214,25 @@ def mnist_cnn(torch, state, data, epochs=2, batch_size=8, dropout=True, shuffle=
         test(model, device, test_loader)
         scheduler.step()
         out["lr"].append(scheduler.get_last_lr()[0])
+
+    if save_model:
+        torch.save(model.state_dict(), save_model)  # "mnist_cnn.pt" in the script
     out["state"] = model.state_dict()
     return out
 
 
-def test_pytorch_examples_mnist_cnn():
-    data = _mnist(32, 48)
+def test_pytorch_examples_mnist_cnn(tmp_path):
+    data = _mnist(16, 24)
     state = _state(mnist_cnn_classes(minigrad)().double())
     # without dropout, the whole script gives torch's numbers
     ours = _run_both(mnist_cnn, state, data, dropout=False)
     assert ours["lr"] == pytest.approx([0.7, 0.49])
     assert ours["train_loss"][-1] < ours["train_loss"][0]
-    # with it (and a shuffled loader), the same script still learns
-    ours = _np(mnist_cnn(minigrad, state, data, dropout=True, shuffle=True, epochs=3))
+    # with it (and a shuffled loader), the same script still learns, and saves its weights
+    path = tmp_path / "mnist_cnn.pt"
+    ours = _np(mnist_cnn(minigrad, state, data, dropout=True, shuffle=True, epochs=3, save_model=path))
+    saved = minigrad.load(path)
+    assert sorted(saved) == sorted(state) and np.array_equal(_np(saved["fc2.bias"]), ours["state"]["fc2.bias"])
     assert np.isfinite(ours["train_loss"]).all() and ours["test_loss"][-1] < ours["test_loss"][0]
 
 
@@ -1483,3 +1517,251 @@ def test_makemore_wavenet():
     ours = makemore_wavenet(minigrad, steps=40)
     assert ours["params"][0].dtype == minigrad.float32 and ours["running"][0].dtype == minigrad.float32
     assert ours["lossi"][-1] < ours["lossi"][0]
+
+
+# ***** 7. a custom autograd.Function (the "Extending PyTorch" notes) *****
+
+
+def extending_classes(torch):
+    nn = torch.nn
+    Function = torch.autograd.Function
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, i):
+            result = i.exp()
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            result, = ctx.saved_tensors
+            return grad_output * result
+
+    # Inherit from Function
+    class LinearFunction(Function):
+
+        # Note that forward, setup_context, and backward are @staticmethods
+        @staticmethod
+        def forward(ctx, input, weight, bias=None):
+            ctx.save_for_backward(input, weight, bias)
+            output = input.mm(weight.t())
+            if bias is not None:
+                output += bias.unsqueeze(0).expand_as(output)
+            return output
+
+        # This function has only a single output, so it gets only one gradient
+        @staticmethod
+        def backward(ctx, grad_output):
+            # This is a pattern that is very convenient - at the top of backward
+            # unpack saved_tensors and initialize all gradients w.r.t. inputs to
+            # None. Thanks to the fact that additional trailing Nones are
+            # ignored, the return statement is simple even when the function has
+            # optional inputs.
+            input, weight, bias = ctx.saved_tensors
+            grad_input = grad_weight = grad_bias = None
+
+            # These needs_input_grad checks are optional and there only to
+            # improve efficiency. If you want to make your code simpler, you can
+            # skip them. Returning gradients for inputs that don't require it is
+            # not an error.
+            if ctx.needs_input_grad[0]:
+                grad_input = grad_output.mm(weight)
+            if ctx.needs_input_grad[1]:
+                grad_weight = grad_output.t().mm(input)
+            if bias is not None and ctx.needs_input_grad[2]:
+                grad_bias = grad_output.sum(0)
+
+            return grad_input, grad_weight, grad_bias
+
+    class MulConstant(Function):
+        @staticmethod
+        def forward(ctx, tensor, constant):
+            # ctx is a context object that can be used to stash information
+            # for backward computation
+            ctx.constant = constant
+            return tensor * constant
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            # We return as many input gradients as there were arguments.
+            # Gradients of non-Tensor arguments to forward must be None.
+            return grad_output * ctx.constant, None
+
+    class Linear(nn.Module):
+        def __init__(self, input_features, output_features, bias=True):
+            super().__init__()
+            self.input_features = input_features
+            self.output_features = output_features
+
+            # nn.Parameter is a special kind of Tensor, that will get
+            # automatically registered as Module's parameter once it's assigned
+            # as an attribute. Parameters and buffers need to be registered, or
+            # they won't appear in .parameters() (doesn't apply to buffers), and
+            # won't be converted when e.g. .cuda() is called. You can use
+            # .register_buffer() to register buffers.
+            # nn.Parameters require gradients by default.
+            self.weight = nn.Parameter(torch.empty(output_features, input_features))
+            if bias:
+                self.bias = nn.Parameter(torch.empty(output_features))
+            else:
+                # You should always register all possible parameters, but the
+                # optional ones can be None if you want.
+                self.register_parameter('bias', None)
+
+            # Not a very smart way to initialize weights
+            nn.init.uniform_(self.weight, -0.1, 0.1)
+            if self.bias is not None:
+                nn.init.uniform_(self.bias, -0.1, 0.1)
+
+        def forward(self, input):
+            # See the autograd section for explanation of what happens here.
+            return LinearFunction.apply(input, self.weight, self.bias)
+
+        def extra_repr(self):
+            # (Optional)Set the extra information about this module. You can test
+            # it by printing an object of this class.
+            return 'input_features={}, output_features={}, bias={}'.format(
+                self.input_features, self.output_features, self.bias is not None
+            )
+
+    return Exp, LinearFunction, MulConstant, Linear
+
+
+def extending(torch, x, w, b, gy, state):
+    Exp, LinearFunction, MulConstant, Linear = extending_classes(torch)
+    linear = LinearFunction.apply
+    gradcheck = torch.autograd.gradcheck
+    out = {}
+
+    # gradcheck takes a tuple of tensors as input, check if your gradient
+    # evaluated with these tensors are close enough to numerical
+    # approximations and returns True if they all verify this condition.
+    input = (torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True))
+    test = gradcheck(linear, input, eps=1e-6, atol=1e-4)
+    out["gradcheck"] = test
+    out["gradcheck_bias"] = gradcheck(linear, (*input, torch.tensor(b, requires_grad=True)))
+    out["gradcheck_exp"] = gradcheck(Exp.apply, input[:1])
+    out["gradcheck_mul"] = gradcheck(MulConstant.apply, (input[0], 2.5))
+
+    # the Functions as layers: forward, then backward with a given upstream gradient
+    X = torch.tensor(x, requires_grad=True)
+    W = torch.tensor(w)  # a constant: needs_input_grad[1] is False
+    y = MulConstant.apply(Exp.apply(linear(X, W)), 0.5)
+    y.backward(torch.tensor(gy))
+    out["y"], out["x.grad"], out["w.grad"] = y, X.grad, W.grad is None
+
+    layer = Linear(w.shape[1], w.shape[0]).double()  # port: .double()
+    out["repr"] = repr(layer)
+    layer.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = (layer(torch.tensor(x)) * torch.tensor(gy)).sum()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    out["losses"], out["layer"] = losses, layer.state_dict()
+    nobias = Linear(w.shape[1], w.shape[0], bias=False)
+    out["nobias"] = [name for name, _ in nobias.named_parameters()]
+    out["nobias_repr"] = repr(nobias)
+    return out
+
+
+def test_custom_autograd_function_and_gradcheck():
+    rng = np.random.default_rng(13)
+    # (the notes use (20, 20) and (30, 20); smaller keeps the element-by-element checks quick)
+    x, w, b = rng.standard_normal((8, 6)), rng.standard_normal((5, 6)), rng.standard_normal(5)
+    gy = rng.standard_normal((8, 5))
+    state = {"weight": rng.uniform(-0.1, 0.1, (5, 6)), "bias": rng.uniform(-0.1, 0.1, 5)}
+    ours = _run_both(extending, x, w, b, gy, state)
+    assert ours["gradcheck"] and ours["gradcheck_bias"] and ours["gradcheck_exp"] and ours["gradcheck_mul"]
+    assert str(ours["repr"]) == "Linear(input_features=6, output_features=5, bias=True)"
+    assert [str(n) for n in ours["nobias"]] == ["weight"]
+    assert ours["losses"][-1] < ours["losses"][0]
+
+
+# ***** the library gaps the ports found, each pinned on its own *****
+
+
+def test_autograd_gradcheck_has_torchs_signature_and_fails_on_a_wrong_backward():
+    def classes(lib):
+        class Square(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return 2 * g * x
+
+        class WrongSquare(Square):
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return g * x  # the factor 2 forgotten
+
+        return Square, WrongSquare
+
+    a = np.random.default_rng(14).standard_normal((3, 4))
+    for lib in (minigrad, torch) if torch is not None else (minigrad,):
+        Square, WrongSquare = classes(lib)
+        x = lib.tensor(a, requires_grad=True)
+        assert lib.autograd.gradcheck(Square.apply, x) is True  # one tensor, not a tuple
+        assert lib.autograd.gradcheck(lambda x, y: (x * y, x.exp()), (x, lib.tensor(a, requires_grad=True)))
+        assert lib.autograd.gradgradcheck(lambda x: x.tanh() * x, (x,))
+        assert lib.autograd.gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False
+        with pytest.raises(RuntimeError):  # torch's GradcheckError is a RuntimeError
+            lib.autograd.gradcheck(WrongSquare.apply, (x,))
+        with pytest.raises(RuntimeError):  # a wrong second output is found too
+            lib.autograd.gradcheck(lambda x: (Square.apply(x), WrongSquare.apply(x)), (x,))
+    with pytest.raises(minigrad.autograd.GradcheckError, match="input 0"):
+        minigrad.autograd.gradcheck(classes(minigrad)[1].apply, (minigrad.tensor(a, requires_grad=True),))
+
+
+def test_function_backward_may_return_trailing_nones():
+    def classes(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, s=None):
+                ctx.s = 1.0 if s is None else s
+                return x * ctx.s
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.s, None, None  # one more than forward took: ignored, as in torch
+
+        class TooMany(Scale):
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.s, None, g  # an extra gradient that is not None: an error
+
+        return Scale, TooMany
+
+    for lib in (minigrad, torch) if torch is not None else (minigrad,):
+        Scale, TooMany = classes(lib)
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        Scale.apply(x, 3.0).sum().backward()
+        Scale.apply(x).sum().backward()
+        assert _np(x.grad).tolist() == [4.0, 4.0]
+        with pytest.raises(RuntimeError):
+            TooMany.apply(x, 3.0).sum().backward()
+
+
+def test_expand_as_and_reshape_as():
+    a, b = np.random.default_rng(15).standard_normal((2, 1, 3)), np.zeros((2, 4, 3))
+    g = np.random.default_rng(16).standard_normal((2, 4, 3))
+
+    def program(lib):
+        x = lib.tensor(a, requires_grad=True)
+        y = x.expand_as(lib.tensor(b))
+        z = y.reshape_as(lib.tensor(g.reshape(8, 3)))
+        (z * lib.tensor(g.reshape(8, 3))).sum().backward()
+        return [y, z, x.grad]
+
+    y, z, grad = _run_both(program)
+    assert y.shape == (2, 4, 3) and z.shape == (8, 3)
+    np.testing.assert_allclose(grad, g.sum(1, keepdims=True))  # an expand's gradient sums back
