@@ -25,6 +25,7 @@ from .dtypes import bool_, float16, float32, float64, int32, int64, uint8
 # PyTorch's other names of the same dtypes (`dtype=minigrad.long`, `dtype=minigrad.float`)
 long, half, double, bool, float, int = int64, float16, float64, bool_, float32, int32  # noqa: A001
 from .backend import cuda_available, device
+from .backends import are_deterministic_algorithms_enabled, use_deterministic_algorithms
 from .ops import (
     abs, argmax, argmin, bmm, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,

@@ -52,3 +52,20 @@ class _MPS:
 
 
 mps = _MPS()
+
+
+_deterministic = False
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """`torch.use_deterministic_algorithms(True)`, as reproducible scripts call it (the DCGAN
+    tutorial does): recorded for `are_deterministic_algorithms_enabled`, and changes nothing.
+    On the CPU every op already gives the same result run after run; on a GPU the indexed adds
+    named in the module docstring keep their varying float order (no op raises, unlike PyTorch).
+    """
+    global _deterministic
+    _deterministic = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic
