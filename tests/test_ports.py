@@ -999,6 +999,74 @@ def resnet_train(torch, block, state, data, epochs=3):
     return out
 
 
+def resnet_checkpoint(torch, state, data, path):
+    """pytorch-cifar's checkpoint ({'net', 'acc', 'epoch'}) with the optimizer and scheduler
+    added as in PyTorch's "saving a general checkpoint" recipe: training resumed from the file
+    must follow the uninterrupted run exactly."""
+    nn, optim = torch.nn, torch.optim
+    ResNet, BasicBlock, _ = resnet_classes(torch)
+    x, y = torch.tensor(data[0]), torch.tensor(data[1])
+
+    def build():
+        net = _load(torch, ResNet(BasicBlock, [1, 1]).double(), state)
+        optimizer = optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+        return net, optimizer, scheduler
+
+    def train(epoch, net, optimizer, scheduler):
+        net.train()
+        correct = 0
+        for inputs, targets in zip(x.split(8), y.split(8)):
+            optimizer.zero_grad()
+            outputs = net(inputs)
+            loss = nn.CrossEntropyLoss()(outputs, targets)
+            loss.backward()
+            optimizer.step()
+            _, predicted = outputs.max(1)
+            correct += predicted.eq(targets).sum().item()
+        scheduler.step()
+        return 100. * correct / len(y), loss
+
+    net, optimizer, scheduler = build()
+    for epoch in range(2):
+        acc, loss = train(epoch, net, optimizer, scheduler)
+    print('Saving..')
+    state_ = {
+        'net': net.state_dict(),
+        'acc': acc,
+        'epoch': epoch,
+        'optimizer_state_dict': optimizer.state_dict(),
+        'scheduler': scheduler.state_dict(),
+        'loss': loss,
+        'note': ('resnet', None, [1, 1]),
+    }
+    torch.save(state_, path)
+    train(2, net, optimizer, scheduler)  # the run goes on ...
+
+    checkpoint = torch.load(path, map_location='cpu', weights_only=False)  # ... and is resumed
+    net2, optimizer2, scheduler2 = build()
+    net2.load_state_dict(checkpoint['net'])
+    optimizer2.load_state_dict(checkpoint['optimizer_state_dict'])
+    scheduler2.load_state_dict(checkpoint['scheduler'])
+    best_acc = checkpoint['acc']
+    start_epoch = checkpoint['epoch'] + 1
+    for epoch in range(start_epoch, start_epoch + 1):
+        train(epoch, net2, optimizer2, scheduler2)
+    assert best_acc == acc and checkpoint['note'] == ('resnet', None, [1, 1])
+    return {"net": net.state_dict(), "resumed": net2.state_dict(), "loss": checkpoint['loss'],
+            "lr": [scheduler.get_last_lr(), scheduler2.get_last_lr()], "epoch": start_epoch}
+
+
+def test_resnet_checkpoint_resumes_exactly(tmp_path):
+    ResNet, BasicBlock, _ = resnet_classes(minigrad)
+    state = _state(ResNet(BasicBlock, [1, 1]).double())
+    rng = np.random.default_rng(17)
+    data = rng.standard_normal((16, 3, 8, 8)), rng.integers(0, 10, 16)
+    ours = _run_both(resnet_checkpoint, state, data, tmp_path / "ckpt.pth")
+    _assert_same(ours["net"], ours["resumed"], tol=0)  # the resumed run is the same run
+    assert ours["epoch"] == 2
+
+
 @pytest.mark.parametrize("block", ["cifar", "torchvision"])
 def test_small_resnet(block):
     ResNet, BasicBlock, TVBasicBlock = resnet_classes(minigrad)
