@@ -1891,3 +1891,22 @@ def test_expand_as_and_reshape_as():
     y, z, grad = _run_both(program)
     assert y.shape == (2, 4, 3) and z.shape == (8, 3)
     np.testing.assert_allclose(grad, g.sum(1, keepdims=True))  # an expand's gradient sums back
+
+
+def test_loss_target_of_another_float_dtype_follows_the_input():
+    # the deliberate difference in docs/porting.md: the target is cast to the input's dtype
+    F = minigrad.nn.functional
+    p = minigrad.tensor([0.2, 0.7, 0.9], dtype=minigrad.float32, requires_grad=True)
+    t64 = minigrad.tensor([0.0, 1.0, 1.0], dtype=minigrad.float64)
+    for fn in (F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits):
+        p.grad = None
+        loss = fn(p, t64)
+        loss.backward()
+        same = fn(p, t64.float())  # what the cast gives: the float32 loss of a float32 target
+        assert loss.dtype == minigrad.float32 and p.grad.dtype == minigrad.float32, fn.__name__
+        assert loss.item() == same.item(), fn.__name__
+    if torch is not None:  # torch promotes, or (binary_cross_entropy) raises
+        tp = torch.tensor([0.2, 0.7, 0.9], requires_grad=True)
+        assert torch.nn.functional.mse_loss(tp, torch.tensor(t64.numpy())).dtype == torch.float64
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.binary_cross_entropy(tp, torch.tensor(t64.numpy()))
