@@ -1089,7 +1089,8 @@ def test_small_resnet(block):
 NAMES = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily "
          "elizabeth mila ella avery sofia camila aria scarlett victoria madison luna grace chloe "
          "penelope layla riley zoey nora lily eleanor hannah lillian addison aubrey ellie stella "
-         "natalie zoe leah hazel violet aurora savannah audrey brooklyn bella claire skylar").split()
+         "natalie zoe leah hazel violet aurora savannah audrey brooklyn bella claire skylar "
+         "jaxon quinn wyatt xavier").split()  # every letter: the lectures' 27 rows
 
 
 def makemore_data(torch, words, block_size=3):
@@ -1115,6 +1116,101 @@ def makemore_data(torch, words, block_size=3):
     Xtr, Ytr = build_dataset(words[:n1])
     Xdev, Ydev = build_dataset(words[n1:])
     return Xtr, Ytr, Xdev, Ydev, itos
+
+
+def makemore_bigram(torch, W0=None, steps=20):
+    """Lecture 1: bigram counts, sampling from them, then the same model as one linear layer."""
+    F = torch.nn.functional
+    words = NAMES
+    N = torch.zeros((27, 27), dtype=torch.int32)
+    chars = sorted(list(set(''.join(words))))
+    stoi = {s: i+1 for i, s in enumerate(chars)}
+    stoi['.'] = 0
+    itos = {i: s for s, i in stoi.items()}
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):
+            ix1 = stoi[ch1]
+            ix2 = stoi[ch2]
+            N[ix1, ix2] += 1
+
+    P = (N+1).float()
+    P /= P.sum(1, keepdims=True)
+
+    g = torch.Generator().manual_seed(2147483647)
+    names = []
+    for i in range(5):
+        out = []
+        ix = 0
+        while True:
+            p = P[ix]
+            ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+            out.append(itos[ix])
+            if ix == 0:
+                break
+        names.append(''.join(out))
+
+    log_likelihood = 0.0
+    n = 0
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):
+            ix1 = stoi[ch1]
+            ix2 = stoi[ch2]
+            prob = P[ix1, ix2]
+            logprob = torch.log(prob)
+            log_likelihood += logprob
+            n += 1
+    nll = -log_likelihood
+
+    # create the dataset
+    xs, ys = [], []
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):
+            xs.append(stoi[ch1])
+            ys.append(stoi[ch2])
+    xs = torch.tensor(xs)
+    ys = torch.tensor(ys)
+    num = xs.nelement()
+
+    # initialize the 'network'
+    g = torch.Generator().manual_seed(2147483647)
+    W = torch.randn((27, 27), generator=g, requires_grad=True)
+    if W0 is not None:  # port: the test's weights
+        W = torch.tensor(W0, requires_grad=True)
+    losses = []
+    for k in range(steps):
+        # forward pass
+        xenc = F.one_hot(xs, num_classes=27).to(W.dtype)  # port: .float() in the lecture; W's dtype
+        logits = xenc @ W  # predict log-counts
+        counts = logits.exp()  # counts, equivalent to N
+        probs = counts / counts.sum(1, keepdims=True)  # probabilities for next character
+        loss = -probs[torch.arange(num), ys].log().mean() + 0.01*(W**2).mean()
+        losses.append(loss.item())
+
+        # backward pass
+        W.grad = None  # set to zero the gradient
+        loss.backward()
+
+        # update
+        W.data += -50 * W.grad
+    return {"N": N, "P": P, "nll": nll / n, "names": names, "losses": losses, "W": W,
+            "row": [N[0, 1].item(), abs(P[0].sum().item() - 1) < 1e-6, N.dtype == torch.int32,
+                    P.dtype == torch.float32]}
+
+
+def test_makemore_bigram():
+    W0 = np.random.default_rng(18).standard_normal((27, 27))
+    ours = _np(makemore_bigram(minigrad, W0))
+    if torch is not None:
+        theirs = _np(makemore_bigram(torch, W0))
+        ours.pop("names"), theirs.pop("names")  # multinomial: each library's own stream
+        _assert_same(ours, theirs)
+    assert ours["N"].sum() == sum(len(w) + 1 for w in NAMES) and ours["row"][1:] == [True, True, True]
+    assert ours["losses"][-1] < ours["losses"][0]
+    names = makemore_bigram(minigrad, steps=2)["names"]
+    assert len(names) == 5 and all(w.endswith(".") for w in names)
 
 
 def makemore_mlp(torch, init=None, batches=None, steps=40, samples=5):
