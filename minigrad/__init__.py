@@ -23,16 +23,17 @@ from .random import (
 )
 from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
 
-# PyTorch's other names of the same dtypes (`dtype=minigrad.long`)
-long, half, double, bool = int64, float16, float64, bool_  # noqa: A001
+# PyTorch's other names of the same dtypes (`dtype=minigrad.long`, `dtype=minigrad.float`)
+long, half, double, bool, float, int = int64, float16, float64, bool_, float32, int32  # noqa: A001
 from .backend import cuda_available, device
+from .backends import are_deterministic_algorithms_enabled, use_deterministic_algorithms
 from .ops import (
     abs, argmax, argmin, bmm, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
     where, allclose, amax, amin, chunk, cos, cumsum, einsum, gather, index_select, isclose,
     log2, log10, masked_fill, prod, repeat, scatter, sin, sort, split, tile, topk,
     isfinite, isinf, isnan, norm, argsort, ceil, floor, log1p, masked_select, mm, nonzero, round,
-    sign, tril, triu, unbind,
+    sign, tril, triu, unbind, all, any,
     addcdiv, addcmul, flip, floor_divide, fmod, index_add, lerp, remainder, roll, scatter_add,
 )
 from .ops import flatten

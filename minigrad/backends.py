@@ -4,6 +4,8 @@
     >>> minigrad.backends.cudnn.benchmark = True      # as in PyTorch code; changes nothing here
     >>> minigrad.backends.cudnn.is_available()
     False
+    >>> minigrad.backends.mps.is_available()           # Apple's GPU: scripts ask before using it
+    False
 
 minigrad has no cuDNN: its convolutions pick their algorithm themselves (nn/conv.py), so
 `benchmark` has nothing to tune, and every op gives the same result run after run on the CPU.
@@ -35,3 +37,35 @@ class _CuDNN(_Flags):
 
 
 cudnn = _CuDNN(benchmark=False, deterministic=False, enabled=True, allow_tf32=True)
+
+
+class _MPS:
+    """`torch.backends.mps`: Apple's Metal GPU, which minigrad does not run on (NumPy or CuPy)."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+mps = _MPS()
+
+
+_deterministic = False
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """`torch.use_deterministic_algorithms(True)`, as reproducible scripts call it (the DCGAN
+    tutorial does): recorded for `are_deterministic_algorithms_enabled`, and changes nothing.
+    On the CPU every op already gives the same result run after run; on a GPU the indexed adds
+    named in the module docstring keep their varying float order (no op raises, unlike PyTorch).
+    """
+    global _deterministic
+    _deterministic = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic

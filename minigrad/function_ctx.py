@@ -1,5 +1,6 @@
 """FunctionCtx: the graph node behind `Function.apply`, for Functions written PyTorch's way
-(static `forward(ctx, ...)` and `backward(ctx, ...)` on Tensors). The engine in autograd.py
+(static `forward(ctx, ...)` and `backward(ctx, ...)` on Tensors; or PyTorch 2's `forward(...)`
+without ctx plus `setup_context(ctx, inputs, output)`). The engine in autograd.py
 sees an ordinary Function working on arrays; this class converts between the two.
 """
 
@@ -38,10 +39,18 @@ class FunctionCtx(Function):
         flags = iter(self.needs_input_grad)
         self.needs_input_grad = tuple(next(flags) if isinstance(a, Tensor) else False for a in self._args)
         with grad_mode.no_grad():
-            out = self._cls.forward(self, *args)
+            if hasattr(self._cls, "setup_context"):  # PyTorch 2's style: forward takes no ctx,
+                out = self._cls.forward(*args)  # setup_context(ctx, inputs, output) saves
+                self._check_output(out)
+                self._cls.setup_context(self, tuple(args), out)
+            else:
+                out = self._cls.forward(self, *args)
+        self._check_output(out)
+        return out.array
+
+    def _check_output(self, out):
         if not isinstance(out, Tensor):
             raise TypeError(f"{self._cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
-        return out.array
 
     def backward(self, gy):
         with grad_mode.no_grad():
@@ -74,7 +83,11 @@ class FunctionCtx(Function):
         """The user's backward result as a tuple of one gradient per forward argument."""
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(self._args):
+        n = len(self._args)
+        if len(grads) > n and all(g is None for g in grads[n:]):
+            grads = grads[:n]  # trailing Nones are ignored, as in PyTorch: a backward written for
+            # an optional argument (`bias=None`) returns its None whether it was passed or not
+        if len(grads) != n:
             raise RuntimeError(
                 f"{self._cls.__name__}.backward returned {len(grads)} gradients; forward took "
                 f"{len(self._args)} arguments (return None for the ones without a gradient)"

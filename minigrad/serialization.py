@@ -17,6 +17,7 @@ machine, and it is read with `allow_pickle=False`, so loading a file never runs 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -25,6 +26,7 @@ import stat
 import time
 import zipfile
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -96,21 +98,28 @@ def save(state_dict, path) -> None:
     safetensors when the name ends in `.safetensors` (needs the optional package safetensors;
     the file loads in PyTorch with safetensors.torch.load_file).
 
+    A checkpoint holding state dicts, such as `{"epoch": 5, "model": model.state_dict(),
+    "optimizer": opt.state_dict(), "loss": loss}`, is stored too (.npz only): its tensors as
+    arrays, the dicts, lists, tuples, strings, numbers and None around them as a JSON
+    description (see `_encode`). `load` gives it back as it was, with Tensors for the tensors.
+
     The values are copied to the host; the model they came from is not changed. The file is
     written to a temporary name and then renamed, so an interrupted save never leaves a
     half-written file under `path` (the old file, if any, stays whole). A new file gets the
     usual permissions (0o666 less the umask), an overwritten file keeps its own. Temporary files
     that killed saves left in the folder are removed (see `_remove_stale_temp_files`).
     """
-    arrays = {}
-    for k, v in state_dict.items():
-        if not isinstance(k, str):
-            raise TypeError(f"save: keys must be strings, got {k!r}")
-        data = v.array if isinstance(v, Tensor) else v
-        if not (hasattr(data, "shape") or isinstance(data, (int, float, bool, np.generic))):
-            raise TypeError(f"save: value of {k!r} is a {type(v).__name__}; expected a Tensor, array or number")
-        arrays[k] = np.asarray(backend.to_numpy(data) if hasattr(data, "shape") else data)
     path = os.fspath(path)
+    if _is_flat(state_dict):
+        arrays = {k: np.asarray(backend.to_numpy(_raw(v)) if hasattr(_raw(v), "shape") else v)
+                  for k, v in state_dict.items()}
+    elif path.endswith(".safetensors"):
+        raise TypeError("save: a .safetensors file holds a flat mapping of names to tensors; save a "
+                        "checkpoint with nested dicts, lists or strings to an .npz (or other) name")
+    else:
+        arrays = {}
+        tree = json.dumps(_encode(state_dict, arrays, "save: the checkpoint"))
+        arrays[_TREE] = np.array(tree)  # a unicode array: read back without pickle
     folder = os.path.dirname(os.path.abspath(path))
     _remove_stale_temp_files(folder)  # first: a killed save's file may be what fills the disk
     tmp = os.path.join(folder, _temp_name(os.path.basename(path), os.getpid(), secrets.token_hex(4)))
@@ -133,6 +142,65 @@ def save(state_dict, path) -> None:
         raise
 
 
+# ***** checkpoints: state dicts inside other Python values *****
+# Without pickle, a checkpoint is stored as its arrays (members a0, a1, ...) plus the member _TREE:
+# JSON that describes the values around them. A node is a JSON string, number, bool or null, or
+# an object with one key: {"tensor": member}, {"ndarray": member}, {"list": [...]},
+# {"tuple": [...]}, {"dict": [[key, node], ...]} or {"odict": ...} (keys may be ints: an
+# optimizer's state is keyed by parameter index).
+
+_TREE = "__minigrad_checkpoint__"
+_NUMBER = (bool, int, float, np.generic)
+
+
+def _raw(v):
+    return v.array if isinstance(v, Tensor) else v
+
+
+def _is_flat(obj) -> bool:
+    """A state dict: string keys, each value a Tensor, an array or a number."""
+    return isinstance(obj, Mapping) and all(
+        isinstance(k, str) and (hasattr(_raw(v), "shape") or isinstance(v, _NUMBER)) for k, v in obj.items())
+
+
+def _encode(obj, arrays: dict, where: str):
+    if hasattr(_raw(obj), "shape") and not isinstance(obj, np.generic):
+        name = f"a{len(arrays)}"
+        arrays[name] = np.asarray(backend.to_numpy(_raw(obj)))
+        return {"tensor" if isinstance(obj, Tensor) else "ndarray": name}
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, Mapping):
+        for k in obj:
+            if not (k is None or isinstance(k, (bool, int, float, str))):
+                raise TypeError(f"{where}: key {k!r} is a {type(k).__name__}; keys must be strings or numbers")
+        kind = "odict" if isinstance(obj, OrderedDict) else "dict"
+        return {kind: [[k, _encode(v, arrays, f"{where}[{k!r}]")] for k, v in obj.items()]}
+    if isinstance(obj, (list, tuple)):
+        kind = "tuple" if isinstance(obj, tuple) else "list"
+        return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    hint = ("; save its state_dict() instead (minigrad files hold no pickled objects)"
+            if hasattr(obj, "state_dict") else "")
+    raise TypeError(f"{where} holds a {type(obj).__name__}; expected a Tensor, array or number, or a "
+                    f"dict, list or tuple of them, str or None{hint}")
+
+
+def _decode(node, z):
+    if not isinstance(node, dict):
+        return node
+    (kind, body), = node.items()
+    if kind == "tensor":
+        return Tensor._from_data(z[body])
+    if kind == "ndarray":
+        return z[body]
+    if kind in ("list", "tuple"):
+        items = [_decode(v, z) for v in body]
+        return items if kind == "list" else tuple(items)
+    return (OrderedDict if kind == "odict" else dict)((k, _decode(v, z)) for k, v in body)
+
+
 _CONVERT = ("Convert it where PyTorch is installed: sd = torch.load(path, map_location='cpu'); "
             "minigrad.save({k: v.numpy() for k, v in sd.items()}, 'model.npz')")
 
@@ -151,9 +219,13 @@ def _foreign(head: bytes, names=()) -> str | None:
     return None
 
 
-def load(path) -> OrderedDict:
-    """Read a file written by `save` into an OrderedDict of CPU Tensors (in the saved order).
-    `model.load_state_dict(...)` moves them to the model's device.
+def load(path, map_location=None, weights_only=None):
+    """Read a file written by `save` into an OrderedDict of CPU Tensors (in the saved order), or
+    the checkpoint that was saved. `model.load_state_dict(...)` moves them to the model's device.
+
+    `map_location` (a device or its name) moves the tensors there; PyTorch's other forms (a
+    function, a dict) load onto the CPU. `weights_only` is accepted: minigrad files hold arrays
+    and a JSON description only, so loading never runs code either way.
 
     Raises ValueError naming the file if it is truncated, corrupt or not an .npz archive, and
     saying what it is instead when it is a .npy array, a pickle or a PyTorch checkpoint.
@@ -167,7 +239,7 @@ def load(path) -> OrderedDict:
             arrays = st.load(blob)
         except Exception as e:  # the library raises its own SafetensorError
             raise ValueError(f"load: {path!r} is not a readable safetensors file ({e})") from None
-        return OrderedDict((k, Tensor._from_data(a)) for k, a in arrays.items())
+        return _moved(OrderedDict((k, Tensor._from_data(a)) for k, a in arrays.items()), map_location)
     try:
         with open(path, "rb") as f:  # our own handle: NumPy leaks its own when the zip is broken
             head = f.read(8)
@@ -177,7 +249,11 @@ def load(path) -> OrderedDict:
                 with np.load(f, allow_pickle=False) as z:  # a zip (.npz) here: .npy and pickles were caught
                     what = _foreign(head, z.files)
                     if what is None:  # reading each array also checks its CRC
-                        return OrderedDict((k, Tensor._from_data(z[k])) for k in z.files)
+                        if _TREE in z.files:
+                            out = _decode(json.loads(str(z[_TREE])), z)
+                        else:
+                            out = OrderedDict((k, Tensor._from_data(z[k])) for k in z.files)
+                        return _moved(out, map_location)
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
@@ -186,3 +262,16 @@ def load(path) -> OrderedDict:
             f"corrupt ({type(e).__name__}: {e})"
         ) from None
     raise ValueError(f"load: {path!r} {what}")
+
+
+def _moved(obj, map_location):
+    """`obj` with its Tensors on `map_location` when that names a device."""
+    if not isinstance(map_location, str) or map_location == "cpu":
+        return obj
+    if isinstance(obj, Tensor):
+        return obj.to(map_location)
+    if isinstance(obj, Mapping):
+        return type(obj)((k, _moved(v, map_location)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_moved(v, map_location) for v in obj)
+    return obj

@@ -990,6 +990,12 @@ class Tensor:
     def view_as(self, other):
         return ops.reshape(self, other.shape)
 
+    def expand_as(self, other):  # torch's `bias.unsqueeze(0).expand_as(output)`
+        return ops.expand(self, *other.shape)
+
+    def reshape_as(self, other):
+        return ops.reshape(self, other.shape)
+
     def t(self):
         """Transpose of a tensor with at most 2 dims."""
         if self.ndim > 2:

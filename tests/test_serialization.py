@@ -263,3 +263,55 @@ def test_temp_files_of_dead_writers_are_removed(tmp_path):
     finally:
         alive.kill()
         alive.wait()
+
+
+# ***** checkpoints: state dicts inside dicts, lists and numbers *****
+
+
+def test_checkpoint_with_nested_values_round_trips(tmp_path):
+    from collections import OrderedDict
+    model = nn.Linear(3, 2)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    F.mse_loss(model(minigrad.randn(4, 3)), minigrad.zeros(4, 2)).backward()
+    opt.step()
+    ckpt = {"epoch": 7, "acc": 91.25, "loss": minigrad.tensor(0.5), "best": None, "flag": True,
+            "model": model.state_dict(), "optimizer": opt.state_dict(), "arr": np.arange(3),
+            "tags": ("a", ["b", 2]), "int_keys": {0: "zero", 1: 1.5}, "np_scalar": np.float32(2.5)}
+    minigrad.save(ckpt, tmp_path / "ckpt.pt")
+    back = minigrad.load(tmp_path / "ckpt.pt")
+    assert list(back) == list(ckpt)
+    assert back["epoch"] == 7 and type(back["epoch"]) is int and back["acc"] == 91.25
+    assert back["best"] is None and back["flag"] is True and back["np_scalar"] == 2.5
+    assert back["tags"] == ("a", ["b", 2]) and back["int_keys"] == {0: "zero", 1: 1.5}
+    assert isinstance(back["loss"], minigrad.Tensor) and back["loss"].item() == 0.5
+    assert isinstance(back["arr"], np.ndarray) and back["arr"].tolist() == [0, 1, 2]
+    assert isinstance(back["model"], OrderedDict) and list(back["model"]) == ["weight", "bias"]
+    assert np.array_equal(back["model"]["weight"].numpy(), model.weight.numpy())
+    fresh = optim.Adam(nn.Linear(3, 2).parameters(), lr=1.0)
+    fresh.load_state_dict(back["optimizer"])
+    assert fresh.param_groups[0]["lr"] == 1e-3 and fresh.param_groups[0]["betas"] == (0.9, 0.999)
+    st, st0 = fresh.state_dict()["state"][0], opt.state_dict()["state"][0]
+    assert sorted(st) == sorted(st0)
+    assert all(np.array_equal(np.asarray(minigrad.tensor(st[k]).numpy()), np.asarray(minigrad.tensor(st0[k]).numpy()))
+               for k in st)
+    # a flat state dict keeps the plain layout: one .npy member per name
+    minigrad.save(model.state_dict(), tmp_path / "flat.npz")
+    with zipfile.ZipFile(tmp_path / "flat.npz") as z:
+        assert sorted(z.namelist()) == ["bias.npy", "weight.npy"]
+
+
+def test_checkpoint_errors_and_load_options(tmp_path):
+    model = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"\['model'\] holds a Linear.*state_dict\(\)"):
+        minigrad.save({"model": model}, tmp_path / "x.pt")
+    with pytest.raises(TypeError, match="save its state_dict"):
+        minigrad.save(model, tmp_path / "x.pt")
+    with pytest.raises(TypeError, match="keys must be strings or numbers"):
+        minigrad.save({"m": {("a", 1): 1}}, tmp_path / "x.pt")
+    with pytest.raises(TypeError, match="flat mapping"):
+        minigrad.save({"m": model.state_dict()}, tmp_path / "x.safetensors")
+    assert not os.listdir(tmp_path)  # nothing written
+    minigrad.save({"m": model.state_dict(), "e": 1}, tmp_path / "x.pt")
+    for kw in ({"map_location": "cpu"}, {"map_location": lambda s, loc: s}, {"weights_only": True}):
+        back = minigrad.load(tmp_path / "x.pt", **kw)
+        assert back["e"] == 1 and back["m"]["bias"].device == "cpu"

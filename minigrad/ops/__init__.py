@@ -23,6 +23,7 @@ from .linalg import Einsum, MatMul, bmm, einsum, matmul, mm
 from .reduce import (
     Max, Mean, Min, Sum, Var, argmax, argmin, max, mean, min, normalize_dims, std, sum, var,
     CumSum, Prod, ValuesIndices, amax, amin, cumsum, prod, sort, topk, Norm, norm, argsort,
+    all, any,
 )
 from .shape import (
     Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, cat, expand, flatten, getitem, index_data,

@@ -276,6 +276,21 @@ def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     return Tensor._from_data(x.array.argmin(axis=axis, keepdims=keepdim))
 
 
+def all(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001  (torch's name)
+    """`torch.all(x)`: True where every element (along dim) is nonzero; a bool tensor without grad.
+
+    >>> import minigrad
+    >>> minigrad.all(minigrad.tensor([1.0, 0.0]) == minigrad.tensor([1.0, 2.0])).item()
+    False
+    """
+    return x.all(dim, keepdim)
+
+
+def any(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    """`torch.any(x)`: True where some element (along dim) is nonzero; a bool tensor without grad."""
+    return x.any(dim, keepdim)
+
+
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
     """`(values, indices)` of x sorted along `dim`; values are differentiable (stable order)."""
     d = one_dim(x, dim)
