@@ -202,7 +202,7 @@ class ELUFunction(Function):
 
     def forward(self, x):
         xp = self.xp
-        self.pos = x > 0
+        self.pos = ~(x <= 0)  # not `x > 0`: a NaN passes its gradient, as in PyTorch
         with quiet_underflow(xp):  # exp sees only x <= 0 (0 elsewhere): no overflow
             self.em1 = xp.expm1(xp.where(self.pos, 0, x))
         return xp.where(self.pos, x, self.em1 * self.alpha)

@@ -271,6 +271,8 @@ class Rounding(Function):
     def forward(self, x):
         if self.name == "round":  # half to even, as torch
             return self.xp.around(x, self.decimals)
+        if self.name == "sign":  # sign(NaN) is 0 in PyTorch, NaN in NumPy
+            return self.xp.nan_to_num(self.xp.sign(x), nan=0)
         return getattr(self.xp, self.name)(x)
 
     def backward(self, gy):
@@ -278,7 +280,7 @@ class Rounding(Function):
 
 
 def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 by the sign of x (zero gradient). Same as torch.sign."""
+    """-1, 0 or 1 by the sign of x (0 for NaN; zero gradient). Same as torch.sign."""
     return Rounding("sign")(x)
 
 
@@ -766,7 +768,7 @@ class ReLU(Function):
     def forward(self, x):
         # large results come from nn.ReLU's buffer cache, if a layer called us (_scratch.py)
         self.cache = _scratch.current()
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # not `x > 0`: a NaN passes its gradient, as in PyTorch
         return self.xp.maximum(x, 0, out=_scratch.empty_like(self.cache, self.xp, x))
 
     def backward(self, gy):

@@ -113,12 +113,14 @@ def mean(x: Tensor, dim=None, keepdim=False, dtype=None, **aliases) -> Tensor:
 
 
 class Max(Function):
-    """y = max of x over axes. NOTE: ties share the gradient equally (PyTorch's amax)."""
+    """y = max of x over axes. NOTE: ties share the gradient equally (PyTorch's amax). A NaN
+    result gives NaN gradients (no element equals it), as PyTorch's amax; with `nans=True`
+    (PyTorch's max() of a whole tensor) the NaNs that made it share the gradient instead."""
 
     double_backward = "constants"
 
-    def __init__(self, axes, keepdims):
-        self.axes, self.keepdims = axes, keepdims
+    def __init__(self, axes, keepdims, nans=False):
+        self.axes, self.keepdims, self.nans = axes, keepdims, nans
 
     @staticmethod
     def extreme(x, axis):
@@ -127,6 +129,8 @@ class Max(Function):
     def forward(self, x):
         y = self.extreme(x, self.axes)
         self.mask = x == y
+        if self.nans and x.dtype.kind == "f":
+            self.mask |= self.xp.isnan(x) & self.xp.isnan(y)
         return y if self.keepdims else squeeze_reduced(y, self.axes)
 
     def backward(self, gy):
@@ -155,13 +159,13 @@ def _with_indices(x: Tensor, indices, dim: int, keepdim: bool) -> ValuesIndices:
     return ValuesIndices(values, idx)
 
 
-def _max_min(name, x, dim, keepdim, aliases, amax, arg):
+def _max_min(name, x, dim, keepdim, aliases, arg):
     if isinstance(dim, Tensor):  # minigrad.max(a, b): elementwise, as torch
         from .elementwise import maximum, minimum
 
         return (maximum if name == "max" else minimum)(x, dim)
-    if dim is None and "axis" not in aliases:  # the whole tensor: ties share the gradient
-        return amax(x, None, keepdim, **aliases)
+    if dim is None and "axis" not in aliases:  # the whole tensor: ties (and NaNs) share the gradient
+        return (Max if name == "max" else Min)(*reduce_args(x, None, keepdim, aliases), nans=True)(x)
     if not isinstance(dim if dim is not None else aliases.get("axis"), (int, np.integer)):
         raise TypeError(f"{name}: dim must be an int (for several dims use a{name})")
     axes, keepdim = reduce_args(x, dim, keepdim, aliases)
@@ -186,7 +190,7 @@ def max(x: Tensor, dim=None, keepdim=False, **aliases):
     >>> values, indices
     (tensor([5., 7.]), tensor([1, 0]))
     """
-    return _max_min("max", x, dim, keepdim, aliases, amax, lambda a, **k: a.argmax(**k))
+    return _max_min("max", x, dim, keepdim, aliases, lambda a, **k: a.argmax(**k))
 
 
 class Min(Max):
@@ -204,7 +208,7 @@ def amin(x: Tensor, dim=None, keepdim=False, **aliases) -> Tensor:
 
 def min(x: Tensor, dim=None, keepdim=False, **aliases):
     """As torch.min; see max."""
-    return _max_min("min", x, dim, keepdim, aliases, amin, lambda a, **k: a.argmin(**k))
+    return _max_min("min", x, dim, keepdim, aliases, lambda a, **k: a.argmin(**k))
 
 
 class Var(Function):
