@@ -804,6 +804,12 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):  # a one-element integer tensor as a size or an index, as in PyTorch
+        if self.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(got {self.dtype}, shape {self.shape})")
+        return operator.index(self.item())
+
     # ***** unary math *****
 
     def exp(self):
@@ -1123,7 +1129,10 @@ def shape_tuple(shape) -> tuple:
     """A shape given as `(2, 3)` or as `2, 3` (a `*shape` argument), as a tuple of ints."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    try:  # operator.index, not int(): a size of 2.5 (say n / 2) raises, as in PyTorch, never becomes 2
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"sizes must be integers, got {tuple(shape)}") from None
 
 
 def wrap(data, requires_grad: bool = False) -> Tensor:

@@ -59,3 +59,26 @@ def test_nan_rules_without_torch():
     x.max().backward()
     assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]  # the NaNs made the result: they share it
     assert minigrad.tensor([NAN, -2.0, 0.0]).sign().tolist() == [0.0, -1.0, 0.0]
+
+
+# ***** sizes: never truncated *****
+
+
+@pytest.mark.parametrize("make", [lambda m: m.zeros(2.5), lambda m: m.ones((2, 1.5)), lambda m: m.randn(2.0),
+                                  lambda m: m.full((2.5,), 1.0), lambda m: m.zeros(4).view(2.0, -1),
+                                  lambda m: m.zeros(4).reshape(2, 2.0)])
+def test_a_float_size_raises_as_in_torch_instead_of_being_truncated(make):
+    with pytest.raises(TypeError, match="integer"):
+        make(minigrad)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        make(torch)
+
+
+def test_integer_sizes_of_every_kind_are_accepted():
+    assert minigrad.zeros(np.int64(3)).shape == (3,)
+    assert minigrad.zeros(minigrad.tensor(3)).shape == (3,)  # a 0-d integer tensor is an index
+    assert minigrad.zeros(4).reshape(minigrad.zeros(2, 2).shape).shape == (2, 2)
+    assert [10, 20, 30][minigrad.tensor(2)] == 30
+    with pytest.raises(TypeError, match="integer tensors of a single element"):
+        [10, 20][minigrad.tensor(1.0)]
