@@ -1,7 +1,8 @@
 """NaN and infinite inputs: values and gradients (random upstream gradient) equal PyTorch's for
 the activations and reductions, except the documented clamp-family rule (docs/porting.md:
 clip, hardtanh and relu6 give 0 at and beyond their bounds, and for a NaN). The fuzz test
-skips NaN inputs altogether, so these are checked here one by one."""
+skips NaN inputs altogether, so these are checked here one by one. Also special sizes: a float
+size raises as in PyTorch rather than being truncated."""
 
 import numpy as np
 import pytest
