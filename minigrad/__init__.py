@@ -37,6 +37,11 @@ from .ops import (
     addcdiv, addcmul, flip, floor_divide, fmod, index_add, lerp, remainder, roll, scatter_add,
 )
 from .ops import flatten
+from .ops import (  # the operators and methods by name, as torch's functions
+    add, sub, mul, div, neg, pow, square, rsqrt, reciprocal, equal, narrow, index_fill, broadcast_to,
+    reshape, transpose, permute, squeeze, unsqueeze, t,
+)
+from .tensor import is_tensor, numel
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .serialization import load, save
 

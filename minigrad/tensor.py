@@ -751,6 +751,25 @@ class Tensor:
     def __neg__(self):
         return ops.neg(self)
 
+    # the operators by name, as torch's methods (`alpha=`, `rounding_mode=`)
+    def add(self, other, alpha=1):
+        return ops.add(self, other, alpha)
+
+    def sub(self, other, alpha=1):
+        return ops.sub(self, other, alpha)
+
+    def mul(self, other):
+        return ops.mul(self, other)
+
+    def div(self, other, rounding_mode=None):
+        return ops.div(self, other, rounding_mode)
+
+    def matmul(self, other):
+        return ops.matmul(self, other)
+
+    def neg(self):
+        return ops.neg(self)
+
     def __pow__(self, other):
         return ops.pow(self, other)
 
@@ -873,6 +892,24 @@ class Tensor:
 
     def sin(self):
         return ops.sin(self)
+
+    def square(self):
+        return ops.square(self)
+
+    def rsqrt(self):
+        return ops.rsqrt(self)
+
+    def reciprocal(self):
+        return ops.reciprocal(self)
+
+    def square_(self) -> Tensor:
+        return self._inplace("square_", ops.square)
+
+    def rsqrt_(self) -> Tensor:
+        return self._inplace("rsqrt_", ops.rsqrt)
+
+    def reciprocal_(self) -> Tensor:
+        return self._inplace("reciprocal_", ops.reciprocal)
 
     def cos(self):
         return ops.cos(self)
@@ -997,7 +1034,25 @@ class Tensor:
         return ops.reshape(self, other.shape)
 
     def expand_as(self, other):  # torch's `bias.unsqueeze(0).expand_as(output)`
-        return ops.expand(self, *other.shape)
+        return ops.expand(self, other.shape)
+
+    def narrow(self, dim, start, length):
+        return ops.narrow(self, dim, start, length)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped (a batch of transposed matrices), as torch's `mT`."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self.ndim}-D tensor.")
+        return ops.transpose(self, -2, -1)
+
+    def where(self, condition, other):
+        """`self` where `condition` holds, else `other`: `minigrad.where(condition, self, other)`."""
+        return ops.where(condition, self, other)
+
+    def equal(self, other) -> bool:
+        return ops.equal(self, other)
 
     def reshape_as(self, other):
         return ops.reshape(self, other.shape)
@@ -1046,6 +1101,12 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         return self._inplace("masked_fill_", ops.masked_fill, mask, value)
+
+    def index_fill(self, dim, index, value):
+        return ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace("index_fill_", ops.index_fill, dim, index, value)
 
     def sort(self, dim=-1, descending=False, stable=False):
         return ops.sort(self, dim, descending, stable)
@@ -1141,6 +1202,16 @@ def wrap(data, requires_grad: bool = False) -> Tensor:
     t = Tensor.__new__(Tensor)
     t.array, t.grad, t._ctx, t._versions, t.requires_grad = data, None, None, [0], requires_grad
     return t
+
+
+def is_tensor(obj) -> bool:
+    """True if `obj` is a minigrad Tensor (or a Parameter). Same as torch.is_tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of x. Same as torch.numel."""
+    return x.numel()
 
 
 def zero_grad(tensors, set_to_none: bool = True) -> None:

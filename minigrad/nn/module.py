@@ -433,12 +433,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     _backward_hooks = None  # set by register_full_backward_hook
+    _backward_pre_hooks = None  # set by register_full_backward_pre_hook
     _has_hooks = False  # set on the instance by the register_* methods: one check when there are none
 
     def __call__(self, *args, **kwargs):
         if not self._has_hooks:
             return self.forward(*args, **kwargs)
-        if self._backward_hooks:
+        if self._backward_hooks or self._backward_pre_hooks:
             return _call_with_backward_hooks(self, args, kwargs)
         for hook, with_kwargs in list(self._forward_pre_hooks.values()):
             if with_kwargs:
@@ -512,6 +513,26 @@ class Module:
         self._backward_hooks[handle.id] = hook
         object.__setattr__(self, "_has_hooks", True)
         return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_output)` during backward as soon as the gradient of the
+        module's output is known, before any gradient with respect to its inputs: `grad_output`
+        is a 1-tuple; a returned tuple of the same length replaces it (the module's backward
+        then uses the new gradient). Same as torch.nn.Module.register_full_backward_pre_hook;
+        the module must return one Tensor, as for register_full_backward_hook.
+
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> fc = nn.Linear(3, 2)
+        >>> h = fc.register_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+        >>> x = minigrad.randn(4, 3, requires_grad=True)
+        >>> fc(x).sum().backward()
+        >>> bool((x.grad == 0).all()), bool((fc.weight.grad == 0).all())
+        (True, True)
+        """
+        if self._backward_pre_hooks is None:
+            object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     # ***** printing *****
 
@@ -915,9 +936,23 @@ class _BackwardHookState:
         self.module, self.grad_inputs, self.pending = module, [None] * n_inputs, 0
         self.grad_output = None
 
+    def call_pre_hooks(self, gy):
+        """The output's gradient after the backward pre-hooks, each of which may replace it."""
+        go = (gy,)
+        for hook in list((self.module._backward_pre_hooks or {}).values()):
+            r = hook(self.module, go)
+            if r is None:
+                continue
+            if not isinstance(r, (tuple, list)) or len(r) != len(go):
+                got = len(r) if isinstance(r, (tuple, list)) else type(r).__name__
+                raise RuntimeError(f"{type(self.module).__name__}: backward pre hook returned an invalid "
+                                   f"number of grad_output, got {got}, but expected a tuple of {len(go)}")
+            go = tuple(r)
+        return go[0]
+
     def call_hooks(self):
         gi, go = tuple(self.grad_inputs), (self.grad_output,)
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in list((self.module._backward_hooks or {}).values()):
             r = hook(self.module, gi, go)
             if r is not None:
                 gi = tuple(r)
@@ -940,10 +975,13 @@ class _BackwardHookIdentity(Function):
     def backward(self, gy):
         st, graph = self.state, isinstance(gy, Tensor)
         if self.slot is None:
-            st.grad_output = gy if graph else wrap(gy)
+            go = st.call_pre_hooks(gy if graph else wrap(gy))
+            st.grad_output = go
             if st.pending == 0:  # no input requires grad: call the hooks now, grad_input Nones
                 st.call_hooks()
-            return gy
+            if go is None:  # as torch: a None gradient stops here (zeros for what is behind)
+                return self.xp.zeros_like(gy)
+            return go if graph else _matching_array(go, gy)
         st.grad_inputs[self.slot] = gy if graph else wrap(gy)
         st.pending -= 1
         if st.pending:
@@ -961,6 +999,16 @@ class _BackwardHookIdentity(Function):
         return gy if gi is None else (gi if graph else gi.array)
 
 
+def _matching_array(g, gy):
+    """A hook's replacement gradient as the array the engine expects: gy's shape and dtype."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"a backward pre hook must return Tensors (or None), got {type(g).__name__}")
+    if tuple(g.shape) != tuple(gy.shape):
+        raise RuntimeError(f"a backward pre hook returned a gradient of shape {tuple(g.shape)}; the output "
+                           f"has shape {tuple(gy.shape)}")
+    return g.array if g.dtype == gy.dtype else g.array.astype(gy.dtype)
+
+
 def _call_with_backward_hooks(module, args, kwargs):
     from ..ops.shape import _view
 
@@ -972,12 +1020,14 @@ def _call_with_backward_hooks(module, args, kwargs):
             if args[i].requires_grad:
                 state.pending += 1
                 args[i] = _view(_BackwardHookIdentity(state, slot)(args[i]), args[i])
-    hooks = module._backward_hooks
+    hooks, pre_hooks = module._backward_hooks, module._backward_pre_hooks
     object.__setattr__(module, "_backward_hooks", None)  # run the plain call path once
+    object.__setattr__(module, "_backward_pre_hooks", None)
     try:
         out = module(*args, **kwargs)
     finally:
         object.__setattr__(module, "_backward_hooks", hooks)
+        object.__setattr__(module, "_backward_pre_hooks", pre_hooks)
     if not isinstance(out, Tensor):
         raise TypeError(f"{type(module).__name__}: full backward hooks need a single Tensor output, got {type(out).__name__}")
     if out.requires_grad:

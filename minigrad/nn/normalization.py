@@ -274,6 +274,12 @@ def batch_norm_simple(x: Tensor, running_mean: Tensor | None, running_var: Tenso
     return y
 
 
+def _no_bias(m: Module) -> str:
+    """"bias=False, " in the repr of an affine layer built with bias=False. NOTE: PyTorch also
+    prints "bias=True" (and "bias=False" without affine); minigrad keeps its shorter repr."""
+    return "bias=False, " if m.weight is not None and m.bias is None else ""
+
+
 def _register_affine(m: Module, shape, affine: bool, dtype, device, bias: bool = True) -> None:
     """A norm layer's learnable affine: `weight` (ones) and `bias` (zeros) of `shape`, each None
     when off, registered under the same names either way (as PyTorch does, for state_dict)."""
@@ -287,12 +293,12 @@ class _NormBase(Module):
     models) and the batch counter."""
 
     def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
-                 track_running_stats: bool, device=None, dtype=None):
+                 track_running_stats: bool, device=None, dtype=None, bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = float_or_default(dtype)
-        _register_affine(self, num_features, affine, dtype, device)
+        _register_affine(self, num_features, affine, dtype, device, bias)
         if track_running_stats:
             stat_dtype = _stat_dtype(dtype)
             self.register_buffer("running_mean", zeros(num_features, dtype=stat_dtype, device=device))
@@ -314,11 +320,12 @@ class _NormBase(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"{_no_bias(self)}track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
@@ -327,12 +334,12 @@ class _BatchNorm(_NormBase):
     _ranks: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None):
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")
         if eps < 0:
             raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {eps}")
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
         self.frozen = False
         self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
@@ -350,9 +357,9 @@ class _BatchNorm(_NormBase):
         tensor([0., 0.])
         """
         self.frozen = bool(mode)
-        if self.affine:
-            self.weight.requires_grad_(not mode)
-            self.bias.requires_grad_(not mode)
+        for p in (self.weight, self.bias):
+            if p is not None:
+                p.requires_grad_(not mode)
         return self
 
     def _check_input(self, x: Tensor) -> None:
@@ -649,17 +656,18 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, bias: bool = True):
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
-        _register_affine(self, num_channels, affine, float_or_default(dtype), device)
+        _register_affine(self, num_channels, affine, float_or_default(dtype), device, bias)
 
     def reset_parameters(self) -> None:
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim < 2 or x.shape[1] != self.num_channels:
@@ -668,7 +676,7 @@ class GroupNorm(Module):
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}" + (", bias=False" if _no_bias(self) else "")
 
 
 # ***** instance norm *****
@@ -763,10 +771,10 @@ class _InstanceNorm(_NormBase):
     _rank: int = 0
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None):
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1], got {momentum}")
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         name, r = type(self).__name__, self._rank

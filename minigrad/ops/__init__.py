@@ -18,6 +18,7 @@ from .elementwise import (
     Cos, Log2, Log10, Sin, allclose, cos, isclose, log2, log10, sin, isfinite, isinf, isnan,
     Log1p, Rounding, ceil, floor, log1p, round, sign,
     FloorDivide, Remainder, addcdiv, addcmul, floor_divide, fmod, lerp, remainder,
+    Reciprocal, Rsqrt, TruncDivide, equal, reciprocal, rsqrt, square,
 )
 from .linalg import Einsum, MatMul, bmm, einsum, matmul, mm
 from .reduce import (
@@ -31,6 +32,7 @@ from .shape import (
     Gather, IndexPut, Scatter, chunk, index_put, gather, index_select, masked_fill, repeat, scatter, split, tile,
     Triangle, masked_select, nonzero, tril, triu, unbind,
     ScatterAdd, flip, index_add, roll, scatter_add,
+    broadcast_to, index_fill, narrow, t,
 )
 from .softmax import LogSoftmax, LogSumExp, Softmax, log_softmax, logsumexp, softmax
 

@@ -69,8 +69,26 @@ class Add(Function):
         return gy, gy
 
 
-def add(a, b) -> Tensor:
-    """a + b with broadcasting; either side may be a Python number."""
+def _scaled(name: str, a, b, alpha):
+    """alpha * b for add/sub's `alpha=`, refused where PyTorch refuses it: a float alpha with
+    integer tensors would be truncated."""
+    ints = all(not isinstance(t, Tensor) or t.dtype.kind in "iub" for t in (a, b)) and any(
+        isinstance(t, Tensor) for t in (a, b))
+    if ints and isinstance(alpha, float):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a floating point "
+                           f"number (got alpha={alpha})")
+    return mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+
+
+def add(a, b, alpha=1) -> Tensor:
+    """a + alpha * b with broadcasting; either side may be a Python number. Same as torch.add.
+
+    >>> import minigrad
+    >>> minigrad.add(minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.0, 1.0]), alpha=2)
+    tensor([3., 4.])
+    """
+    if alpha != 1:
+        b = _scaled("add", a, b, alpha)
     return Add()(*operands(a, b))
 
 
@@ -86,8 +104,10 @@ class Sub(Function):
         return gy, (-gy if self.needs_input_grad[1] else None)
 
 
-def sub(a, b) -> Tensor:
-    """a - b with broadcasting."""
+def sub(a, b, alpha=1) -> Tensor:
+    """a - alpha * b with broadcasting. Same as torch.sub."""
+    if alpha != 1:
+        b = _scaled("sub", a, b, alpha)
     return Sub()(*operands(a, b))
 
 
@@ -125,8 +145,22 @@ class Div(Function):
         return ga, gb
 
 
-def div(a, b) -> Tensor:
-    """a / b with broadcasting; true division (integers give floats, as in PyTorch)."""
+def div(a, b, rounding_mode=None) -> Tensor:
+    """a / b with broadcasting; true division (integers give floats, as in PyTorch). Same as
+    torch.div: `rounding_mode="floor"` is `a // b`, `"trunc"` rounds toward zero; both keep
+    integer dtypes and have a zero gradient.
+
+    >>> import minigrad
+    >>> minigrad.div(minigrad.tensor([-7, 7]), 2), minigrad.div(minigrad.tensor([-7, 7]), 2, rounding_mode="trunc")
+    (tensor([-3.5,  3.5]), tensor([-3,  3]))
+    """
+    if rounding_mode is not None:
+        if rounding_mode == "floor":
+            return floor_divide(a, b)
+        if rounding_mode == "trunc":
+            return TruncDivide()(*_division_operands("div", a, b))
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
     a, b = operands(a, b)
     if a.dtype.kind != "f":
         a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
@@ -343,6 +377,18 @@ def floor_divide(a, b) -> Tensor:
     return FloorDivide()(*_division_operands("floor_divide", a, b))
 
 
+class TruncDivide(FloorDivide):
+    """y = a / b rounded toward zero (C's integer division); zero gradient, as PyTorch's div
+    with a rounding mode"""
+
+    def forward(self, a, b):
+        xp = self.xp
+        with backend.quiet_selected(xp):
+            if a.dtype.kind in "iu":  # exact for any int64: a - fmod(a, b) is a multiple of b
+                return (a - xp.fmod(a, b)) // b
+            return xp.trunc(a / b)
+
+
 class Remainder(Function):
     """y = a - q b with q = floor(a / b) (remainder: the sign of b, Python's `%`) or q = trunc(a / b)
     (fmod: the sign of a); ga = gy, gb = -q gy (q is piecewise constant)"""
@@ -496,6 +542,52 @@ class Sqrt(Function):
 
 def sqrt(x) -> Tensor:
     return Sqrt()(_floating(x))
+
+
+def square(x) -> Tensor:
+    """x * x, in x's dtype (integers stay integers). Same as torch.square."""
+    return pow(x, 2)
+
+
+class Reciprocal(Function):
+    """y = 1 / x"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.y = 1 / x  # inf at 0, as in PyTorch
+        return self.y
+
+    def backward(self, gy):
+        return -gy * self.y * self.y  # dy/dx = -1 / x^2 = -y^2
+
+
+def reciprocal(x) -> Tensor:
+    """1 / x; integers give the default float dtype. Same as torch.reciprocal."""
+    return Reciprocal()(_floating(x))
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x)"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.y = 1 / self.xp.sqrt(x)  # inf at 0, nan below, as in PyTorch
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * self.y * self.y * -0.5  # dy/dx = -x^(-3/2) / 2 = -y^3 / 2
+
+
+def rsqrt(x) -> Tensor:
+    """1 / sqrt(x); integers give the default float dtype. Same as torch.rsqrt.
+
+    >>> import minigrad
+    >>> minigrad.rsqrt(minigrad.tensor([4.0, 0.25]))
+    tensor([0.5, 2. ])
+    """
+    return Rsqrt()(_floating(x))
 
 
 class Abs(Function):
@@ -825,6 +917,18 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """True if isclose holds everywhere (a Python bool)."""
     return bool(isclose(a, b, rtol, atol, equal_nan).array.all())
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True if a and b have the same shape and the same values (a Python bool; no broadcasting,
+    NaN is unequal, dtypes may differ). Same as torch.equal."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"equal: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    if a.device != b.device:
+        raise RuntimeError(f"equal: expected both tensors on the same device, got {a.device!r} and {b.device!r}")
+    if a.shape != b.shape:
+        return False
+    return bool((a.array == b.array).all())
 
 
 def _classify(x, name: str) -> Tensor:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import string
+
+import numpy as np
+
 from .. import dtypes
 from ..autograd import Function
 from ..tensor import Tensor
@@ -117,14 +121,63 @@ class Einsum(Function):
         return tuple(grads)
 
 
+def _spell_out_ellipsis(eq: str, ops_: list) -> tuple:
+    """`eq` with each "..." replaced by letters of its own (right-aligned: an operand with fewer
+    broadcast dims gets the last ones), and the operands with a size-1 broadcast dim expanded
+    to the others' size (Expand's backward sums the gradient back). Without "->" the output
+    is the broadcast dims, then the letters used once in alphabetical order, as torch's."""
+    ins, out = eq.split("->") if "->" in eq else (eq, None)
+    ins = ins.split(",")
+    if len(ins) != len(ops_):
+        raise ValueError(f"einsum: {eq!r} names {len(ins)} operands, got {len(ops_)}")
+    if out is None:
+        named = "".join(ins).replace(".", "")
+        out = "..." + "".join(sorted(c for c in set(named) if named.count(c) == 1))
+    ranks = []  # the number of dims each operand's "..." stands for
+    for s, t in zip(ins, ops_):
+        k = t.ndim - (len(s) - 3) if "..." in s else 0
+        if k < 0 or s.count("...") > 1 or s.replace("...", "").count("."):
+            raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {t.shape}")
+        ranks.append(k)
+    nd = max(ranks)
+    free = [c for c in string.ascii_letters if c not in eq]
+    if nd > len(free):
+        raise ValueError(f"einsum: too many dims for {eq!r}")
+    letters = "".join(free[:nd])
+    bshape = np.broadcast_shapes(*[tuple(t.shape[s.index("..."):s.index("...") + k]) if k else ()
+                                   for s, t, k in zip(ins, ops_, ranks)]) if nd else ()
+    new_ops = []
+    for s, t, k in zip(ins, ops_, ranks):
+        if k:
+            at = s.index("...")
+            want = t.shape[:at] + bshape[nd - k:] + t.shape[at + k:]
+            if want != t.shape:  # a size-1 broadcast dim
+                t = t.expand(*want)
+        new_ops.append(t)
+    spell = [s.replace("...", letters[nd - k:]) for s, k in zip(ins, ranks)]
+    return ",".join(spell) + "->" + out.replace("...", letters), new_ops
+
+
 def einsum(equation: str, *operands_) -> Tensor:
     """Einstein summation, as torch.einsum: `einsum("ij,jk->ik", a, b)`. The output subscripts
-    may be omitted (implicit form); no ellipsis."""
+    may be omitted (implicit form); `...` stands for broadcast dims, as in torch.
+
+    >>> import minigrad
+    >>> a, b = minigrad.ones(5, 2, 3), minigrad.ones(3, 4)
+    >>> minigrad.einsum("...ij,jk->...ik", a, b).shape
+    (5, 2, 4)
+    """
     if len(operands_) == 1 and isinstance(operands_[0], (list, tuple)):
         operands_ = tuple(operands_[0])
     eq = equation.replace(" ", "")
     if "..." in eq:
-        raise NotImplementedError("einsum: '...' is not supported; spell out the dims")
+        try:
+            eq, operands_ = _spell_out_ellipsis(eq, list(operands_))
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            raise ValueError(f"einsum: the dims of '...' do not broadcast in {equation!r} for shapes "
+                             f"{[tuple(t.shape) for t in operands_]}") from None
     if "->" in eq:
         ins, out = eq.split("->")
     else:  # implicit: the letters used once, in alphabetical order

@@ -121,6 +121,16 @@ def expand(x: Tensor, *shape) -> Tensor:
     return _view(Expand(shape)(x), x)
 
 
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    """x broadcast to `shape` (a view; -1 keeps a dim). Same as torch.broadcast_to."""
+    return expand(x, shape)
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a tensor with at most 2 dims. Same as torch.t."""
+    return x.t()
+
+
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """x without size-1 dims (only `dim`, if given and of size 1)."""
     axes = normalize_dims(dim, x.ndim)
@@ -568,6 +578,59 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
     if out.shape != x.shape:
         raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to {x.shape}")
     return out
+
+
+def index_fill(x: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """x with `value` (a number or a 0-d tensor) in the slices at `index` (an int64 tensor,
+    1-d or 0-d) along `dim`. Same as torch.index_fill: the gradient of x is 0 in those slices,
+    that of a tensor value the sum of the gradient there (a repeated index counts once).
+
+    >>> import minigrad
+    >>> minigrad.zeros(2, 3).index_fill(1, minigrad.tensor([0, 2]), 5.0)
+    tensor([[5., 0., 5.],
+            [5., 0., 5.]])
+    """
+    if not isinstance(index, Tensor) or index.dtype != np.int64:
+        raise IndexError(f"index_fill_(): Expected dtype int64 for index, got "
+                         f"{getattr(index, 'dtype', type(index).__name__)}")
+    if index.ndim > 1:
+        raise RuntimeError(f"index_fill: index has to be a vector or a scalar, got shape {index.shape}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill: only a 0-d value tensor is supported, got shape {value.shape}")
+    dim = normalize_dims(dim, x.ndim)[0]
+    n = x.shape[dim] if x.ndim else 1
+    idx = backend.to_numpy(index.array).reshape(-1)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"index_fill: index {int(bad[0])} is out of bounds for dim {dim} with size {n}")
+    # a mask over dim (a repeated index sets it once), broadcast against x by masked_fill
+    picked = np.zeros(n, dtype=bool)
+    picked[idx] = True
+    mask = Tensor._from_data(picked.reshape((n,) + (1,) * (x.ndim - dim - 1)), device=x.device)
+    return masked_fill(x, mask, value)
+
+
+def narrow(x: Tensor, dim: int, start, length: int) -> Tensor:
+    """The `length` slices of x from `start` along `dim` (a view; `start` may be negative or a
+    0-d tensor). Same as torch.narrow.
+
+    >>> import minigrad
+    >>> minigrad.arange(6).narrow(0, 1, 3)
+    tensor([1, 2, 3])
+    """
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dims(dim, x.ndim)[0]
+    start, length, n = int(start.item() if isinstance(start, Tensor) else start), int(length), x.shape[dim]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return getitem(x, (slice(None),) * dim + (slice(start, start + length),))
 
 
 # ***** splitting and repeating *****

@@ -5,7 +5,8 @@
     adagrad.py       Adagrad             adadelta.py  Adadelta        rmsprop.py  RMSprop
     lr_scheduler.py  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR,
                      OneCycleLR, ReduceLROnPlateau, ConstantLR, LinearLR, MultiplicativeLR,
-                     PolynomialLR, CosineAnnealingWarmRestarts, SequentialLR, ChainedScheduler
+                     PolynomialLR, CosineAnnealingWarmRestarts, SequentialLR, ChainedScheduler,
+                     CyclicLR
 
     >>> import minigrad
     >>> from minigrad import nn, optim

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import types
 from collections import Counter
 
 from .optimizer import Optimizer
@@ -333,6 +334,121 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017), stepped once per BATCH: the learning rate goes from
+    `base_lr` up to `max_lr` in `step_size_up` steps and back down in `step_size_down` (default
+    the same), the height of each cycle scaled by the mode: "triangular" (constant),
+    "triangular2" (halved each cycle) or "exp_range" (gamma ** step). A custom `scale_fn(x)`
+    in [0, 1] replaces the mode; `scale_mode` says whether x is the cycle number ("cycle") or
+    the step ("iterations"). With `cycle_momentum` (the default) SGD's momentum (Adam's beta1)
+    moves the opposite way, from `max_momentum` down to `base_momentum` at the peak; the
+    optimizer must have a momentum, and its momentum is overwritten even if it was 0, as in
+    PyTorch. Same as torch.optim.lr_scheduler.CyclicLR; the base and max values may be lists,
+    one per group.
+
+    >>> import minigrad
+    >>> from minigrad import optim
+    >>> opt = optim.SGD([minigrad.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> sched = optim.lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2)
+    >>> lrs = []
+    >>> for batch in range(6):
+    ...     lrs.append(round(sched.get_last_lr()[0], 3)); opt.step(); sched.step()
+    >>> lrs
+    [0.1, 0.3, 0.5, 0.3, 0.1, 0.3]
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr, max_lr, step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular", gamma: float = 1.0,
+                 scale_fn=None, scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum=0.8, max_momentum=0.9, last_epoch: int = -1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        base_lrs = self._per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:  # the cycle starts at base_lr
+            for g, lr in zip(optimizer.param_groups, base_lrs):
+                g["lr"] = lr
+        self.max_lrs = self._per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        # as PyTorch: the built-in modes fix what their scale function is evaluated on
+        self.scale_mode = scale_mode if scale_fn is not None else (
+            "iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = self._per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = self._per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for g, hi, lo in zip(optimizer.param_groups, self.max_momentums, self.base_momentums):
+                    self._set_momentum(g, hi)
+                    g["max_momentum"], g["base_momentum"] = hi, lo
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    @staticmethod
+    def _per_group(name: str, optimizer: Optimizer, value) -> list:
+        n = len(optimizer.param_groups)
+        if isinstance(value, (list, tuple)):
+            if len(value) != n:
+                raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has "
+                                 f"{len(value)} values, param_groups has {n}.")
+            return list(value)
+        return [value] * n
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def scale_fn(self, x) -> float:
+        """The height of the cycle at x (a cycle number or a step, see `scale_mode`), in [0, 1]."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x  # exp_range
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle  # where in the cycle, 0 to 1
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio  # rising
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)  # falling
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (top - base) * scale_factor * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for g, lo, hi in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(g, hi - (hi - lo) * scale_factor * scale)
+        return lrs
+
+    def state_dict(self) -> dict:
+        """As PyTorch: a custom scale_fn is not saved if it is a function (a lambda cannot be);
+        a callable object's attributes are."""
+        state = super().state_dict()
+        fn = self._scale_fn_custom
+        state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state_dict = dict(state_dict)
+        fn = state_dict.pop("_scale_fn_custom", None)
+        super().load_state_dict(state_dict)
+        if fn is not None:
+            self._scale_fn_custom.__dict__.update(fn)
 
 
 class ReduceLROnPlateau(LRScheduler):
