@@ -407,43 +407,5 @@ from . import autograd_functional as functional  # noqa: E402
 sys.modules[__name__ + ".functional"] = functional
 
 
-class GradcheckError(RuntimeError):
-    """Raised by `gradcheck` / `gradgradcheck` when a gradient disagrees with finite differences
-    (PyTorch's name; a RuntimeError, as there)."""
-
-
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_torch_only):
-    """`torch.autograd.gradcheck` over `minigrad.testing.gradcheck`: `inputs` is a Tensor or a
-    tuple (the tensors that require grad must be float64), PyTorch's default tolerances, True when
-    the gradients agree, else GradcheckError (or False with `raise_exception=False`). A function
-    with several outputs is checked output by output. PyTorch-only options (`check_undefined_grad`,
-    `fast_mode`, ...) are accepted and ignored.
-
-    >>> import minigrad
-    >>> x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
-    >>> minigrad.autograd.gradcheck(lambda x: x.exp() * x, (x,))
-    True
-    """
-    from .testing import gradcheck as check
-    return _check(check, func, inputs, raise_exception, eps=eps, atol=atol, rtol=rtol)
-
-
-def gradgradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_torch_only):
-    """`torch.autograd.gradgradcheck` over `minigrad.testing.gradgradcheck` (see `gradcheck`)."""
-    from .testing import gradgradcheck as check
-    return _check(check, func, inputs, raise_exception, eps=eps, atol=atol, rtol=rtol)
-
-
-def _check(check, func, inputs, raise_exception, **tolerances):
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    n_out = len(outs) if isinstance(outs := func(*inputs), (tuple, list)) else None
-    try:
-        if n_out is None:
-            return check(func, *inputs, **tolerances)
-        for k in range(n_out):  # minigrad's checks take one output: one check per output
-            check(lambda *a, k=k: func(*a)[k], *inputs, **tolerances)
-        return True
-    except AssertionError as e:
-        if raise_exception:
-            raise GradcheckError(str(e)) from None
-        return False
+# `torch.autograd.gradcheck` / `gradgradcheck` under PyTorch's signature: minigrad.testing's checks.
+from .testing import GradcheckError, _torch_gradcheck as gradcheck, _torch_gradgradcheck as gradgradcheck  # noqa: E402,F401

@@ -157,6 +157,51 @@ def gradgradcheck(fn, *inputs: Tensor, eps: float = 1e-6, atol: float = 1e-6, rt
 # ***** check_layer: one-call conformance check for a new layer *****
 
 
+# ***** PyTorch's signatures: minigrad.autograd.gradcheck / gradgradcheck *****
+
+
+class GradcheckError(RuntimeError):
+    """Raised by `gradcheck` / `gradgradcheck` when a gradient disagrees with finite differences
+    (PyTorch's name; a RuntimeError, as there)."""
+
+
+def _torch_gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_torch_only):
+    """`minigrad.autograd.gradcheck`: torch.autograd.gradcheck over `gradcheck` above. `inputs`
+    is a Tensor or a tuple (the tensors that require grad must be float64), PyTorch's default
+    tolerances, True when
+    the gradients agree, else GradcheckError (or False with `raise_exception=False`). A function
+    with several outputs is checked output by output. PyTorch-only options (`check_undefined_grad`,
+    `fast_mode`, ...) are accepted and ignored.
+
+    >>> import minigrad
+    >>> x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
+    >>> minigrad.autograd.gradcheck(lambda x: x.exp() * x, (x,))
+    True
+    """
+    return _check(gradcheck, func, inputs, raise_exception, eps=eps, atol=atol, rtol=rtol)
+
+
+def _torch_gradgradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_torch_only):
+    """`minigrad.autograd.gradgradcheck`: torch.autograd.gradgradcheck over `gradgradcheck` (see
+    `_torch_gradcheck`)."""
+    return _check(gradgradcheck, func, inputs, raise_exception, eps=eps, atol=atol, rtol=rtol)
+
+
+def _check(check, func, inputs, raise_exception, **tolerances):
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    n_out = len(outs) if isinstance(outs := func(*inputs), (tuple, list)) else None
+    try:
+        if n_out is None:
+            return check(func, *inputs, **tolerances)
+        for k in range(n_out):  # minigrad's checks take one output: one check per output
+            check(lambda *a, k=k: func(*a)[k], *inputs, **tolerances)
+        return True
+    except AssertionError as e:
+        if raise_exception:
+            raise GradcheckError(str(e)) from None
+        return False
+
+
 class LayerCheckError(AssertionError):
     """`check_layer` found a problem; the message says what it is and what to fix."""
 
