@@ -18,7 +18,7 @@ from minigrad.nn import recurrent
 from minigrad.testing import check_layer, gradcheck, gradgradcheck
 
 f64 = minigrad.float64
-TOL = dict(rtol=1e-10, atol=1e-12)
+TOL = {"rtol": 1e-10, "atol": 1e-12}
 IN, HID, L, N = 3, 4, 5, 2
 
 
@@ -90,8 +90,8 @@ GRID = [(layers, bidir, bias, with_hx, layout)
 @pytest.mark.parametrize("name,cls_name,extra", LAYERS, ids=[c[0] for c in LAYERS])
 def test_layer_matches_torch(name, cls_name, extra, layers, bidir, bias, with_hx, layout):
     batch_first = layout == "batch_first"
-    ours, theirs = make_pair(cls_name, dict(input_size=IN, hidden_size=HID, num_layers=layers, bias=bias,
-                                            batch_first=batch_first, bidirectional=bidir, **extra))
+    ours, theirs = make_pair(cls_name, {"input_size": IN, "hidden_size": HID, "num_layers": layers, "bias": bias,
+                                        "batch_first": batch_first, "bidirectional": bidir, **extra})
     D = 2 if bidir else 1
     x = rnd(N, L, IN) if batch_first else rnd(L, IN) if layout == "unbatched" else rnd(L, N, IN)
     h_shape = (layers * D, HID) if layout == "unbatched" else (layers * D, N, HID)
@@ -106,7 +106,7 @@ def test_layer_matches_torch(name, cls_name, extra, layers, bidir, bias, with_hx
 @pytest.mark.parametrize("batched", [True, False])
 @pytest.mark.parametrize("name,cls_name,extra", CELLS, ids=[c[0] for c in CELLS])
 def test_cell_matches_torch(name, cls_name, extra, bias, with_hx, batched):
-    ours, theirs = make_pair(cls_name, dict(input_size=IN, hidden_size=HID, bias=bias, **extra))
+    ours, theirs = make_pair(cls_name, {"input_size": IN, "hidden_size": HID, "bias": bias, **extra})
     x = rnd(N, IN) if batched else rnd(IN)
     h_shape = (N, HID) if batched else (HID,)
     hx = None
@@ -211,7 +211,7 @@ def test_dropout_acts_between_layers_in_training_only():
 def test_dropout_one_zeroes_the_second_layers_input():
     """dropout=1 drops every input of layer 2 in training: the output is then layer 2 run on
     zeros, the same in torch (deterministic, so comparable)."""
-    ours, theirs = make_pair("GRU", dict(input_size=IN, hidden_size=HID, num_layers=2, dropout=1.0))
+    ours, theirs = make_pair("GRU", {"input_size": IN, "hidden_size": HID, "num_layers": 2, "dropout": 1.0})
     ours.train(), theirs.train()
     run_both(ours, theirs, rnd(L, N, IN), None, seed=30)
     second = nn.GRU(HID, HID, dtype=f64)
@@ -262,7 +262,7 @@ def test_the_device_and_dtype_arguments(device):
 # ***** names, shapes, init, repr as torch *****
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(num_layers=2, bidirectional=True), dict(bias=False, num_layers=3)])
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True}, {"bias": False, "num_layers": 3}])
 @pytest.mark.parametrize("cls_name", ["RNN", "LSTM", "GRU"])
 def test_state_dict_keys_and_shapes_as_torch(cls_name, kwargs):
     torch = pytest.importorskip("torch")
@@ -295,15 +295,14 @@ def test_default_init_is_uniform_1_over_sqrt_hidden(cls_name):
     assert abs(values.mean()) < 0.01 * bound * 10 and abs(values.std() - bound / np.sqrt(3)) < 0.01 * bound
 
 
-@pytest.mark.parametrize("ctor", [
-    "RNN(3, 4)", "RNN(3, 4, 2, 'relu')", "LSTM(3, 4, num_layers=2, bias=False, batch_first=True, dropout=0.5, "
-    "bidirectional=True)", "GRU(3, 4, dropout=0.0)", "RNNCell(3, 4, bias=False, nonlinearity='relu')",
-    "LSTMCell(3, 4)", "GRUCell(3, 4, bias=False)"])
-def test_repr_as_torch(ctor):
+@pytest.mark.parametrize("cls_name,args,kwargs", [
+    ("RNN", (3, 4), {}), ("RNN", (3, 4, 2, "relu"), {}),
+    ("LSTM", (3, 4), {"num_layers": 2, "bias": False, "batch_first": True, "dropout": 0.5, "bidirectional": True}),
+    ("GRU", (3, 4), {"dropout": 0.0}), ("RNNCell", (3, 4), {"bias": False, "nonlinearity": "relu"}),
+    ("LSTMCell", (3, 4), {}), ("GRUCell", (3, 4), {"bias": False})])
+def test_repr_as_torch(cls_name, args, kwargs):
     torch = pytest.importorskip("torch")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert repr(eval("nn." + ctor)) == repr(eval("torch.nn." + ctor))
+    assert repr(getattr(nn, cls_name)(*args, **kwargs)) == repr(getattr(torch.nn, cls_name)(*args, **kwargs))
 
 
 def test_repr_literal():

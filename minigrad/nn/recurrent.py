@@ -403,23 +403,20 @@ class RNNBase(Module):
         return s
 
 
-_SHAPES = """
-    Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
-        input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
-        output (L, N, D * hidden_size) (batch_first: (N, L, ...); unbatched: (L, D * hidden_size)),
-        the last layer's h at every step; h_n (D * num_layers, N, hidden_size) (never batch-first;
-        unbatched: (D * num_layers, hidden_size)), the last step's h of every layer and direction,
-        in the order layer 0, layer 0 reverse, layer 1, ...
-"""
-
-
 class RNN(RNNBase):
     """A multi-layer Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) (or relu).
     Same as torch.nn.RNN: arguments (`nonlinearity` is the fourth positional one, as in torch),
     parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and `_reverse` ones
     when bidirectional), U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) initialisation; `dropout`
     acts on the outputs of every layer but the last, in training only. No PackedSequence.
-    """ + _SHAPES + """
+
+    Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
+        input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
+        output (L, N, D * hidden_size) (batch_first: (N, L, ...); unbatched: (L, D * hidden_size)),
+        the last layer's h at every step; h_n (D * num_layers, N, hidden_size) (never batch-first;
+        unbatched: (D * num_layers, hidden_size)), the last step's h of every layer and direction,
+        in the order layer 0, layer 0 reverse, layer 1, ...
+
     forward(input, hx=None) -> (output, h_n); hx has h_n's shape (zeros if None).
 
     Example:
@@ -454,7 +451,14 @@ class LSTM(RNNBase):
     bias_hh_l{k} (and `_reverse` ones), gates stacked i, f, g, o, U(-1/sqrt(hidden_size),
     1/sqrt(hidden_size)) initialisation; `dropout` between layers, in training only.
     `proj_size` other than 0 raises NotImplementedError; no PackedSequence.
-    """ + _SHAPES + """
+
+    Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
+        input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
+        output (L, N, D * hidden_size) (batch_first: (N, L, ...); unbatched: (L, D * hidden_size)),
+        the last layer's h at every step; h_n (D * num_layers, N, hidden_size) (never batch-first;
+        unbatched: (D * num_layers, hidden_size)), the last step's h of every layer and direction,
+        in the order layer 0, layer 0 reverse, layer 1, ...
+
     forward(input, hx=None) -> (output, (h_n, c_n)); hx is a tuple (h_0, c_0) of h_n's shape
     (zeros if None).
 
@@ -492,7 +496,14 @@ class GRU(RNNBase):
     bias_hh_l{k} (and `_reverse` ones), gates stacked r, z, n, U(-1/sqrt(hidden_size),
     1/sqrt(hidden_size)) initialisation; `dropout` between layers, in training only. No
     PackedSequence.
-    """ + _SHAPES + """
+
+    Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
+        input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
+        output (L, N, D * hidden_size) (batch_first: (N, L, ...); unbatched: (L, D * hidden_size)),
+        the last layer's h at every step; h_n (D * num_layers, N, hidden_size) (never batch-first;
+        unbatched: (D * num_layers, hidden_size)), the last step's h of every layer and direction,
+        in the order layer 0, layer 0 reverse, layer 1, ...
+
     forward(input, hx=None) -> (output, h_n); hx has h_n's shape (zeros if None).
 
     Example:
