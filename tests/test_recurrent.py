@@ -83,18 +83,19 @@ def run_both(ours, theirs, x, hx, seed):
 
 GRID = [(layers, bidir, bias, with_hx, layout)
         for layers, bidir, bias, with_hx in itertools.product((1, 2), (False, True), (True, False), (False, True))
-        for layout in ("seq_first", "batch_first", "unbatched")]
+        for layout in ("seq_first", "batch_first", "unbatched", "unbatched_batch_first")]
 
 
 @pytest.mark.parametrize("layers,bidir,bias,with_hx,layout", GRID)
 @pytest.mark.parametrize("name,cls_name,extra", LAYERS, ids=[c[0] for c in LAYERS])
 def test_layer_matches_torch(name, cls_name, extra, layers, bidir, bias, with_hx, layout):
-    batch_first = layout == "batch_first"
+    batch_first = layout.endswith("batch_first")  # torch ignores it for unbatched input
     ours, theirs = make_pair(cls_name, {"input_size": IN, "hidden_size": HID, "num_layers": layers, "bias": bias,
                                         "batch_first": batch_first, "bidirectional": bidir, **extra})
     D = 2 if bidir else 1
-    x = rnd(N, L, IN) if batch_first else rnd(L, IN) if layout == "unbatched" else rnd(L, N, IN)
-    h_shape = (layers * D, HID) if layout == "unbatched" else (layers * D, N, HID)
+    unbatched = layout.startswith("unbatched")
+    x = rnd(L, IN) if unbatched else rnd(N, L, IN) if batch_first else rnd(L, N, IN)
+    h_shape = (layers * D, HID) if unbatched else (layers * D, N, HID)
     hx = None
     if with_hx:
         hx = (rnd(*h_shape, seed=7), rnd(*h_shape, seed=8)) if cls_name == "LSTM" else rnd(*h_shape, seed=7)

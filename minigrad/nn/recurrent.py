@@ -47,7 +47,8 @@ def rnn_relu_step(gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -
 
 
 def lstm_step(gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-    """The LSTM (Hochreiter & Schmidhuber 1997, with a forget gate), gates in torch's order i, f, g, o:
+    """The LSTM (Hochreiter & Schmidhuber 1997; the forget gate from Gers et al. 2000), gates in
+    torch's order i, f, g, o:
 
         i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    input gate: how much of g to write
         f = sigmoid(W_if x + b_if + W_hf h + b_hf)    forget gate: how much of c to keep
