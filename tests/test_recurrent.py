@@ -1,6 +1,7 @@
 """nn.RNN / nn.LSTM / nn.GRU and their cells: PyTorch parity (float64, outputs, final states and
 every gradient under random upstream gradients) over the options grid, finite differences, double
-backward, dropout between layers, float32 and devices, torch's names/repr/state_dict, errors at
+backward, dropout between layers, float32 and devices (check_layer covers the six layers in
+tests/test_check_layer.py), torch's names/repr/state_dict, errors at
 the API boundary, and a short training run whose losses equal torch's step for step."""
 
 import itertools
@@ -15,7 +16,7 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.dtypes import DtypeError, ShapeError
 from minigrad.nn import recurrent
-from minigrad.testing import check_layer, gradcheck, gradgradcheck
+from minigrad.testing import gradcheck, gradgradcheck
 
 f64 = minigrad.float64
 TOL = {"rtol": 1e-10, "atol": 1e-12}
@@ -184,11 +185,6 @@ def test_double_backward(cls_name):
     m = getattr(nn, cls_name)(2, 2, dtype=f64)
     x = T(rnd(2, 1, 2), True)
     assert gradgradcheck(lambda x: m(x)[0], x)
-
-
-def test_check_layer_on_the_cells():
-    for cell in (nn.GRUCell(2, 3), nn.RNNCell(2, 3, nonlinearity="relu")):
-        assert check_layer(cell, minigrad.randn(2, 2))
 
 
 # ***** dropout between layers *****
