@@ -1,8 +1,8 @@
 """nn.RNN / nn.LSTM / nn.GRU and their cells: PyTorch parity (float64, outputs, final states and
 every gradient under random upstream gradients) over the options grid, finite differences, double
-backward, dropout between layers, float32 and devices (check_layer covers the six layers in
-tests/test_check_layer.py), torch's names/repr/state_dict, errors at
-the API boundary, and a short training run whose losses equal torch's step for step."""
+backward, dropout between layers, float32 and devices, torch's names/repr/state_dict, errors at
+the API boundary, and a short training run whose losses equal torch's step for step.
+(check_layer runs on all six layers in tests/test_check_layer.py.)"""
 
 import itertools
 import re
