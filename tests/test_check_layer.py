@@ -80,6 +80,13 @@ def _builtin_cases():
         (nn.CircularPad1d(4), (r(2, 3, 4),)),
         (nn.CircularPad2d((1, 2, 3, 0)), (r(2, 2, 3, 3),)),
         (nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), (r(2, 2, 4, 4),)),
+        # recurrent layers return tuples, (output, h_n) or (output, (h_n, c_n)): checked joined
+        (nn.RNN(2, 2, nonlinearity="relu", bidirectional=True), (r(3, 2, 2),)),
+        (nn.LSTM(2, 2, batch_first=True), (r(2, 3, 2),)),
+        (nn.GRU(2, 2, num_layers=2, dropout=0.5), (r(3, 2),)),
+        (nn.RNNCell(2, 3), (r(2, 2), r(2, 3))),
+        (nn.LSTMCell(2, 3), (r(2, 2),)),
+        (nn.GRUCell(2, 3, bias=False), (r(2, 2),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):
@@ -91,7 +98,8 @@ def _builtin_cases():
 def _exported_layers():
     return {name for name in dir(nn) if isinstance(getattr(nn, name), type)
             and issubclass(getattr(nn, name), nn.Module)
-            and name not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
+            and name not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+                             "RNNBase", "RNNCellBase")  # base classes, for isinstance
             and not name.startswith("Lazy")}  # a Lazy layer becomes its eager class (covered) on its first forward
 
 

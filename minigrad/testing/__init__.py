@@ -237,7 +237,9 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
 
     Random numbers (Dropout) come from a fixed seed for every forward, so stochastic layers are
     checked too; your global random state is restored afterwards. Keep inputs small: gradcheck
-    runs two forwards per input and parameter element. Returns True.
+    runs two forwards per input and parameter element. A forward that returns a (nested) tuple
+    of Tensors, as a recurrent layer's (output, (h_n, c_n)), is checked as their flattened
+    concatenation. Returns True.
 
     Args:
         grad_inputs: indices of the inputs to gradcheck; default every float input. Pass e.g.
@@ -253,6 +255,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
     import copy
 
     from ..nn.module import Module, Parameter
+    from ..ops import cat
 
     name = type(layer).__name__
     if not isinstance(layer, Module):
@@ -269,9 +272,15 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
 
     def run(m, xs):  # every forward sees the same random numbers (Dropout masks)
         gen.rng = np.random.default_rng(seed)
-        out = m(*xs)
+        return one_tensor(m(*xs))
+
+    def one_tensor(out):  # a recurrent layer's (output, h_n) or (output, (h_n, c_n)) is checked as one
+        if isinstance(out, (tuple, list)) and out:
+            parts = [one_tensor(o) for o in out]
+            return parts[0] if len(parts) == 1 else cat([p.reshape(-1) for p in parts])
         if not isinstance(out, Tensor):
-            fail(f"forward returned {type(out).__name__}; check_layer handles layers that return one Tensor")
+            fail(f"forward returned {type(out).__name__}; check_layer handles layers that return a Tensor "
+                 "or a (nested) tuple of Tensors")
         return out
 
     def upstream(out, dtype):
@@ -324,7 +333,7 @@ def check_layer(layer, *inputs, grad_inputs=None, atol: float = 1e-6, rtol: floa
         before = {n: backend.to_numpy(t.array).copy() for _, n, t in _layer_state(l_eval)}
         with grad_mode.no_grad():
             xe = _float_inputs(inputs, np.float32, False)
-            a, b = l_eval(*xe), l_eval(*xe)
+            a, b = one_tensor(l_eval(*xe)), one_tensor(l_eval(*xe))
         for _, n, t in _layer_state(l_eval):
             if not np.array_equal(before[n], backend.to_numpy(t.array)):
                 fail(f"in eval mode the forward changed {n!r}; eval must not update state "
