@@ -804,6 +804,13 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        # an integer tensor of one element is an index, as in torch: `data[i:i + n] for i in ix`
+        if self.array.size != 1 or self.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(got shape {self.shape}, dtype {self.dtype})")
+        return int(self.item())
+
     # ***** unary math *****
 
     def exp(self):
