@@ -415,3 +415,340 @@ def test_lets_build_gpt_on_its_own_draws():
     (first_train, _), (last_train, _) = _np(run["estimates"][0]), _np(run["estimates"][-1])
     assert last_train < first_train - 0.05
     assert np.isfinite(run["train_losses"]).all()
+
+
+# ***** 2. nanoGPT: model.py *****
+
+
+def nanogpt_classes(torch, flash=True):
+    """nanoGPT's model.py (without from_pretrained, which downloads GPT-2 through transformers).
+    flash=False: the manual attention path, which nanoGPT takes on a torch without
+    F.scaled_dot_product_attention."""
+    nn = torch.nn  # port: `import torch.nn as nn`, `from torch.nn import functional as F`
+    F = torch.nn.functional
+
+    class LayerNorm(nn.Module):
+        """ LayerNorm but with an optional bias. PyTorch doesn't support simply bias=False """
+
+        def __init__(self, ndim, bias):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(ndim))
+            self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+        def forward(self, input):
+            return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)
+
+    class CausalSelfAttention(nn.Module):
+
+        def __init__(self, config):
+            super().__init__()
+            assert config.n_embd % config.n_head == 0
+            # key, query, value projections for all heads, but in a batch
+            self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+            # output projection
+            self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+            # regularization
+            self.attn_dropout = nn.Dropout(config.dropout)
+            self.resid_dropout = nn.Dropout(config.dropout)
+            self.n_head = config.n_head
+            self.n_embd = config.n_embd
+            self.dropout = config.dropout
+            # flash attention make GPU go brrrrr but support is only in PyTorch >= 2.0
+            self.flash = hasattr(torch.nn.functional, 'scaled_dot_product_attention')
+            self.flash = self.flash and flash  # port: the test runs both paths
+            if not self.flash:
+                print("WARNING: using slow attention. Flash Attention requires PyTorch >= 2.0")
+                # causal mask to ensure that attention is only applied to the left in the input sequence
+                self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                                     .view(1, 1, config.block_size, config.block_size))
+
+        def forward(self, x):
+            B, T, C = x.size()  # batch size, sequence length, embedding dimensionality (n_embd)
+
+            # calculate query, key, values for all heads in batch and move head forward to be the batch dim
+            q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+            k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+            q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+            v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+
+            # causal self-attention; Self-attend: (B, nh, T, hs) x (B, nh, hs, T) -> (B, nh, T, T)
+            if self.flash:
+                # efficient attention using Flash Attention CUDA kernels
+                y = torch.nn.functional.scaled_dot_product_attention(
+                    q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True)
+            else:
+                # manual implementation of attention
+                att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+                att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+                att = F.softmax(att, dim=-1)
+                att = self.attn_dropout(att)
+                y = att @ v  # (B, nh, T, T) x (B, nh, T, hs) -> (B, nh, T, hs)
+            y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble all head outputs side by side
+
+            # output projection
+            y = self.resid_dropout(self.c_proj(y))
+            return y
+
+    class MLP(nn.Module):
+
+        def __init__(self, config):
+            super().__init__()
+            self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+            self.gelu = nn.GELU()
+            self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+            self.dropout = nn.Dropout(config.dropout)
+
+        def forward(self, x):
+            x = self.c_fc(x)
+            x = self.gelu(x)
+            x = self.c_proj(x)
+            x = self.dropout(x)
+            return x
+
+    class Block(nn.Module):
+
+        def __init__(self, config):
+            super().__init__()
+            self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+            self.attn = CausalSelfAttention(config)
+            self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
+            self.mlp = MLP(config)
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            x = x + self.mlp(self.ln_2(x))
+            return x
+
+    @dataclass
+    class GPTConfig:
+        block_size: int = 1024
+        vocab_size: int = 50304  # GPT-2 vocab_size of 50257, padded up to nearest multiple of 64 for efficiency
+        n_layer: int = 12
+        n_head: int = 12
+        n_embd: int = 768
+        dropout: float = 0.0
+        bias: bool = True  # True: bias in Linears and LayerNorms, like GPT-2. False: a bit better and faster
+
+    class GPT(nn.Module):
+
+        def __init__(self, config):
+            super().__init__()
+            assert config.vocab_size is not None
+            assert config.block_size is not None
+            self.config = config
+
+            self.transformer = nn.ModuleDict(dict(
+                wte=nn.Embedding(config.vocab_size, config.n_embd),
+                wpe=nn.Embedding(config.block_size, config.n_embd),
+                drop=nn.Dropout(config.dropout),
+                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                ln_f=LayerNorm(config.n_embd, bias=config.bias),
+            ))
+            self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+            # with weight tying when using torch.compile() some warnings get generated:
+            # "UserWarning: functional_call was passed multiple values for tied weights.
+            # This behavior is deprecated and will be an error in future versions"
+            # not 100% sure what this is, so far seems to be harmless. TODO investigate
+            self.transformer.wte.weight = self.lm_head.weight  # https://paperswithcode.com/method/weight-tying
+
+            # init all weights
+            self.apply(self._init_weights)
+            # apply special scaled init to the residual projections, per GPT-2 paper
+            for pn, p in self.named_parameters():
+                if pn.endswith('c_proj.weight'):
+                    torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+            # report number of parameters
+            print("number of parameters: %.2fM" % (self.get_num_params() / 1e6,))
+
+        def get_num_params(self, non_embedding=True):
+            """
+            Return the number of parameters in the model.
+            For non-embedding count (default), the position embeddings get subtracted.
+            The token embeddings would too, except due to the parameter sharing these
+            params are actually used as weights in the final layer, so we include them.
+            """
+            n_params = sum(p.numel() for p in self.parameters())
+            if non_embedding:
+                n_params -= self.transformer.wpe.weight.numel()
+            return n_params
+
+        def _init_weights(self, module):
+            if isinstance(module, nn.Linear):
+                torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+                if module.bias is not None:
+                    torch.nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+        def forward(self, idx, targets=None):
+            device = idx.device
+            b, t = idx.size()
+            assert t <= self.config.block_size, f"Cannot forward sequence of length {t}, block size is only {self.config.block_size}"  # noqa: E501
+            pos = torch.arange(0, t, dtype=torch.long, device=device)  # shape (t)
+
+            # forward the GPT model itself
+            tok_emb = self.transformer.wte(idx)  # token embeddings of shape (b, t, n_embd)
+            pos_emb = self.transformer.wpe(pos)  # position embeddings of shape (t, n_embd)
+            x = self.transformer.drop(tok_emb + pos_emb)
+            for block in self.transformer.h:
+                x = block(x)
+            x = self.transformer.ln_f(x)
+
+            if targets is not None:
+                # if we are given some desired targets also calculate the loss
+                logits = self.lm_head(x)
+                loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+            else:
+                # inference-time mini-optimization: only forward the lm_head on the very last position
+                logits = self.lm_head(x[:, [-1], :])  # note: using list [-1] to preserve the time dim
+                loss = None
+
+            return logits, loss
+
+        def crop_block_size(self, block_size):
+            # model surgery to decrease the block size if necessary
+            # e.g. we may load the GPT2 pretrained model checkpoint (block size 1024)
+            # but want to use a smaller block size for some smaller, simpler model
+            assert block_size <= self.config.block_size
+            self.config.block_size = block_size
+            self.transformer.wpe.weight = nn.Parameter(self.transformer.wpe.weight[:block_size])
+            for block in self.transformer.h:
+                if hasattr(block.attn, 'bias'):
+                    block.attn.bias = block.attn.bias[:, :, :block_size, :block_size]
+
+        def configure_optimizers(self, weight_decay, learning_rate, betas, device_type):
+            # start with all of the candidate parameters
+            param_dict = {pn: p for pn, p in self.named_parameters()}
+            # filter out those that do not require grad
+            param_dict = {pn: p for pn, p in param_dict.items() if p.requires_grad}
+            # create optim groups. Any parameters that is 2D will be weight decayed, otherwise no.
+            # i.e. all weight tensors in matmuls + embeddings decay, all biases and layernorms don't.
+            decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
+            nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
+            optim_groups = [
+                {'params': decay_params, 'weight_decay': weight_decay},
+                {'params': nodecay_params, 'weight_decay': 0.0}
+            ]
+            num_decay_params = sum(p.numel() for p in decay_params)
+            num_nodecay_params = sum(p.numel() for p in nodecay_params)
+            print(f"num decayed parameter tensors: {len(decay_params)}, with {num_decay_params:,} parameters")
+            print(f"num non-decayed parameter tensors: {len(nodecay_params)}, with {num_nodecay_params:,} parameters")
+            # Create AdamW optimizer and use the fused version if it is available
+            fused_available = 'fused' in inspect.signature(torch.optim.AdamW).parameters
+            use_fused = fused_available and device_type == 'cuda'
+            extra_args = dict(fused=True) if use_fused else dict()
+            optimizer = torch.optim.AdamW(optim_groups, lr=learning_rate, betas=betas, **extra_args)
+            print(f"using fused AdamW: {use_fused}")
+
+            return optimizer
+
+        def estimate_mfu(self, fwdbwd_per_iter, dt):
+            """ estimate model flops utilization (MFU) in units of A100 bfloat16 peak FLOPS """
+            # first estimate the number of flops we do per iteration.
+            # see PaLM paper Appendix B as ref: https://arxiv.org/abs/2204.02311
+            N = self.get_num_params()
+            cfg = self.config
+            L, H, Q, T = cfg.n_layer, cfg.n_head, cfg.n_embd // cfg.n_head, cfg.block_size
+            flops_per_token = 6 * N + 12 * L * H * Q * T
+            flops_per_fwdbwd = flops_per_token * T
+            flops_per_iter = flops_per_fwdbwd * fwdbwd_per_iter
+            # express our flops throughput as ratio of A100 bfloat16 peak flops
+            flops_achieved = flops_per_iter * (1.0 / dt)  # per second
+            flops_promised = 312e12  # A100 GPU bfloat16 peak flops is 312 TFLOPS
+            mfu = flops_achieved / flops_promised
+            return mfu
+
+        @torch.no_grad()
+        def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, uniforms=None):
+            """
+            Take a conditioning sequence of indices idx (LongTensor of shape (b,t)) and complete
+            the sequence max_new_tokens times, feeding the predictions back into the model each time.
+            Most likely you'll want to make sure to be in model.eval() mode of operation for this.
+            """
+            for _ in range(max_new_tokens):
+                # if the sequence context is growing too long we must crop it at block_size
+                idx_cond = idx if idx.size(1) <= self.config.block_size else idx[:, -self.config.block_size:]
+                # forward the model to get the logits for the index in the sequence
+                logits, _ = self(idx_cond)
+                # pluck the logits at the final step and scale by desired temperature
+                logits = logits[:, -1, :] / temperature
+                # optionally crop the logits to only the top k options
+                if top_k is not None:
+                    v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+                    logits[logits < v[:, [-1]]] = -float('Inf')
+                # apply softmax to convert logits to (normalized) probabilities
+                probs = F.softmax(logits, dim=-1)
+                # sample from the distribution
+                idx_next = torch.multinomial(probs, num_samples=1)
+                if uniforms is not None:  # port: the test's uniforms, by the inverse CDF
+                    u = torch.tensor(uniforms[idx.size(1)])
+                    idx_next = (probs.cumsum(-1) < u).sum(-1, keepdim=True).clamp(max=probs.size(-1) - 1)
+                # append sampled index to the running sequence and continue
+                idx = torch.cat((idx, idx_next), dim=1)
+
+            return idx
+
+    return GPTConfig, GPT
+
+
+_TINY = dict(n_layer=2, n_head=2, n_embd=16, block_size=8, bias=True, vocab_size=None, dropout=0.0)
+
+
+def _vocab():
+    chars = sorted(set(TEXT))
+    return chars, {ch: i for i, ch in enumerate(chars)}
+
+
+def nanogpt_model(torch, state, flash=True, bias=True, uniforms=None, crop=None):
+    """Build nanoGPT's GPT, load the test's weights, run a forward/backward, generate with
+    temperature and top_k, and (crop=n) do crop_block_size surgery."""
+    GPTConfig, GPT = nanogpt_classes(torch, flash)
+    chars, stoi = _vocab()
+    config = GPTConfig(**dict(_TINY, vocab_size=len(chars), bias=bias))
+    model = GPT(config).double()  # port: float64 for the comparison
+    model.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    tied = model.transformer.wte.weight is model.lm_head.weight
+    idx = torch.tensor([[stoi[c] for c in "the engine "[:8]], [stoi[c] for c in "valley r"]])
+    logits, loss = model(idx, idx.roll(-1, 1))
+    loss.backward()
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    model.eval()
+    prompt = torch.tensor([[stoi["t"]], [stoi["a"]]])
+    sample = model.generate(prompt, 10, temperature=0.8, top_k=5, uniforms=uniforms)
+    out = {"tied": np.array(tied), "n": np.array(model.get_num_params()), "loss": loss, "grads": grads,
+           "sample": sample, "logits_last": model(idx)[0], "names": np.array(sorted(grads))}
+    if crop is not None:
+        model.crop_block_size(crop)
+        out["cropped_logits"] = model(idx[:, :crop])[0]
+        out["wpe_is_param"] = np.array(any(p is model.transformer.wpe.weight for p in model.parameters()))
+        out["cropped_state"] = model.state_dict()
+    return out
+
+
+@pytest.mark.parametrize("flash,bias", [(True, True), (False, True), (True, False)],
+                         ids=["sdpa", "manual-attention", "no-bias"])
+def test_nanogpt_model(flash, bias):
+    GPTConfig, GPT = nanogpt_classes(minigrad, flash)
+    chars, _ = _vocab()
+    model = GPT(GPTConfig(**dict(_TINY, vocab_size=len(chars), bias=bias)))
+    state = {k: _np(v).astype(np.float64) for k, v in model.state_dict().items()}
+    # the init: N(0, 0.02), the residual projections N(0, 0.02 / sqrt(2 n_layer)), zero biases
+    w = state["transformer.h.0.mlp.c_proj.weight"], state["transformer.h.0.mlp.c_fc.weight"]
+    assert 0.007 < w[0].std() < 0.013 and 0.016 < w[1].std() < 0.024
+    assert ("transformer.h.0.attn.c_attn.bias" in state) == bias
+    if bias:
+        assert not state["transformer.h.0.attn.c_attn.bias"].any()
+    np.testing.assert_array_equal(state["lm_head.weight"], state["transformer.wte.weight"])
+    uniforms = {t: np.random.default_rng(t).random((2, 1)) for t in range(1, 12)}
+    ours = _run_both(nanogpt_model, state, flash, bias, uniforms, crop=5)
+    assert ours["tied"] and ours["wpe_is_param"]
+    # tied: one parameter, named once (the first name), its gradient from both uses
+    assert "lm_head.weight" not in ours["names"] and "transformer.wte.weight" in ours["names"]
+    buffers = {k for k in state if k.endswith(".attn.bias")}  # the manual path's causal mask
+    n_params = sum(v.size for k, v in state.items() if k not in {"lm_head.weight", "transformer.wpe.weight", *buffers})
+    assert ours["n"] == n_params
+    assert ours["sample"].shape == (2, 11) and ours["cropped_state"]["transformer.wpe.weight"].shape == (5, 16)
+    if not flash:
+        assert ours["cropped_state"]["transformer.h.0.attn.bias"].shape == (1, 1, 5, 5)
+    assert ours["cropped_logits"].shape == (2, 1, len(chars))
