@@ -17,6 +17,7 @@ Where a port needs a line that differs from the original, the line says so (`# p
 import inspect
 import math
 import os
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -752,3 +753,379 @@ def test_nanogpt_model(flash, bias):
     if not flash:
         assert ours["cropped_state"]["transformer.h.0.attn.bias"].shape == (1, 1, 5, 5)
     assert ours["cropped_logits"].shape == (2, 1, len(chars))
+
+
+# ***** 3. nanoGPT: train.py *****
+
+
+def nanogpt_train(torch, out_dir, data_dir, init_from, state=None, draws=None, max_iters=6, compile=True):
+    """train.py's single-process path (no DDP, no wandb) with a tiny config: the cosine learning
+    rate set by hand, gradient accumulation, clip_grad_norm_, the GradScaler, torch.compile,
+    estimate_loss and a checkpoint every eval_interval; init_from='resume' goes on from it."""
+    GPTConfig, GPT = nanogpt_classes(torch)
+    # -----------------------------------------------------------------------------
+    # default config values designed to train a gpt2 (124M) on OpenWebText; here: tiny
+    eval_interval = 3
+    log_interval = 1
+    eval_iters = 2
+    eval_only = False  # if True, script exits right after the first eval
+    always_save_checkpoint = True  # if True, always save a checkpoint after each eval
+    gradient_accumulation_steps = 2  # used to simulate larger batch sizes
+    batch_size = 3  # if gradient_accumulation_steps > 1, this is the micro-batch size
+    block_size = 8
+    n_layer, n_head, n_embd, dropout, bias = 2, 2, 16, 0.0, True
+    learning_rate = 6e-3  # max learning rate
+    weight_decay = 1e-1
+    beta1, beta2 = 0.9, 0.95
+    grad_clip = 0.5  # clip gradients at this value, or disable if == 0.0
+    decay_lr = True  # whether to decay the learning rate
+    warmup_iters = 2  # how many steps to warm up for
+    lr_decay_iters = 6  # should be ~= max_iters per Chinchilla
+    min_lr = 6e-4  # minimum learning rate, should be ~= learning_rate/10 per Chinchilla
+    backend = 'nccl'  # noqa: F841  ('nccl', 'gloo', etc.: DDP only)
+    device = 'cpu'  # port: 'cuda' (the comparison runs on the CPU)
+    dtype = 'bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float16'
+    config = dict(eval_interval=eval_interval, max_iters=max_iters, learning_rate=learning_rate, dtype=dtype,
+                  compile=compile, device=device)  # port: train.py collects its globals
+    # -----------------------------------------------------------------------------
+    ddp, master_process, seed_offset = False, True, 0
+    tokens_per_iter = gradient_accumulation_steps * batch_size * block_size
+    print(f"tokens per iteration will be: {tokens_per_iter:,}")
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(1337 + seed_offset)
+    torch.backends.cuda.matmul.allow_tf32 = True  # allow tf32 on matmul
+    torch.backends.cudnn.allow_tf32 = True  # allow tf32 on cudnn
+    device_type = 'cuda' if 'cuda' in device else 'cpu'  # for later use in torch.autocast
+    # note: float16 data type will automatically use a GradScaler
+    ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]
+    ctx = nullcontext() if device_type == 'cpu' else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
+
+    # poor man's data loader
+    draw = (ix for ix in draws) if draws is not None else None
+
+    def get_batch(split):
+        # We recreate np.memmap every batch to avoid a memory leak, as per
+        # https://stackoverflow.com/questions/45132940/numpy-memmap-memory-usage-want-to-iterate-once/61472122#61472122
+        if split == 'train':
+            data = np.memmap(os.path.join(data_dir, 'train.bin'), dtype=np.uint16, mode='r')
+        else:
+            data = np.memmap(os.path.join(data_dir, 'val.bin'), dtype=np.uint16, mode='r')
+        ix = torch.randint(len(data) - block_size, (batch_size,))
+        if draw is not None:
+            ix = torch.tensor(next(draw)) % (len(data) - block_size)  # port: the test's draws
+        x = torch.stack([torch.from_numpy((data[i:i + block_size]).astype(np.int64)) for i in ix])
+        y = torch.stack([torch.from_numpy((data[i + 1:i + 1 + block_size]).astype(np.int64)) for i in ix])
+        if device_type == 'cuda':
+            # pin arrays x,y, which allows us to move them to GPU asynchronously (non_blocking=True)
+            x, y = x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+        else:
+            x, y = x.to(device), y.to(device)
+        return x, y
+
+    # init these up here, can override if init_from='resume' (i.e. from a checkpoint)
+    iter_num = 0
+    best_val_loss = 1e9
+
+    # attempt to derive vocab_size from the dataset
+    meta_vocab_size = len(_vocab()[0])  # port: meta.pkl's vocab_size (minigrad does not unpickle)
+
+    # model init
+    model_args = dict(n_layer=n_layer, n_head=n_head, n_embd=n_embd, block_size=block_size,
+                      bias=bias, vocab_size=None, dropout=dropout)  # start with model_args from command line
+    if init_from == 'scratch':
+        # init a new model from scratch
+        print("Initializing a new model from scratch")
+        # determine the vocab size we'll use for from-scratch training
+        if meta_vocab_size is None:
+            print("defaulting to vocab_size of GPT-2 to 50304 (50257 rounded up for efficiency)")
+        model_args['vocab_size'] = meta_vocab_size if meta_vocab_size is not None else 50304
+        gptconf = GPTConfig(**model_args)
+        model = GPT(gptconf)
+        model = _load(torch, model.double(), state)  # port: float64 and the test's initial weights
+    elif init_from == 'resume':
+        print(f"Resuming training from {out_dir}")
+        # resume training from a checkpoint.
+        ckpt_path = os.path.join(out_dir, 'ckpt.pt')
+        checkpoint = torch.load(ckpt_path, map_location=device)
+        checkpoint_model_args = checkpoint['model_args']
+        # force these config attributes to be equal otherwise we can't even resume training
+        # the rest of the attributes (e.g. dropout) can stay as desired from command line
+        for k in ['n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'vocab_size']:
+            model_args[k] = checkpoint_model_args[k]
+        # create the model
+        gptconf = GPTConfig(**model_args)
+        model = GPT(gptconf).double()  # port: float64
+        state_dict = checkpoint['model']
+        # fix the keys of the state dictionary :(
+        # honestly no idea how checkpoints sometimes get this prefix, have to debug more
+        unwanted_prefix = '_orig_mod.'
+        for k, v in list(state_dict.items()):
+            if k.startswith(unwanted_prefix):
+                state_dict[k[len(unwanted_prefix):]] = state_dict.pop(k)
+        model.load_state_dict(state_dict)
+        iter_num = checkpoint['iter_num']
+        best_val_loss = checkpoint['best_val_loss']
+    # crop down the model block size if desired, using model surgery
+    if block_size < model.config.block_size:
+        model.crop_block_size(block_size)
+        model_args['block_size'] = block_size  # so that the checkpoint will have the right value
+    model.to(device)
+
+    # initialize a GradScaler. If enabled=False scaler is a no-op
+    scaler = torch.cuda.amp.GradScaler(enabled=(dtype == 'float16'))
+
+    # optimizer
+    optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)
+    if init_from == 'resume':
+        optimizer.load_state_dict(checkpoint['optimizer'])
+    checkpoint = None  # free up memory
+
+    # compile the model
+    if compile:
+        print("compiling the model... (takes a ~minute)")
+        unoptimized_model = model  # noqa: F841
+        model = torch.compile(model)  # requires PyTorch 2.0
+
+    # helps estimate an arbitrarily accurate loss over either split using many batches
+    @torch.no_grad()
+    def estimate_loss():
+        out = {}
+        model.eval()
+        for split in ['train', 'val']:
+            losses = torch.zeros(eval_iters)
+            for k in range(eval_iters):
+                X, Y = get_batch(split)
+                with ctx:
+                    logits, loss = model(X, Y)
+                losses[k] = loss.item()
+            out[split] = losses.mean()
+        model.train()
+        return out
+
+    # learning rate decay scheduler (cosine with warmup)
+    def get_lr(it):
+        # 1) linear warmup for warmup_iters steps
+        if it < warmup_iters:
+            return learning_rate * (it + 1) / (warmup_iters + 1)
+        # 2) if it > lr_decay_iters, return min learning rate
+        if it > lr_decay_iters:
+            return min_lr
+        # 3) in between, use cosine decay down to min learning rate
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        assert 0 <= decay_ratio <= 1
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # coeff ranges 0..1
+        return min_lr + coeff * (learning_rate - min_lr)
+
+    # training loop
+    record = {"loss": [], "lr": [], "norm": [], "val": []}
+    X, Y = get_batch('train')  # fetch the very first batch
+    t0 = time.time()
+    local_iter_num = 0  # number of iterations in the lifetime of this process
+    raw_model = model.module if ddp else model  # unwrap DDP container if needed
+    running_mfu = -1.0
+    while True:
+
+        # determine and set the learning rate for this iteration
+        lr = get_lr(iter_num) if decay_lr else learning_rate
+        for param_group in optimizer.param_groups:
+            param_group['lr'] = lr
+
+        # evaluate the loss on train/val sets and write checkpoints
+        if iter_num % eval_interval == 0 and master_process:
+            losses = estimate_loss()
+            print(f"step {iter_num}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}")
+            record["val"].append(losses['val'])
+            if losses['val'] < best_val_loss or always_save_checkpoint:
+                best_val_loss = losses['val']
+                if iter_num > 0:
+                    checkpoint = {
+                        'model': raw_model.state_dict(),
+                        'optimizer': optimizer.state_dict(),
+                        'model_args': model_args,
+                        'iter_num': iter_num,
+                        'best_val_loss': best_val_loss,
+                        'config': config,
+                    }
+                    print(f"saving checkpoint to {out_dir}")
+                    torch.save(checkpoint, os.path.join(out_dir, 'ckpt.pt'))
+        if iter_num == 0 and eval_only:
+            break
+
+        # forward backward update, with optional gradient accumulation to simulate larger batch size
+        # and using the GradScaler if data type is float16
+        for micro_step in range(gradient_accumulation_steps):
+            with ctx:
+                logits, loss = model(X, Y)
+                loss = loss / gradient_accumulation_steps  # scale the loss to account for gradient accumulation
+            # immediately async prefetch next batch while model is doing the forward pass on the GPU
+            X, Y = get_batch('train')
+            # backward pass, with gradient scaling if training in fp16
+            scaler.scale(loss).backward()
+        # clip the gradient
+        if grad_clip != 0.0:
+            scaler.unscale_(optimizer)
+            record["norm"].append(torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip))
+        # step the optimizer and scaler if training in fp16
+        scaler.step(optimizer)
+        scaler.update()
+        # flush the gradients as soon as we can, no need for this memory anymore
+        optimizer.zero_grad(set_to_none=True)
+
+        # timing and logging
+        t1 = time.time()
+        dt = t1 - t0
+        t0 = t1
+        if iter_num % log_interval == 0 and master_process:
+            # get loss as float. note: this is a CPU-GPU sync point
+            # scale up to undo the division above, approximating the true total loss
+            lossf = loss.item() * gradient_accumulation_steps
+            if local_iter_num >= 5:  # let the training loop take a few iterations to settle down
+                mfu = raw_model.estimate_mfu(batch_size * gradient_accumulation_steps, max(dt, 1e-9))
+                running_mfu = mfu if running_mfu == -1.0 else 0.9 * running_mfu + 0.1 * mfu
+            print(f"iter {iter_num}: loss {lossf:.4f}, time {dt * 1000:.2f}ms, mfu {running_mfu * 100:.2f}%")
+            record["loss"].append(lossf)
+            record["lr"].append(lr)
+        iter_num += 1
+        local_iter_num += 1
+
+        # termination conditions
+        if iter_num > max_iters:
+            break
+
+    record["state"] = raw_model.state_dict()
+    record["exp_avg"] = [optimizer.state[p]["exp_avg"] for p in raw_model.parameters()]
+    record["best_val_loss"] = best_val_loss
+    record["tied"] = np.array(raw_model.lm_head.weight is raw_model.transformer.wte.weight)
+    return record
+
+
+def _write_bins(data_dir):
+    """prepare.py's output for the test's text: train.bin and val.bin of uint16 token ids."""
+    _, stoi = _vocab()
+    ids = np.array([stoi[c] for c in TEXT], dtype=np.uint16)
+    n = int(0.9 * len(ids))
+    os.makedirs(data_dir, exist_ok=True)
+    ids[:n].tofile(os.path.join(data_dir, 'train.bin'))
+    ids[n:].tofile(os.path.join(data_dir, 'val.bin'))
+
+
+def test_nanogpt_train_and_resume(tmp_path):
+    GPTConfig, GPT = nanogpt_classes(minigrad)
+    state = _state(GPT(GPTConfig(**dict(_TINY, vocab_size=len(_vocab()[0])))).double())
+    _write_bins(tmp_path / "data")
+    rng = np.random.default_rng(5)
+    draws = [rng.integers(0, 10**6, 3) for _ in range(200)]
+    results = {}
+    for lib in [minigrad] + ([torch] if torch is not None else []):
+        out = tmp_path / lib.__name__
+        # port: torch.compile on the CPU builds C++ kernels for minutes; torch runs uncompiled
+        compile = lib is minigrad
+        scratch = nanogpt_train(lib, str(out), str(tmp_path / "data"), 'scratch', state, draws, 6, compile)
+        # a checkpoint of a torch-compiled model, as nanoGPT meets it: '_orig_mod.' keys
+        ckpt = lib.load(str(out / "ckpt.pt"))
+        assert ckpt['iter_num'] == 6 and ckpt['model_args']['vocab_size'] == len(_vocab()[0])
+        ckpt['model'] = {'_orig_mod.' + k: v for k, v in ckpt['model'].items()}
+        lib.save(ckpt, str(out / "ckpt.pt"))
+        resumed = nanogpt_train(lib, str(out), str(tmp_path / "data"), 'resume', None, draws, 9, compile)
+        results[lib.__name__] = _np({"scratch": scratch, "resumed": resumed})
+    ours = results["minigrad"]
+    if torch is not None:
+        _assert_same(ours, results["torch"])
+    s, r = ours["scratch"], ours["resumed"]
+    assert s["tied"] and r["tied"]
+    assert len(s["loss"]) == 7 and len(r["loss"]) == 4  # iterations 0..6, then 6..9 from the checkpoint
+    assert s["lr"][:3] == pytest.approx([6e-3 / 3, 6e-3 * 2 / 3, 6e-3]) and s["lr"][-1] == pytest.approx(6e-4)
+    assert max(s["norm"]) > 0.5  # clipping happened
+    assert s["loss"][-1] < s["loss"][0]
+    # train.py as written: torch.randint batches from its seed
+    own = nanogpt_train(minigrad, str(tmp_path / "own"), str(tmp_path / "data"), 'scratch', state, None, 6)
+    assert np.isfinite(own["loss"]).all() and own["loss"][-1] < own["loss"][0]
+
+
+# ***** what GPT training scripts call around the model *****
+
+
+def test_compile_autocast_and_grad_scaler_are_honest_stand_ins():
+    model = minigrad.nn.Linear(3, 2)
+    assert minigrad.compile(model) is model and minigrad.compile(mode="max-autotune")(len) is len
+
+    @minigrad.compile
+    def f(x):
+        return x * 2
+    assert f(minigrad.ones(1)).item() == 2.0
+    # autocast: accepted only where it changes nothing; mixed precision is a clear error
+    for ctx in (minigrad.autocast("cpu", enabled=False), minigrad.amp.autocast("cuda", dtype=minigrad.float32),
+                minigrad.cuda.amp.autocast(enabled=False)):
+        with ctx:
+            assert (model(minigrad.ones(1, 3)).dtype) == minigrad.float32
+    for make in (lambda: minigrad.autocast("cuda", dtype=minigrad.float16), lambda: minigrad.autocast("cpu"),
+                 lambda: minigrad.amp.autocast("cuda", dtype=minigrad.bfloat16), minigrad.cuda.amp.autocast):
+        with pytest.raises((NotImplementedError, TypeError), match="bfloat16|mixed precision"):
+            make()
+    # a disabled GradScaler passes everything through (torch's disabled scaler does the same)
+    opt = minigrad.optim.SGD(model.parameters(), lr=0.1)
+    scaler = minigrad.amp.GradScaler("cuda", enabled=False)
+    loss = model(minigrad.ones(1, 3)).sum()
+    assert scaler.scale(loss) is loss and not scaler.is_enabled() and scaler.state_dict() == {}
+    loss.backward()
+    before = model.weight.detach().clone()
+    scaler.unscale_(opt)
+    scaler.step(opt)
+    scaler.update()
+    assert np.allclose(model.weight.detach().numpy(), before.numpy() - 0.1 * model.weight.grad.numpy())
+    if not minigrad.cuda.is_available():  # torch's rule: a "cuda" scaler without a GPU disables itself
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            assert not minigrad.cuda.amp.GradScaler(enabled=True).is_enabled()
+    with pytest.raises(NotImplementedError, match="enabled=False"):
+        minigrad.amp.GradScaler("cpu")
+    assert minigrad.cuda.is_bf16_supported() is False
+
+
+def test_backend_flags_and_bfloat16_name():
+    minigrad.backends.cuda.matmul.allow_tf32 = True
+    minigrad.backends.cudnn.allow_tf32 = True
+    minigrad.set_float32_matmul_precision("high")
+    assert minigrad.get_float32_matmul_precision() == "high"
+    minigrad.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError):
+        minigrad.set_float32_matmul_precision("low")
+    table = {'float32': minigrad.float32, 'bfloat16': minigrad.bfloat16, 'float16': minigrad.float16}
+    for use in (lambda: minigrad.zeros(2, dtype=table['bfloat16']), lambda: minigrad.ones(2).to(minigrad.bfloat16),
+                lambda: minigrad.nn.Linear(2, 2).to(dtype=minigrad.bfloat16)):
+        with pytest.raises(TypeError, match="no bfloat16"):
+            use()
+
+
+def test_an_integer_tensor_of_one_element_is_an_index():
+    data, ix = minigrad.arange(10), minigrad.tensor([2, 5])
+    assert [data[i:i + 3].tolist() for i in ix] == [[2, 3, 4], [5, 6, 7]]
+    assert [0, 1, 2, 3][minigrad.tensor(3)] == 3 and list(range(minigrad.tensor([4])))[-1] == 3
+    for bad in (minigrad.tensor([1, 2]), minigrad.tensor(1.0)):
+        with pytest.raises(TypeError, match="only integer tensors of a single element"):
+            [0, 1, 2][bad]
+
+
+def test_tied_weights_are_one_parameter_everywhere(tmp_path):
+    """nanoGPT's `wte.weight = lm_head.weight`: one parameter for parameters(), the optimizer and
+    clip_grad_norm_, both names in state_dict (as torch), and the tie kept through .double(),
+    load_state_dict, save/load and .to()."""
+    nn = minigrad.nn
+    model = nn.ModuleDict(dict(wte=nn.Embedding(5, 4), head=nn.Linear(4, 5, bias=False)))
+    model.wte.weight = model.head.weight
+    assert len(list(model.parameters())) == 1 and [n for n, _ in model.named_parameters()] == ["wte.weight"]
+    assert sorted(model.state_dict()) == ["head.weight", "wte.weight"]
+    model = model.double()
+    assert model.wte.weight is model.head.weight and model.wte.weight.dtype == minigrad.float64
+    minigrad.save(model.state_dict(), str(tmp_path / "tied.npz"))
+    model.load_state_dict(minigrad.load(str(tmp_path / "tied.npz")))
+    assert model.wte.weight is model.head.weight
+    x = minigrad.tensor([[1, 2]])
+    out = model.head(model.wte(x)).sum()
+    out.backward()
+    W = model.head.weight.detach().numpy()
+    expected = np.zeros_like(W)  # both uses add: the embedding rows and the head's input gradient
+    expected[[1, 2]] += W.sum(0)
+    expected += W[[1, 2]].sum(0)
+    np.testing.assert_allclose(model.wte.weight.grad.numpy(), expected)
+    opt = minigrad.optim.AdamW(model.parameters(), lr=0.1)
+    assert sum(len(g["params"]) for g in opt.param_groups) == 1
