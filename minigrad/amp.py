@@ -23,7 +23,7 @@ import warnings
 from . import dtypes
 
 
-class autocast:  # noqa: N801  (torch's name)
+class autocast:  # torch's name
     """`torch.autocast` / `torch.amp.autocast(device_type, dtype=None, enabled=True)`: accepted
     when it would change nothing (disabled, or float32), as a context manager or a decorator."""
 

@@ -13,7 +13,7 @@ model or function itself is the honest result, with the same numbers and the sam
 from __future__ import annotations
 
 
-def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None,
             options=None, disable: bool = False):
     """`torch.compile(model)`: returns `model`; `@torch.compile` and `@torch.compile(mode=...)`
     leave the decorated function as it is."""
