@@ -21,12 +21,14 @@ from .random import (
     Generator, manual_seed, multinomial, normal, rand, rand_like, randint, randn, randn_like,
     randperm,
 )
-from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
+from .dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype,
+                     uint8)
 
 # PyTorch's other names of the same dtypes (`dtype=minigrad.long`, `dtype=minigrad.float`)
 long, half, double, bool, float, int = int64, float16, float64, bool_, float32, int32  # noqa: A001
 from .backend import cuda_available, device
-from .backends import are_deterministic_algorithms_enabled, use_deterministic_algorithms
+from .backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                       set_float32_matmul_precision, use_deterministic_algorithms)
 from .ops import (
     abs, argmax, argmin, bmm, cat, clamp, clip, exp, log, log_softmax, logsumexp, matmul, max,
     maximum, mean, min, minimum, pad, relu, sigmoid, softmax, sqrt, stack, std, sum, tanh, var,
@@ -42,7 +44,9 @@ from .ops import (  # the operators and methods by name, as torch's functions
     reshape, transpose, permute, squeeze, unsqueeze, t,
 )
 from .tensor import is_tensor, numel
-from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
+from . import accelerator, amp, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
+from .amp import autocast
+from .compiler import compile  # noqa: A004
 from .serialization import load, save
 
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@
     False
     >>> minigrad.backends.mps.is_available()           # Apple's GPU: scripts ask before using it
     False
+    >>> minigrad.backends.cuda.matmul.allow_tf32 = True  # nanoGPT's train.py; recorded only
 
 minigrad has no cuDNN: its convolutions pick their algorithm themselves (nn/conv.py), so
 `benchmark` has nothing to tune, and every op gives the same result run after run on the CPU.
@@ -52,6 +53,36 @@ class _MPS:
 
 
 mps = _MPS()
+
+
+class _CudaBackend(_Flags):
+    """`torch.backends.cuda`: its TensorFloat-32 switches are recorded and read nowhere. CuPy
+    uses TF32 only when the CUPY_TF32 environment variable asks for it, so float32 matrix
+    products on the GPU keep full float32 precision whatever these say."""
+
+    @staticmethod
+    def is_built() -> bool:
+        from . import backend
+        return backend.cuda_available
+
+
+cuda = _CudaBackend(matmul=_Flags(allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
+                                  allow_bf16_reduced_precision_reduction=True))
+
+_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """`torch.set_float32_matmul_precision("high")`: recorded, changes nothing (float32 matrix
+    products are always full float32 here; see `cuda` above)."""
+    global _matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
+    _matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _matmul_precision
 
 
 _deterministic = False

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from . import backend
+from .amp import _CudaAmp
 from .random import manual_seed as _manual_seed
 
 
@@ -40,3 +41,11 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: minigrad has no bfloat16 (NumPy has none), on any device. nanoGPT then picks float16."""
+    return False
+
+
+amp = _CudaAmp()  # torch.cuda.amp.GradScaler / autocast

@@ -21,6 +21,21 @@ float16, int32, uint8 = np.dtype("float16"), np.dtype("int32"), np.dtype("uint8"
 default_float = float32  # what Python floats, rand/randn and integer math (exp, div) give
 
 
+class MissingDtype:
+    """A PyTorch dtype that NumPy, and so minigrad, lacks. The name exists so that scripts which
+    list dtypes build their tables (nanoGPT: `{'bfloat16': torch.bfloat16, ...}[dtype]`); using
+    it as a dtype raises a TypeError that names what to use instead."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"minigrad.{self.name}"
+
+
+bfloat16 = MissingDtype("bfloat16")
+
+
 class DtypeError(TypeError, RuntimeError):
     """A tensor of the wrong dtype. PyTorch raises RuntimeError where NumPy-minded code expects
     TypeError; this is both, so `except RuntimeError` ported from PyTorch code catches it."""
@@ -58,6 +73,8 @@ def as_dtype(dtype):
     """A NumPy dtype from a dtype, a name ("float32") or a type (np.float32); None stays None."""
     if dtype is None:
         return None
+    if isinstance(dtype, MissingDtype):
+        raise TypeError(f"minigrad has no {dtype.name} (NumPy has no such type): use float32, or float16")
     name = getattr(dtype, "name", None) if not isinstance(dtype, str) else dtype
     try:
         return np.dtype(name if name is not None else dtype)

@@ -17,6 +17,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     upsampling.py     Upsample                                    F.interpolate (nearest, bilinear)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
+    attention.py                                                  F.scaled_dot_product_attention
     recurrent.py      RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  (composed: the gate equations, no Function)
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
     module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict

@@ -6,6 +6,7 @@ composed test oracle of a fused op) and its Module, in the file of its family.
 
 from .activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, relu6, sigmoid, silu,  # noqa: F401
                          softmax, softplus, tanh)
+from .attention import scaled_dot_product_attention  # noqa: F401
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
 from .distance import cosine_similarity, normalize  # noqa: F401
 from .dropout import dropout, dropout2d  # noqa: F401
