@@ -1009,6 +1009,7 @@ def _write_bins(data_dir):
     ids[n:].tofile(os.path.join(data_dir, 'val.bin'))
 
 
+@pytest.mark.filterwarnings("ignore:.*GradScaler")  # train.py makes one; both libraries say it is disabled on a CPU
 def test_nanogpt_train_and_resume(tmp_path):
     GPTConfig, GPT = nanogpt_classes(minigrad)
     state = _state(GPT(GPTConfig(**dict(_TINY, vocab_size=len(_vocab()[0])))).double())
