@@ -341,12 +341,14 @@ def conv2d_simple(x: Tensor, W: Tensor, b: Tensor | None, stride: tuple, pads: t
 
 
 def _unbatched(fn):
-    """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do."""
+    """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do (an op that returns a tuple,
+    such as max_pool2d with return_indices, has each of its outputs squeezed)."""
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
         if isinstance(x, Tensor) and x.ndim == 3:
-            return fn(x.unsqueeze(0), *args, **kwargs).squeeze(0)
+            y = fn(x.unsqueeze(0), *args, **kwargs)
+            return tuple(t.squeeze(0) for t in y) if isinstance(y, tuple) else y.squeeze(0)
         return fn(x, *args, **kwargs)
 
     return wrapper
