@@ -723,6 +723,9 @@ def conv_transpose1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     if not isinstance(weight, Tensor) or weight.ndim != 3:
         raise ValueError(f"{op}: weight must be a 3-d Tensor (C_in, C_out/groups, k), got "
                          f"{getattr(weight, 'shape', type(weight).__name__)}")
+    if x.shape[-2] != weight.shape[0]:  # checked here so that the message names the 1-d shapes
+        raise ValueError(f"{op}: expected input with {weight.shape[0]} channels (weight {weight.shape}), got "
+                         f"input of shape {x.shape}")
     one = lambda v, name: (1 if name in ("stride", "dilation") else 0, _single(v, name, op))  # noqa: E731
     y = conv_transpose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, one(stride, "stride"), one(padding, "padding"),
                          one(output_padding, "output_padding"), groups, one(dilation, "dilation"))
