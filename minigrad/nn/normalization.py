@@ -973,7 +973,7 @@ def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: flo
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.rms_norm(minigrad.tensor([[3.0, 4.0]]), (2,), eps=0.0) * 50 ** 0.5
+    >>> F.rms_norm(minigrad.tensor([[3.0, 4.0]]), (2,), eps=0.0) * 12.5 ** 0.5  # the rms of 3 and 4
     tensor([[3., 4.]])
     """
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
