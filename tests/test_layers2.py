@@ -88,6 +88,9 @@ LAYERS = [
      (1, 4, 3), None),
     ("Dropout1d_eval", lambda: nn.Dropout1d(0.3).eval(), lambda t: t.nn.Dropout1d(0.3).eval(), (2, 3, 4), None),
     ("AlphaDropout_eval", lambda: nn.AlphaDropout(0.3).eval(), lambda t: t.nn.AlphaDropout(0.3).eval(), (2, 3), None),
+    ("Dropout_repr", lambda: nn.Dropout(0.2, inplace=True).eval(), lambda t: t.nn.Dropout(0.2, inplace=True).eval(),
+     (2, 3), None),
+    ("Dropout2d_repr", lambda: nn.Dropout2d(0.2).eval(), lambda t: t.nn.Dropout2d(0.2).eval(), (2, 3, 2, 2), None),
 ]
 LAYER_IDS = [c[0] for c in LAYERS]
 

@@ -98,7 +98,7 @@ class Dropout(Module):
         return dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"  # PyTorch's repr
 
 
 class Dropout2d(Dropout):
@@ -184,9 +184,6 @@ class Dropout1d(Dropout):
     def forward(self, x: Tensor) -> Tensor:
         return dropout1d(x, self.p, self.training, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
-
 
 class AlphaDropout(Dropout):
     """Alpha dropout for SELU networks (see `F.alpha_dropout`): keeps the mean and variance of
@@ -201,6 +198,3 @@ class AlphaDropout(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         return alpha_dropout(x, self.p, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
