@@ -87,6 +87,26 @@ def _builtin_cases():
         (nn.RNNCell(2, 3), (r(2, 2), r(2, 3))),
         (nn.LSTMCell(2, 3), (r(2, 2),)),
         (nn.GRUCell(2, 3, bias=False), (r(2, 2),)),
+        # the remaining everyday layers (tests/test_layers2.py)
+        (nn.Unflatten(1, (2, 3)), (r(2, 6),)),
+        (nn.Bilinear(2, 3, 2), (r(4, 2), r(4, 3))),
+        (nn.Softmax2d(), (r(2, 3, 2, 2),)),
+        (nn.AdaptiveAvgPool1d(3), (r(2, 3, 7),)),
+        (nn.AdaptiveMaxPool1d(3), (r(2, 3, 7),)),
+        (nn.MaxUnpool2d(2), (r(1, 2, 2, 2), nn.MaxPool2d(2, return_indices=True)(r(1, 2, 4, 4))[1]), (0,)),
+        (nn.LPPool2d(2, 2), (r(1, 2, 4, 4),)),
+        (nn.LPPool1d(2, 3, stride=2), (r(2, 2, 7),)),
+        (nn.Unfold(2, padding=1), (r(2, 2, 3, 3),)),
+        (nn.Fold((3, 4), 2), (r(2, 8, 6),)),
+        (nn.PixelShuffle(2), (r(1, 8, 2, 3),)),
+        (nn.PixelUnshuffle(2), (r(1, 2, 4, 2),)),
+        (nn.UpsamplingNearest2d(scale_factor=2), (r(1, 2, 2, 3),)),
+        (nn.UpsamplingBilinear2d(size=(3, 4)), (r(1, 2, 2, 3),)),
+        (nn.ConvTranspose1d(3, 2, 3, stride=2), (r(2, 3, 4),)),
+        (nn.RMSNorm(3), (r(4, 3),)),
+        (nn.LocalResponseNorm(3), (r(2, 4, 3),)),
+        (nn.Dropout1d(0.3), (r(2, 3, 4),)),
+        (nn.AlphaDropout(0.3), (r(4, 3),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

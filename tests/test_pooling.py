@@ -311,11 +311,7 @@ def test_avg_pool_divisor_override_and_no_op_options_match_torch():
 
 
 def test_pooling_options_that_are_not_supported_raise_clearly():
-    x = T(rnd(1, 1, 7, 7))
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        F.max_pool2d(x, 2, return_indices=True)
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        nn.MaxPool2d(2, return_indices=True)
+    x = T(rnd(1, 1, 7, 7))  # (return_indices is supported now: tests/test_layers2.py)
     with pytest.raises(NotImplementedError, match="ceil_mode=True is not supported where it adds windows"):
         F.avg_pool2d(x, 2, ceil_mode=True)  # 7 = 3 * 2 + 1: ceil would add a window
     with pytest.raises(NotImplementedError, match="count_include_pad=False is not supported with padding"):
@@ -347,8 +343,6 @@ def test_adaptive_max_pool_global_is_the_max_and_unequal_bins_raise(device):
     np.testing.assert_array_equal(F.adaptive_max_pool2d(T(x, device), 1).numpy(), x.max(axis=(2, 3), keepdims=True))
     with pytest.raises(NotImplementedError, match="not a multiple of output_size"):
         F.adaptive_max_pool2d(T(x, device), 2)
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        nn.AdaptiveMaxPool2d(1, return_indices=True)
 
 
 POOL1D = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2, ceil_mode=True)]

@@ -491,3 +491,19 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel: dim -3 of an (N, C, H, W) or (C, H, W) input.
+    Same as torch.nn.Softmax2d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Softmax2d()(minigrad.zeros(1, 2, 1, 1)).flatten()
+    tensor([0.5, 0.5])
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead (shape {x.shape})")
+        return softmax(x, -3)

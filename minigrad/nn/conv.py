@@ -1,6 +1,7 @@
 """2-D convolution: `Conv2dFunction` (im2col, or Winograd where it applies), `F.conv2d` and
 `nn.Conv2d`; its transpose `ConvTranspose2dFunction`, `F.conv_transpose2d` and
-`nn.ConvTranspose2d`; and the window helpers that pooling.py shares.
+`nn.ConvTranspose2d`; the 1-d layers (the 2-d ops on a height of 1); im2col and col2im as ops
+(`F.unfold` / `F.fold`, `nn.Unfold` / `nn.Fold`); and the window helpers that pooling.py shares.
 
 How the convolution works (im2col):
 
@@ -38,7 +39,7 @@ differ.
 
 Cross-correlation, as in PyTorch: the kernel is not flipped.
 
-Sections: argument helpers | window views | convolution | transposed convolution
+Sections: argument helpers | window views | convolution | transposed convolution | 1-d | unfold / fold
 """
 
 from __future__ import annotations
@@ -341,12 +342,14 @@ def conv2d_simple(x: Tensor, W: Tensor, b: Tensor | None, stride: tuple, pads: t
 
 
 def _unbatched(fn):
-    """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do."""
+    """Let a 4-d op accept a 3-d (C, H, W) input, as PyTorch's do (an op that returns a tuple,
+    such as max_pool2d with return_indices, has each of its outputs squeezed)."""
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
         if isinstance(x, Tensor) and x.ndim == 3:
-            return fn(x.unsqueeze(0), *args, **kwargs).squeeze(0)
+            y = fn(x.unsqueeze(0), *args, **kwargs)
+            return tuple(t.squeeze(0) for t in y) if isinstance(y, tuple) else y.squeeze(0)
         return fn(x, *args, **kwargs)
 
     return wrapper
@@ -625,7 +628,7 @@ class ConvTranspose2d(Module):
                                     self.groups, self.dilation)
 
     def extra_repr(self) -> str:
-        return _layer_repr(self, padding=((0, 0),), output_padding=((0, 0),), dilation=((1, 1),), groups=(1,))
+        return _layer_repr(self, padding=((0, 0),), dilation=((1, 1),), output_padding=((0, 0),), groups=(1,))
 
 
 # ***** 1-d convolution: the 2-d one on a height of 1 *****
@@ -699,3 +702,249 @@ class Conv1d(Module):
 
     def extra_repr(self) -> str:
         return _layer_repr(self, padding=((0,), "valid"), dilation=((1,),), groups=(1,))
+
+
+
+def conv_transpose1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution, same arguments as torch.nn.functional.conv_transpose1d:
+    x (N, C_in, L) or (C_in, L), weight (C_in, C_out / groups, k); computed as
+    conv_transpose2d on a height of 1.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.conv_transpose1d(minigrad.ones(1, 1, 3), minigrad.ones(1, 1, 2))
+    tensor([[[1., 2., 2., 1.]]])
+    """
+    op = "conv_transpose1d"
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched (C, L), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"{op}: weight must be a 3-d Tensor (C_in, C_out/groups, k), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    if x.shape[-2] != weight.shape[0]:  # checked here so that the message names the 1-d shapes
+        raise ValueError(f"{op}: expected input with {weight.shape[0]} channels (weight {weight.shape}), got "
+                         f"input of shape {x.shape}")
+    one = lambda v, name: (1 if name in ("stride", "dilation") else 0, _single(v, name, op))  # noqa: E731
+    y = conv_transpose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, one(stride, "stride"), one(padding, "padding"),
+                         one(output_padding, "output_padding"), groups, one(dilation, "dilation"))
+    return y.squeeze(-2)
+
+
+class ConvTranspose1d(Module):
+    """1-D transposed convolution layer; same arguments, parameters, default init and repr as
+    torch.nn.ConvTranspose1d (padding_mode 'zeros').
+
+    Shape: (N, C_in, L) -> (N, C_out, OL), OL = (L - 1) * s - 2 * p + d * (k - 1) + output_padding + 1;
+    weight (C_in, C_out/groups, k), bias (C_out,).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ConvTranspose1d(16, 8, 4, stride=2, padding=1)(minigrad.randn(2, 16, 10)).shape
+    (2, 8, 20)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        op = "ConvTranspose1d"
+        _layer_channels(self, op, in_channels, out_channels, groups, padding_mode)
+        self.kernel_size = (_single(kernel_size, "kernel_size", op),)
+        self.stride = (_single(stride, "stride", op),)
+        self.padding = (_single(padding, "padding", op),)
+        self.output_padding = (_single(output_padding, "output_padding", op),)
+        self.dilation = (_single(dilation, "dilation", op),)
+        dtype = float_or_default(dtype)
+        self.weight = Parameter(zeros(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype,
+                                      device=device))
+        if bias:
+            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+    def reset_parameters(self) -> None:
+        init._default_init(self.weight, self.bias)  # PyTorch's default (fan_in from the weight's dim 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        with self._buffer_cache.active():
+            return conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                    self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        return _layer_repr(self, padding=((0,),), dilation=((1,),), output_padding=((0,),), groups=(1,))
+
+# ***** unfold / fold: im2col and col2im as ops, in PyTorch's (N, C*kh*kw, L) layout *****
+
+
+def _block_args(op: str, kernel_size, dilation, padding, stride) -> tuple:
+    kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+    dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+    stride = _positive(_pair(stride, "stride", op), "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    if min(ph, pw) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {(ph, pw)}")
+    return kernel, dilation, ((ph, ph), (pw, pw)), stride
+
+
+def _blocks(op: str, hw: tuple, kernel: tuple, dilation: tuple, pads: tuple, stride: tuple) -> tuple:
+    """The number of sliding blocks along H and W (PyTorch's message when one is not positive)."""
+    out = tuple(_out_size(n, p, k, s, d) for n, p, k, s, d in zip(hw, pads, kernel, stride, dilation))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: Given input with spatial size {tuple(hw)}, kernel_size={kernel}, "
+                           f"dilation={dilation}, padding={(pads[0][0], pads[1][0])}, calculated shape of the "
+                           f"array of sliding blocks as {out}, but its components must be at least one.")
+    return out
+
+
+class UnfoldFunction(Function):
+    """y[n, (c, p, q), (i, j)] = xpad[n, c, i*sh + p*dh, j*sw + q*dw]: conv.py's im2col, laid
+    out as PyTorch's unfold; its backward is col2im"""
+
+    double_backward = "linear"
+
+    def __init__(self, kernel: tuple, dilation: tuple, pads: tuple, stride: tuple):
+        self.kernel, self.dilation, self.pads, self.stride = kernel, dilation, pads, stride
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        col = im2col(self.xp, x, self.pads, self.kernel, self.stride, self.dilation)  # (C, kh, kw, OH, OW, N)
+        self.col_shape = col.shape
+        return col.transpose(5, 0, 1, 2, 3, 4).reshape(x.shape[0], -1, col.shape[3] * col.shape[4])
+
+    def backward(self, gy):
+        c, kh, kw, oh, ow, n = self.col_shape
+        gcol = gy.reshape(n, c, kh, kw, oh, ow).transpose(1, 2, 3, 4, 5, 0)
+        return col2im(self.xp, gcol, self.x_shape, self.pads, self.kernel, self.stride, self.dilation)
+
+
+class FoldFunction(Function):
+    """The adjoint of unfold: y = col2im(x), each block entry added back onto its pixel
+    (overlapping blocks sum); its backward is im2col"""
+
+    double_backward = "linear"
+
+    def __init__(self, out_shape: tuple, blocks: tuple, kernel: tuple, dilation: tuple, pads: tuple,
+                 stride: tuple):
+        self.out_shape, self.blocks = out_shape, blocks
+        self.kernel, self.dilation, self.pads, self.stride = kernel, dilation, pads, stride
+
+    def forward(self, x):
+        n, c = self.out_shape[:2]
+        col = x.reshape(n, c, *self.kernel, *self.blocks).transpose(1, 2, 3, 4, 5, 0)
+        y = col2im(self.xp, col, self.out_shape, self.pads, self.kernel, self.stride, self.dilation)
+        return self.xp.ascontiguousarray(y)  # col2im's result is a view into a padded buffer
+
+    def backward(self, gy):
+        col = im2col(self.xp, gy, self.pads, self.kernel, self.stride, self.dilation)
+        return col.transpose(5, 0, 1, 2, 3, 4).reshape(self.out_shape[0], -1, col.shape[3] * col.shape[4])
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The sliding blocks of a (N, C, H, W) input as columns: (N, C * kh * kw, L), L the number
+    of blocks, rows ordered (c, p, q) and columns (i, j) as in torch.nn.functional.unfold
+    (a 3-d (C, H, W) input gives (C * kh * kw, L)). `conv2d(x, W)` equals
+    `(W.reshape(C_out, -1) @ unfold(x, k)).reshape(N, C_out, OH, OW)`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.unfold(minigrad.arange(9.0).reshape(1, 1, 3, 3), 2)
+    tensor([[[0., 1., 3., 4.],
+             [1., 2., 4., 5.],
+             [3., 4., 6., 7.],
+             [4., 5., 7., 8.]]])
+    """
+    op = "unfold"
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched (C, H, W), got shape "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    if input.ndim == 3:
+        return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
+    kernel, dilation, pads, stride = _block_args(op, kernel_size, dilation, padding, stride)
+    _blocks(op, input.shape[2:], kernel, dilation, pads, stride)
+    return UnfoldFunction(kernel, dilation, pads, stride)(input)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum columns of sliding blocks (N, C * kh * kw, L) back into a (N, C, H, W) image,
+    H, W = output_size; where blocks overlap their entries add up. Same as
+    torch.nn.functional.fold (a 2-d input gives (C, H, W)). `fold(unfold(x))` is x times the
+    number of blocks that cover each pixel.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.fold(minigrad.ones(1, 4, 4), (3, 3), 2)[0, 0]
+    tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])
+    """
+    op = "fold"
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-d input (N, C * kh * kw, L) or a 2-d unbatched one, got shape "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
+    kernel, dilation, pads, stride = _block_args(op, kernel_size, dilation, padding, stride)
+    hw = _positive(_pair(output_size, "output_size", op), "output_size", op)
+    n, ck, length = input.shape
+    if ck % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"{op}: Expected size of input's dimension 1 to be divisible by the product of "
+                           f"kernel_size, but got input.size(1)={ck} and kernel_size={kernel} (input {input.shape})")
+    blocks = _blocks(op, hw, kernel, dilation, pads, stride)
+    if blocks[0] * blocks[1] != length:
+        raise RuntimeError(f"{op}: Given output_size={hw}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={(pads[0][0], pads[1][0])}, stride={stride}, expected size of input's "
+                           f"dimension 2 to match the calculated number of sliding blocks {blocks[0]} * {blocks[1]}"
+                           f" = {blocks[0] * blocks[1]}, but got input.size(2)={length} (input {input.shape}).")
+    out_shape = (n, ck // (kernel[0] * kernel[1]), *hw)
+    return FoldFunction(out_shape, blocks, kernel, dilation, pads, stride)(input)
+
+
+class Unfold(Module):
+    """Extract sliding blocks as columns, (N, C, H, W) -> (N, C * kh * kw, L); same arguments and
+    repr as torch.nn.Unfold (see `F.unfold`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Unfold(3, padding=1)(minigrad.randn(2, 4, 5, 5)).shape
+    (2, 36, 25)
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        _block_args("Unfold", kernel_size, dilation, padding, stride)  # validate now
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """Sum columns of sliding blocks back into an image, (N, C * kh * kw, L) -> (N, C, H, W);
+    same arguments and repr as torch.nn.Fold (see `F.fold`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Fold((5, 5), 3, padding=1)(minigrad.randn(2, 36, 25)).shape
+    (2, 4, 5, 5)
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        _block_args("Fold", kernel_size, dilation, padding, stride)  # validate now
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

@@ -7,16 +7,18 @@ composed test oracle of a fused op) and its Module, in the file of its family.
 from .activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, relu6, sigmoid, silu,  # noqa: F401
                          softmax, softplus, tanh)
 from .attention import scaled_dot_product_attention  # noqa: F401
-from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
 from .distance import cosine_similarity, normalize  # noqa: F401
-from .dropout import dropout, dropout2d  # noqa: F401
-from .linear import flatten, linear, linear_simple  # noqa: F401
+from .dropout import alpha_dropout, dropout, dropout1d, dropout2d  # noqa: F401
+from .linear import bilinear, flatten, linear, linear_simple  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                    cross_entropy_simple, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
-                            instance_norm, instance_norm_simple, layer_norm, layer_norm_simple)
-from .pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,  # noqa: F401
-                      max_pool2d)
-from .upsampling import interpolate  # noqa: F401
+                            instance_norm, instance_norm_simple, layer_norm, layer_norm_simple, local_response_norm,
+                            rms_norm)
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
+                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, lp_pool1d, lp_pool2d, max_pool1d, max_pool2d,
+                      max_unpool2d)
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .sparse import embedding, one_hot  # noqa: F401
 from ..ops.shape import pad  # noqa: F401  (torch's F.pad: constant, reflect, replicate, circular)

@@ -7,7 +7,7 @@ init code relies on). Create the optimizer after that first forward (a dry run),
 
 from __future__ import annotations
 
-from .conv import Conv2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .linear import Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
@@ -61,6 +61,25 @@ class LazyConv2d(_LazyModule):
     """nn.Conv2d with in_channels from the first input: `LazyConv2d(out_channels, kernel_size)`."""
 
     cls_to_become = Conv2d
+
+    def _infer(self, x) -> int:  # (N, C, H, W) or unbatched (C, H, W)
+        return x.shape[-3]
+
+
+class LazyConv1d(_LazyModule):
+    """nn.Conv1d with in_channels from the first input: `LazyConv1d(out_channels, kernel_size)`."""
+
+    cls_to_become = Conv1d
+
+    def _infer(self, x) -> int:  # (N, C, L) or unbatched (C, L)
+        return x.shape[-2]
+
+
+class LazyConvTranspose2d(LazyConv2d):
+    """nn.ConvTranspose2d with in_channels from the first input:
+    `LazyConvTranspose2d(out_channels, kernel_size)`."""
+
+    cls_to_become = ConvTranspose2d
 
 
 class LazyBatchNorm1d(_LazyModule):

@@ -1,6 +1,6 @@
 """Normalization layers: all of BatchNorm (the math, the backward pass, the running statistics
 and the Modules, as derived in docs/batchnorm.md), LayerNorm, GroupNorm, InstanceNorm and Batch
-Renormalization.
+Renormalization; RMSNorm and LocalResponseNorm (composed from ops, no Function).
 
 BatchNorm is two Functions, one per mode:
 - training, `BatchNormFunction`: normalise with the batch's mean and biased variance (per
@@ -14,7 +14,7 @@ channels are split), InstanceNorm on BatchNormFunction (each (sample, channel) p
 of a batch of one), Batch Renormalization on BatchNormFunction (its r and d corrections are
 constants, so they fold into the affine parameters).
 
-Sections: batch norm | layer norm | group norm | instance norm | batch renorm
+Sections: batch norm | layer norm | group norm | instance norm | batch renorm | rms norm, local response norm
 """
 
 from __future__ import annotations
@@ -961,3 +961,110 @@ class BatchRenorm2d(_BatchRenorm):
     """
 
     _ranks = (4,)
+
+
+# ***** RMS norm and local response norm (composed) *****
+
+
+def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """y = x / sqrt(mean(x^2) + eps) * weight, the mean over the last `len(normalized_shape)`
+    dims (no centring, no bias). Same as torch.nn.functional.rms_norm: `eps=None` means the
+    machine epsilon of x's dtype (`minigrad.finfo(x.dtype).eps`).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.rms_norm(minigrad.tensor([[3.0, 4.0]]), (2,), eps=0.0) * 12.5 ** 0.5  # the rms of 3 and 4
+    tensor([[3., 4.]])
+    """
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"rms_norm: Given normalized_shape={list(shape)}, expected input with shape "
+                         f"[*, {', '.join(map(str, shape))}], but got input of size {x.shape}")
+    if weight is not None and weight.shape != shape:
+        raise ValueError(f"rms_norm: Expected weight to be of same shape as normalized_shape, but got weight of "
+                         f"shape {weight.shape} and normalized_shape = {shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"rms_norm: expected a floating-point input, got {x.dtype}")
+    check_same_dtype("rms_norm", x, weight=weight)
+    eps = float(np.finfo(x.dtype).eps) if eps is None else float(eps)
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    # float16: the mean of squares in float32 (x^2 overflows float16 above 256), as PyTorch does
+    xs = x.float() if x.dtype.itemsize < 4 else x
+    y = xs * ((xs * xs).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    y = y.to(x.dtype) if y.dtype != x.dtype else y
+    return y if weight is None else y * weight
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the last dims (`normalized_shape`), scaled by
+    `weight` (init 1); no bias, no centring. Same as torch.nn.RMSNorm (`eps=None`: the machine
+    epsilon of the input's dtype).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.RMSNorm(4)
+    RMSNorm((4,), eps=None, elementwise_affine=True)
+    >>> nn.RMSNorm(4)(minigrad.randn(2, 3, 4)).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        weight = Parameter(ones(shape, dtype=float_or_default(dtype), device=device)) if elementwise_affine else None
+        self.register_parameter("weight", weight)  # None when off, as in PyTorch (no bias at all)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """y = x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the channel
+    window centred on each channel and zero-padded at the ends (AlexNet's normalization). Same
+    as torch.nn.functional.local_response_norm: input (N, C, *), at least 3-d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.local_response_norm(minigrad.ones(1, 3, 1), 3, alpha=3.0, beta=1.0)[0, :, 0] * 12
+    tensor([4., 3., 4.])
+    """
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: Expected 3D or higher dimensionality input (got {x.ndim} "
+                         f"dimensions, shape {x.shape})")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if x.numel() == 0:
+        return x
+    c = x.shape[1]
+    # zero-pad dim 1 by size // 2 before and (size - 1) // 2 after, then average size shifted slices
+    sq = ops.pad(x * x, (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2))
+    total = sq.narrow(1, 0, c)
+    for i in range(1, size):
+        total = total + sq.narrow(1, i, c)
+    return x / (total * (alpha / size) + k) ** beta
+
+
+class LocalResponseNorm(Module):
+    """Normalise each channel by its `size` neighbouring channels (see `F.local_response_norm`);
+    same arguments and repr as torch.nn.LocalResponseNorm.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LocalResponseNorm(5)(minigrad.randn(2, 8, 4, 4)).shape
+    (2, 8, 4, 4)
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

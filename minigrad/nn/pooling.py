@@ -1,19 +1,21 @@
-"""2-D pooling: max, average and adaptive average, each a Function, its `F` function and its
-Module. The window helpers (padding, strided views, kernel offsets) are conv.py's.
+"""Pooling: max, average and adaptive average in 2-d, each a Function, its `F` function and its
+Module; the 1-d ops (the 2-d ones on a height of 1, or composed); max unpooling and power-average
+(LP) pooling, composed. The window helpers (padding, strided views, kernel offsets) are conv.py's.
 
 All three Functions loop over the kh*kw kernel offsets, each a strided view of the padded input
 with one pixel per output position; backward adds into the same views, so overlapping windows
 accumulate.
 
-Sections: argument helpers | max | average | adaptive average | Modules
+Sections: argument helpers | max | average | adaptive average | Modules | 1-d pooling | max unpooling | LP pooling
 """
 
 from __future__ import annotations
 
 import math
 
-from .. import _scratch
+from .. import _scratch, ops
 from ..autograd import Function
+from ..creation import zeros
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor
 from .conv import (_as_chwn, _check_input, _chwn, _crop, _offsets, _out_shape, _pad, _pair, _positive,
@@ -113,8 +115,9 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_
                return_indices: bool = False) -> Tensor:
     """Max over kernel_size windows, same arguments as torch.nn.functional.max_pool2d (stride
     defaults to kernel_size; padding counts as -inf; `ceil_mode` lets the last window hang over
-    the edge; no `return_indices`). When several elements tie for the maximum, the first one
-    (row-major) gets the gradient.
+    the edge). When several elements tie for the maximum, the first one (row-major) gets the
+    gradient. `return_indices=True` returns (y, indices) as PyTorch does: each winner's flat
+    index row * W + col in its (H, W) plane, the form `F.max_unpool2d` takes.
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
@@ -127,14 +130,25 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_
             [14., 15.]])
     """
     op = "max_pool2d"
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported")
     _check_input(x, op)
     kernel, stride, pads, dilation = _pool_args(op, kernel_size, stride, padding, dilation)
     if ceil_mode:
         pads = _ceil_pads(x.shape[2:], pads, kernel, stride, dilation)
     _out_shape(op, x.shape[2:], pads, kernel, stride, dilation)  # raises on a non-positive size
-    return MaxPool2dFunction(kernel, stride, pads, dilation)(x)
+    fn = MaxPool2dFunction(kernel, stride, pads, dilation)
+    y = fn(x)
+    return (y, _flat_indices(fn, x.shape[3])) if return_indices else y
+
+
+def _flat_indices(fn: MaxPool2dFunction, width: int) -> Tensor:
+    """PyTorch's indices of the winners: row * W + col in the unpadded (H, W) plane of each
+    (n, c), from the kernel offset k = p * kw + q that won each window (fn.idx)."""
+    xp, (kh, kw), (sh, sw), (dh, dw) = fn.xp, fn.kernel, fn.stride, fn.dilation
+    k = fn.idx.astype(xp.int64)
+    oh, ow = fn.out_hw
+    rows = xp.arange(oh, dtype=xp.int64)[:, None] * sh + (k // kw) * dh - fn.pads[0][0]
+    cols = xp.arange(ow, dtype=xp.int64) * sw + (k % kw) * dw - fn.pads[1][0]
+    return Tensor._from_data(xp.ascontiguousarray(rows * width + cols))
 
 
 # ***** average *****
@@ -256,8 +270,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
 def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False) -> Tensor:
     """Max over OH x OW bins that cover the input, as torch.nn.functional.adaptive_max_pool2d,
     where the bins are equal (the input size a multiple of the output size; `output_size=1`,
-    global max pooling, always is): then it is max_pool2d with kernel = stride = input / output.
-    Unequal bins raise NotImplementedError.
+    global max pooling, always is): then it is max_pool2d with kernel = stride = input / output
+    (`return_indices` too). Unequal bins raise NotImplementedError.
 
     >>> import minigrad
     >>> import minigrad.nn.functional as F
@@ -266,8 +280,6 @@ def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False) ->
     """
     op = "adaptive_max_pool2d"
     _check_input(x, op)
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported")
     if isinstance(output_size, (tuple, list)):  # None keeps that input size, as in PyTorch
         output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[2:]))
     out_hw = _positive(_pair(output_size, "output_size", op), "output_size", op)
@@ -275,7 +287,7 @@ def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False) ->
         raise NotImplementedError(f"{op}: input size {x.shape[2:]} is not a multiple of output_size {out_hw} "
                                   "(unequal bins are not supported)")
     kernel = tuple(n // o for n, o in zip(x.shape[2:], out_hw))
-    return max_pool2d(x, kernel, kernel)
+    return max_pool2d(x, kernel, kernel, return_indices=return_indices)
 
 
 # ***** Modules *****
@@ -304,8 +316,8 @@ class _Pool2d(Module):
 
 
 class MaxPool2d(_Pool2d):
-    """Max pooling; same arguments and repr as torch.nn.MaxPool2d (no return_indices). stride
-    defaults to kernel_size.
+    """Max pooling; same arguments and repr as torch.nn.MaxPool2d. stride defaults to
+    kernel_size; `return_indices=True` returns (y, indices) for `nn.MaxUnpool2d`.
 
     >>> import minigrad
     >>> from minigrad import nn
@@ -319,10 +331,9 @@ class MaxPool2d(_Pool2d):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False):
-        if return_indices:
-            raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
-        super().__init__(kernel_size, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
-        self.dilation, self.ceil_mode = dilation, ceil_mode
+        super().__init__(kernel_size, stride, padding, dilation=dilation, ceil_mode=ceil_mode,
+                         return_indices=return_indices)
+        self.dilation, self.ceil_mode, self.return_indices = dilation, ceil_mode, return_indices
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
@@ -379,14 +390,12 @@ class AdaptiveMaxPool2d(Module):
 
     def __init__(self, output_size, return_indices: bool = False):
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("AdaptiveMaxPool2d: return_indices=True is not supported")
-        self.output_size = output_size
+        self.output_size, self.return_indices = output_size, return_indices
         self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
         with self._buffer_cache.active():
-            return adaptive_max_pool2d(x, self.output_size)
+            return adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -400,7 +409,8 @@ def _as_2d(fn, op: str, x: Tensor, *args, **kwargs) -> Tensor:
     if not isinstance(x, Tensor) or x.ndim not in (2, 3):
         raise ValueError(f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched (C, L), got shape "
                          f"{getattr(x, 'shape', type(x).__name__)}")
-    return fn(x.unsqueeze(-2), *args, **kwargs).squeeze(-2)
+    y = fn(x.unsqueeze(-2), *args, **kwargs)
+    return tuple(t.squeeze(-2) for t in y) if isinstance(y, tuple) else y.squeeze(-2)
 
 
 def _one(value, name: str, op: str):
@@ -449,15 +459,15 @@ class MaxPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False):
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("MaxPool1d: return_indices=True is not supported")
         self.kernel_size, self.padding, self.dilation, self.ceil_mode = kernel_size, padding, dilation, ceil_mode
+        self.return_indices = return_indices
         self.stride = stride if stride is not None else kernel_size
         self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
 
     def forward(self, x: Tensor) -> Tensor:
         with self._buffer_cache.active():
-            return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+            return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                              self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -487,3 +497,253 @@ class AvgPool1d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _check_1d(x, op: str) -> None:
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched (C, L), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+
+
+def _output_1d(output_size, op: str) -> int:
+    out = _single(output_size, "output_size", op)
+    if out < 1:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    return out
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size) -> Tensor:
+    """Average over `output_size` nearly equal bins of the last dim (the bins of
+    torch.nn.functional.adaptive_avg_pool1d).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.adaptive_avg_pool1d(minigrad.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+    tensor([[[1.5, 3.5]]])
+    """
+    op = "adaptive_avg_pool1d"
+    _check_1d(x, op)
+    return _as_2d(adaptive_avg_pool2d, op, x, (1, _output_1d(output_size, op)))
+
+
+def adaptive_max_pool1d(x: Tensor, output_size, return_indices: bool = False):
+    """Max over `output_size` bins of the last dim, as torch.nn.functional.adaptive_max_pool1d
+    (any sizes: the bins may be unequal or overlap). With `return_indices=True`, also each
+    winner's index along the last dim. A tie sends the gradient to the first maximum.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.adaptive_max_pool1d(minigrad.tensor([[[1.0, 5.0, 3.0, 2.0, 4.0]]]), 3)
+    tensor([[[5., 5., 4.]]])
+    """
+    op = "adaptive_max_pool1d"
+    _check_1d(x, op)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    bins = _adaptive_bins(x.shape[-1], _output_1d(output_size, op))
+    # one max per bin (the bins are few: one per output); max(dim) routes the gradient to
+    # the index it picks, as PyTorch does
+    picks = [x[..., a:b].max(dim=-1, keepdim=True) for a, b in bins]
+    y = ops.cat([v for v, _ in picks], dim=-1)
+    if not return_indices:
+        return y
+    return y, ops.cat([i + a for (_, i), (a, _) in zip(picks, bins)], dim=-1)
+
+
+# ***** max unpooling: the inverse of max_pool2d with return_indices *****
+
+
+def _unpool_size(op: str, x: Tensor, kernel: tuple, stride: tuple, padding: tuple, output_size) -> tuple:
+    """PyTorch's output size: (H - 1) * s - 2 p + k per dim, or `output_size` (its last two
+    entries) if given, which must lie within one stride of that."""
+    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[-2:], stride, padding, kernel))
+    if output_size is None:
+        return default
+    size = tuple(int(v) for v in output_size)[-2:]
+    if len(size) != 2:
+        raise ValueError(f"{op}: output_size must have 2 (or 4) elements, got {output_size!r}")
+    for d, (o, n, s) in enumerate(zip(size, default, stride)):
+        if not n - s <= o <= n + s:
+            raise ValueError(f'{op}: invalid output_size "{tuple(output_size)}" (dim {d} must be between '
+                             f"{n - s} and {n + s}) for input of shape {x.shape}")
+    return size
+
+
+def max_unpool2d(x: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """Put each value of x at its index (flat, row * W + col, in its (N, C) plane, as
+    `max_pool2d(..., return_indices=True)` returns them) of a zero (N, C, OH, OW) output.
+    Same as torch.nn.functional.max_unpool2d; repeated indices keep one of their values.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x = minigrad.tensor([[[[1.0, 4.0], [3.0, 2.0]]]])
+    >>> y, i = F.max_pool2d(x, 2, return_indices=True)
+    >>> F.max_unpool2d(y, i, 2)
+    tensor([[[[0., 4.],
+              [0., 0.]]]])
+    """
+    op = "max_unpool2d"
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d (C, H, W), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    if not isinstance(indices, Tensor) or indices.dtype != "int64":
+        raise TypeError(f"{op}: elements in indices should be type int64 but got "
+                        f"{getattr(indices, 'dtype', type(indices).__name__)}")
+    if indices.shape != x.shape:
+        raise ValueError(f"{op}: expected shape of indices to be same as that of the input tensor ({x.shape}) "
+                         f"but got indices tensor with shape: {indices.shape}")
+    if indices.device != x.device:
+        raise RuntimeError(f"{op}: input is on {x.device} but indices on {indices.device}")
+    kernel = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+    stride = _positive(_pair(stride if stride is not None else kernel, "stride", op), "stride", op)
+    padding = _pair(padding, "padding", op)
+    oh, ow = _unpool_size(op, x, kernel, stride, padding, output_size)
+    lead = x.shape[:-2]
+    flat_idx = indices.reshape(*lead, -1)
+    if flat_idx.numel() and (int(flat_idx.min().item()) < 0 or int(flat_idx.max().item()) >= oh * ow):
+        bad = flat_idx.max().item() if int(flat_idx.max().item()) >= oh * ow else flat_idx.min().item()
+        raise RuntimeError(f"{op}: Found an invalid max index: {int(bad)} (output volumes are of size {oh}x{ow})")
+    out = zeros(*lead, oh * ow, dtype=x.dtype, device=x.device)
+    return ops.scatter(out, -1, flat_idx, x.reshape(*lead, -1)).reshape(*lead, oh, ow)
+
+
+# ***** power-average (LP) pooling *****
+
+
+def _lp(out: Tensor, norm_type: float, window: int) -> Tensor:
+    """(window * mean(x^p))^(1/p), written as PyTorch writes it (sign(out) * relu(|out|)), so
+    that zeros and negative sums come out as in PyTorch."""
+    return (out.sign() * out.abs().relu() * window) ** (1.0 / norm_type)
+
+
+def lp_pool2d(x: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: (sum over each window of x^p)^(1/p); p = 1 is sum pooling, p = inf
+    not supported. Same as torch.nn.functional.lp_pool2d (no padding).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.lp_pool2d(minigrad.full((1, 1, 2, 2), 3.0), 2, 2)
+    tensor([[[[6.]]]])
+    """
+    kh, kw = _pair(kernel_size, "kernel_size", "lp_pool2d")
+    out = avg_pool2d(x ** norm_type, (kh, kw), stride, 0, ceil_mode)
+    return _lp(out, norm_type, kh * kw)
+
+
+def lp_pool1d(x: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over the last dim; same as torch.nn.functional.lp_pool1d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.lp_pool1d(minigrad.tensor([[[3.0, 4.0]]]), 2, 2)
+    tensor([[[5.]]])
+    """
+    k = _single(kernel_size, "kernel_size", "lp_pool1d")
+    out = avg_pool1d(x ** norm_type, k, stride, 0, ceil_mode)
+    return _lp(out, norm_type, k)
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of the last dim to a fixed size; same as torch.nn.AdaptiveAvgPool1d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveAvgPool1d(4)(minigrad.randn(2, 3, 10)).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of the last dim to a fixed size; same as torch.nn.AdaptiveMaxPool1d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveMaxPool1d(4)(minigrad.randn(2, 3, 10)).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class MaxUnpool2d(Module):
+    """The partial inverse of MaxPool2d: each value goes back to where its maximum came from,
+    every other pixel is 0. Same as torch.nn.MaxUnpool2d; forward(x, indices, output_size=None).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+    >>> unpool(*pool(minigrad.randn(1, 3, 4, 4))).shape
+    (1, 3, 4, 4)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        op = "MaxUnpool2d"
+        self.kernel_size = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+        self.stride = _positive(_pair(stride, "stride", op), "stride", op) if stride is not None else self.kernel_size
+        self.padding = _pair(padding, "padding", op)
+
+    def forward(self, x: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _LPPool(Module):
+    _fn = None
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._fn(x, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(_LPPool):
+    """Power-average pooling over windows of the last two dims; same as torch.nn.LPPool2d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LPPool2d(2, 3, stride=2)(minigrad.randn(1, 3, 7, 7)).shape
+    (1, 3, 3, 3)
+    """
+
+    _fn = staticmethod(lp_pool2d)
+
+
+class LPPool1d(_LPPool):
+    """Power-average pooling over windows of the last dim; same as torch.nn.LPPool1d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LPPool1d(2, 3, stride=2)(minigrad.randn(1, 3, 7)).shape
+    (1, 3, 3)
+    """
+
+    _fn = staticmethod(lp_pool1d)

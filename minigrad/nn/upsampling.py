@@ -1,6 +1,8 @@
 """Upsampling: `F.interpolate` and `nn.Upsample` in 'nearest' and 'bilinear' modes, composed
 from `index_select` and arithmetic (so autograd gives the gradient: each input pixel gets the
-sum of what it contributed to). Other modes raise NotImplementedError."""
+sum of what it contributed to). Other modes raise NotImplementedError. Also the fixed-mode layers
+`nn.UpsamplingNearest2d` / `nn.UpsamplingBilinear2d`, and `F.pixel_shuffle` / `F.pixel_unshuffle`
+with their layers (reshape and permute only)."""
 
 from __future__ import annotations
 
@@ -111,3 +113,128 @@ class Upsample(Module):
     def extra_repr(self) -> str:
         what = f"size={self.size!r}" if self.size is not None else f"scale_factor={self.scale_factor!r}"
         return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour upsampling, as torch.nn.UpsamplingNearest2d: `Upsample(mode='nearest')`.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.UpsamplingNearest2d(scale_factor=2)(minigrad.randn(1, 3, 4, 4)).shape
+    (1, 3, 8, 8)
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear upsampling with align_corners=True (the corner pixels of input and output line
+    up), as torch.nn.UpsamplingBilinear2d; `nn.Upsample(mode='bilinear')` defaults to False.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.UpsamplingBilinear2d(size=(3, 3))(minigrad.tensor([[[[0.0, 2.0], [4.0, 6.0]]]]))[0, 0]
+    tensor([[0., 1., 2.],
+            [2., 3., 4.],
+            [4., 5., 6.]])
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ***** pixel shuffle: channels to space and back (sub-pixel convolution) *****
+
+
+def _check_shuffle(op: str, x: Tensor, factor, what: str) -> int:
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+        raise ValueError(f"{op}: {what} must be a positive int, got {factor!r}")
+    if not isinstance(x, Tensor) or x.ndim < 3:
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got input with "
+                           f"{getattr(x, 'ndim', 0)} dimension(s) (shape {getattr(x, 'shape', None)})")
+    return factor
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r): output pixel (h * r + i, w * r + j) of channel
+    c is input channel c * r^2 + i * r + j at (h, w). Same as torch.nn.functional.pixel_shuffle.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.pixel_shuffle(minigrad.arange(4.0).reshape(1, 4, 1, 1), 2)[0, 0]
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    op = "pixel_shuffle"
+    r = _check_shuffle(op, input, upscale_factor, "upscale_factor")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"{op} expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r} (shape {input.shape})")
+    k = len(lead)
+    y = input.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)  # (*, C, H, r, W, r)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W), the inverse of `pixel_shuffle`. Same as
+    torch.nn.functional.pixel_unshuffle.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.pixel_unshuffle(minigrad.arange(4.0).reshape(1, 1, 2, 2), 2).flatten()
+    tensor([0., 1., 2., 3.])
+    """
+    op = "pixel_unshuffle"
+    r = _check_shuffle(op, input, downscale_factor, "downscale_factor")
+    *lead, c, h, w = input.shape
+    for name, n, d in (("height", h, -2), ("width", w, -1)):
+        if n % r:
+            raise RuntimeError(f"{op} expects {name} to be divisible by downscale_factor, but input.size({d})={n} "
+                               f"is not divisible by {r} (shape {input.shape})")
+    k = len(lead)
+    y = input.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)  # (*, C, r, r, H, W)
+    return y.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class PixelShuffle(Module):
+    """Rearrange (*, C * r^2, H, W) into (*, C, H * r, W * r); same as torch.nn.PixelShuffle.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.PixelShuffle(3)(minigrad.randn(1, 9, 4, 4)).shape
+    (1, 1, 12, 12)
+    """
+
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """Rearrange (*, C, H * r, W * r) into (*, C * r^2, H, W); same as torch.nn.PixelUnshuffle.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.PixelUnshuffle(3)(minigrad.randn(1, 1, 12, 12)).shape
+    (1, 9, 4, 4)
+    """
+
+    def __init__(self, downscale_factor: int):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
