@@ -5,7 +5,9 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
 
     linear.py         Linear, Identity, Flatten                   F.linear, F.flatten
     activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU,    F.relu, F.gelu...
-                      ReLU6, Hardtanh, ELU, SiLU, Softplus
+                      ReLU6, Hardtanh, ELU, SiLU, Softplus, SELU, CELU, Mish,   F.selu, F.logsigmoid...
+                      Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin,
+                      Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, PReLU, RReLU
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
@@ -31,8 +33,9 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
-from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
-                         Tanh)
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                         LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmin,
+                         Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear

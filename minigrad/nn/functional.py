@@ -4,8 +4,9 @@ This file only re-exports: each function lives with its Function(s), its `*_simp
 composed test oracle of a fused op) and its Module, in the file of its family.
 """
 
-from .activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, relu6, sigmoid, silu,  # noqa: F401
-                         softmax, softplus, tanh)
+from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,  # noqa: F401
+                         leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu, selu, sigmoid, silu,
+                         softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink, threshold)
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
 from .distance import cosine_similarity, normalize  # noqa: F401
 from .dropout import dropout, dropout2d  # noqa: F401
