@@ -12,7 +12,10 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
                       L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss  F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.kl_div
-    distance.py                                                   F.normalize
+                      MarginRankingLoss, HingeEmbeddingLoss,      F.margin_ranking_loss, F.triplet_margin_loss...
+                      CosineEmbeddingLoss, TripletMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+                      MultiMarginLoss, PoissonNLLLoss, GaussianNLLLoss
+    distance.py       PairwiseDistance, CosineSimilarity          F.normalize, F.cosine_similarity, F.pairwise_distance
     conv.py           Conv2d, ConvTranspose2d, Conv1d             F.conv2d (im2col; winograd.py), F.conv_transpose2d, F.conv1d
     padding.py        ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d  F.pad
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d  F.max_pool2d...
@@ -39,8 +42,10 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+from .distance import CosineSimilarity, PairwiseDistance
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
+                   HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss,
+                   MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv2d, LazyLinear
 from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      RemovableHandle, Sequential)
