@@ -537,7 +537,7 @@ def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.celu(minigrad.tensor([-1.0, 2.0]), alpha=2.0)
-    tensor([-0.7869387,  2.       ])
+    tensor([-0.78693867,  2.        ])
     """
     _needs_float("celu", x)
     if alpha == 0:
@@ -625,7 +625,7 @@ def logsigmoid(x: Tensor) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.logsigmoid(minigrad.tensor([-1000.0, 0.0, 1000.0]))
-    tensor([-1.0000000e+03, -6.9314718e-01,  0.0000000e+00])
+    tensor([-1.000000e+03, -6.931472e-01,  0.000000e+00])
     """
     _needs_float("logsigmoid", x)
     return LogSigmoidFunction()(x)

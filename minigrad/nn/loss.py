@@ -650,7 +650,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     >>> import minigrad.nn.functional as F
     >>> x1, x2 = minigrad.tensor([[1.0, 0.0], [1.0, 0.0]]), minigrad.tensor([[0.0, 1.0], [1.0, 1.0]])
     >>> F.cosine_embedding_loss(x1, x2, minigrad.tensor([1.0, -1.0]), reduction="none")
-    tensor([1.       , 0.7071068])
+    tensor([1.        , 0.70710677])
     """
     name = "cosine_embedding_loss"
     reduction = _legacy_reduction(name, size_average, reduce, reduction)
@@ -829,7 +829,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.poisson_nll_loss(minigrad.tensor([0.0, 1.0]), minigrad.tensor([1.0, 2.0]), reduction="none")
-    tensor([1.       , 0.7182817])
+    tensor([1.      , 0.718282])
     """
     name = "poisson_nll_loss"
     reduction = _legacy_reduction(name, size_average, reduce, reduction)
