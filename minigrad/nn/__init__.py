@@ -5,13 +5,18 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
 
     linear.py         Linear, Identity, Flatten, Unflatten, Bilinear  F.linear, F.flatten, F.bilinear
     activation.py     ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, GELU,    F.relu, F.gelu...
-                      ReLU6, Hardtanh, ELU, SiLU, Softplus, Softmax2d
+                      ReLU6, Hardtanh, ELU, SiLU, Softplus, SELU, CELU, Mish,   F.selu, F.logsigmoid...
+                      Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin,
+                      Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, PReLU, RReLU, Softmax2d
     normalization.py  BatchNorm1d, BatchNorm2d, LayerNorm         F.batch_norm, F.layer_norm
                       GroupNorm, InstanceNorm1d/2d, BatchRenorm1d/2d  F.group_norm, F.instance_norm, F.batch_renorm
                       RMSNorm, LocalResponseNorm                  F.rms_norm, F.local_response_norm
     loss.py           CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss  F.cross_entropy...
                       L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss  F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.kl_div
-    distance.py                                                   F.normalize
+                      MarginRankingLoss, HingeEmbeddingLoss,      F.margin_ranking_loss, F.triplet_margin_loss...
+                      CosineEmbeddingLoss, TripletMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+                      MultiMarginLoss, PoissonNLLLoss, GaussianNLLLoss
+    distance.py       PairwiseDistance, CosineSimilarity          F.normalize, F.cosine_similarity, F.pairwise_distance
     conv.py           Conv2d, ConvTranspose2d, Conv1d             F.conv2d (im2col; winograd.py), F.conv_transpose2d, F.conv1d
                       ConvTranspose1d, Unfold, Fold               F.conv_transpose1d, F.unfold, F.fold
     padding.py        ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d  F.pad
@@ -36,13 +41,16 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
-from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmax2d,
-                         Softplus, Tanh)
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                         LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d,
+                         Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+from .distance import CosineSimilarity, PairwiseDistance
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
+                   HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss,
+                   MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose2d, LazyLinear
 from .module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      RemovableHandle, Sequential)

@@ -2,14 +2,18 @@
 log_softmax are primitive ops of the core (`minigrad.ops`), re-exported here under PyTorch's
 names; this file adds their Modules, the activations composed from those ops (relu6,
 hardtanh, elu, silu), softplus and GELU (each a Function where it has one, its `F` function
-and its Module).
+and its Module), and the rest of torch.nn's activations, composed from those ops (log-sigmoid
+is a Function: see `LogSigmoidFunction`).
 
-Sections: primitive activations and their Modules | composed activations | softplus | GELU
+Sections: primitive activations and their Modules | composed activations | softplus | GELU |
+more activations (selu, celu, mish, hard*, shrinks, threshold, softmin, glu, prelu, rrelu)
 """
 
 from __future__ import annotations
 
 import math
+
+import warnings
 
 from .. import _scratch, ops
 from ..backend import quiet_underflow
@@ -491,6 +495,587 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+# ***** more activations: selu, celu, mish, hardswish, hardsigmoid, logsigmoid, softsign,
+# softmin, tanhshrink, softshrink, hardshrink, threshold, glu, prelu, rrelu *****
+#
+# Composed from the ops above, so autograd gives every gradient (to any order). Each picks its
+# branches with `where`, whose gradient goes only to the branch it picks: that is how each
+# kink (at 0, at +-3, at +-lambd, at the threshold) gets PyTorch's one-sided gradient. Where
+# PyTorch lets a NaN through, the NaN is sent down the branch that returns x itself.
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _selu(x: Tensor) -> Tensor:
+    return _elu(x, _SELU_ALPHA) * x.dtype.type(_SELU_SCALE)
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507).
+    Same as torch.nn.functional.selu, `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.selu(minigrad.tensor([-1.0, 0.0, 1.0]))
+    tensor([-1.1113307,  0.       ,  1.050701 ])
+    """
+    _needs_float("selu", x)
+    return x._inplace("selu_", _selu) if inplace else _selu(x)
+
+
+def _celu(x: Tensor, alpha) -> Tensor:
+    t = x.dtype.type
+    return _elu(x / t(alpha), 1.0) * t(alpha)  # x / alpha * alpha is x again, to rounding
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (e^(x / alpha) - 1): an ELU whose slope at 0 is 1 for every alpha.
+    Same as torch.nn.functional.celu, `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.celu(minigrad.tensor([-1.0, 2.0]), alpha=2.0)
+    tensor([-0.78693867,  2.        ])
+    """
+    _needs_float("celu", x)
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (the input is divided by alpha)")
+    return x._inplace("celu_", _celu, alpha) if inplace else _celu(x, alpha)
+
+
+def _mish(x: Tensor) -> Tensor:
+    return x * ops.tanh(softplus(x))  # softplus is linear for large x: never overflows
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x)). Same as torch.nn.functional.mish, `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.mish(minigrad.tensor([0.0, 1.0]))
+    tensor([0.       , 0.8650984])
+    """
+    _needs_float("mish", x)
+    return x._inplace("mish_", _mish) if inplace else _mish(x)
+
+
+def _hardswish(x: Tensor) -> Tensor:
+    # PyTorch's gradient is (2x + 3) / 6 on the open interval (-3, 3), 0 at -3 and 1 at 3: the
+    # outer branches are picked at the ends, as its backward does
+    middle = ops.where(x < 3.0, x * (x + 3.0) / 6.0, x)
+    return ops.where(x <= -3.0, 0.0, middle)
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6: 0 below -3, x above 3, x (x + 3) / 6 between. Same as
+    torch.nn.functional.hardswish (its gradient at -3 and 3 too), `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.hardswish(minigrad.tensor([-4.0, 1.0, 4.0]))
+    tensor([0.       , 0.6666667, 4.       ])
+    """
+    _needs_float("hardswish", x)
+    return x._inplace("hardswish_", _hardswish) if inplace else _hardswish(x)
+
+
+def _hardsigmoid(x: Tensor) -> Tensor:
+    return ops.clip(x + 3.0, 0.0, 6.0) / 6.0  # clip's gradient is 0 at the bounds, as PyTorch's
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside,
+    0 at -3 and 3). Same as torch.nn.functional.hardsigmoid, `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.hardsigmoid(minigrad.tensor([-4.0, 0.0, 4.0]))
+    tensor([0. , 0.5, 1. ])
+    """
+    _needs_float("hardsigmoid", x)
+    return x._inplace("hardsigmoid_", _hardsigmoid) if inplace else _hardsigmoid(x)
+
+
+class LogSigmoidFunction(Function):
+    """y = log(sigmoid(x)) = min(x, 0) - log(1 + e^-|x|), which never overflows;
+    dy/dx = 1 - sigmoid(x) = sigmoid(-x), from the same e^-|x|. A Function because the
+    composed form's kinks at 0 (of min and |x|) would give the gradient 0 at x = 0 instead of
+    1/2, and log(sigmoid(x)) itself is -inf for x < -745."""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        xp = self.xp
+        self.neg = x < 0
+        with quiet_underflow(xp):
+            self.z = xp.exp(-xp.abs(x))
+        return xp.minimum(x, 0) - xp.log1p(self.z)
+
+    def backward(self, gy):
+        s = self.z / (1 + self.z)  # sigmoid(-|x|)
+        return gy * self.xp.where(self.neg, 1 - s, s)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(1 / (1 + e^-x)), stable for any x (x itself below about -37, 0 above 37). Same as
+    torch.nn.functional.logsigmoid.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.logsigmoid(minigrad.tensor([-1000.0, 0.0, 1000.0]))
+    tensor([-1.000000e+03, -6.931472e-01,  0.000000e+00])
+    """
+    _needs_float("logsigmoid", x)
+    return LogSigmoidFunction()(x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|). Same as torch.nn.functional.softsign.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.softsign(minigrad.tensor([-3.0, 1.0]))
+    tensor([-0.75,  0.5 ])
+    """
+    _needs_float("softsign", x)
+    return x / (x.abs() + 1.0)
+
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's guess when `dim` is None (with its warning): 0 for 0-, 1- and 3-d inputs, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                  f"dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmin(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """softmax(-x) along `dim`. Same as torch.nn.functional.softmin, `dim=None` included (it
+    guesses the dim and warns, as PyTorch).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.softmin(minigrad.tensor([[0.0, 0.0, 1000.0]]), dim=1)
+    tensor([[0.5, 0.5, 0. ]])
+    """
+    if dim is None:
+        dim = _softmax_dim("softmin", x.ndim)
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    return softmax(-x, dim)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """x - tanh(x). Same as torch.nn.functional.tanhshrink.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.tanhshrink(minigrad.tensor([0.0, 1.0]))
+    tensor([0.        , 0.23840582])
+    """
+    _needs_float("tanhshrink", x)
+    return x - ops.tanh(x)
+
+
+def _check_lambd(name: str, lambd) -> None:
+    if not lambd >= 0:  # as PyTorch (which checks softshrink only; a negative hardshrink lambd is the identity)
+        raise RuntimeError(f"{name}: lambda must be greater or equal to 0, but found to be {lambd}.")
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 0 at +-lambd, as
+    PyTorch's). Same as torch.nn.functional.softshrink.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.softshrink(minigrad.tensor([-2.0, 0.25, 2.0]))
+    tensor([-1.5,  0. ,  1.5])
+    """
+    _needs_float("softshrink", x)
+    _check_lambd("softshrink", lambd)
+    lam = x.dtype.type(lambd)
+    # x * 0 in the middle, not 0: a NaN stays NaN there, as in PyTorch
+    return ops.where(x > lam, x - lam, ops.where(x < -lam, x + lam, x * 0.0))
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (gradient 0 at +-lambd, as PyTorch's). Same as
+    torch.nn.functional.hardshrink.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.hardshrink(minigrad.tensor([-2.0, 0.25, 0.5, 2.0]))
+    tensor([-2.,  0.,  0.,  2.])
+    """
+    _needs_float("hardshrink", x)
+    lam = x.dtype.type(lambd)
+    return ops.where((x >= -lam) & (x <= lam), 0.0, x)  # a NaN is outside: it passes
+
+
+def _threshold(x: Tensor, threshold, value) -> Tensor:
+    t = x.dtype.type
+    return ops.where(x <= t(threshold), t(value), x)  # `x <= t`, not `x > t`: a NaN passes
+
+
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else `value` (gradient 0 at the threshold). Same as
+    torch.nn.functional.threshold, `inplace` as in `relu`.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.threshold(minigrad.tensor([0.5, 1.0, 2.0]), 1.0, -5.0)
+    tensor([-5., -5.,  2.])
+    """
+    _needs_float("threshold", x)
+    return x._inplace("threshold_", _threshold, threshold, value) if inplace else _threshold(x, threshold, value)
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: x split in halves a, b along `dim`, a * sigmoid(b). Same as
+    torch.nn.functional.glu.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.glu(minigrad.tensor([[1.0, 2.0, 0.0, 0.0]]))
+    tensor([[0.5, 1. ]])
+    """
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a tensor of shape {x.shape}")
+    n = x.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % x.ndim} is size {n} "
+                           f"(input of shape {x.shape})")
+    a, b = ops.split(x, n // 2, dim)
+    return a * ops.sigmoid(b)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight * x, `weight` one learned slope, or one per channel (dim 1, or
+    dim 0 of a 1-d input). Same as torch.nn.functional.prelu: the gradient at 0 is the slope's
+    side (weight for x, 0 for the weight).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.prelu(minigrad.tensor([[-1.0, -1.0], [2.0, 2.0]]), minigrad.tensor([0.5, 0.1]))
+    tensor([[-0.5, -0.1],
+            [ 2. ,  2. ]])
+    """
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    _needs_float("prelu", x)
+    if weight.dtype != x.dtype or weight.device != x.device:
+        raise TypeError(f"prelu: weight is {weight.dtype} on {weight.device!r}, input {x.dtype} on "
+                        f"{x.device!r}; they must match")
+    n = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: weight must be 1-d (one slope per channel), got shape {weight.shape}")
+    if n != 1:
+        channels = None if x.ndim == 0 else x.shape[1 if x.ndim >= 2 else 0]
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels} (input of shape {x.shape}).")
+        w = weight.reshape(n, *(1,) * (x.ndim - 2)) if x.ndim >= 2 else weight
+    else:
+        w = weight.reshape(())
+    return ops.where(x > 0, x, w * x)
+
+
+def _check_rrelu_bounds(name: str, lower, upper) -> None:
+    if lower > upper:
+        raise RuntimeError(f"{name}: lower bound ({lower}) should be less than or equal to the upper bound ({upper})")
+
+
+def _rrelu_train(x: Tensor, lower, upper) -> Tensor:
+    from ..random import default_generator
+
+    t = x.dtype.type
+    # each element's slope drawn on the host from minigrad's generator (as dropout's mask), so a
+    # seed reproduces it on every device; positives keep slope 1 (not NaN: `not x <= 0`)
+    u = default_generator.rng.random(x.shape)
+    slope = Tensor._from_data(t(lower) + (t(upper) - t(lower)) * u.astype(x.dtype), device=x.device)
+    return x * ops.where(x <= 0, slope, 1.0)
+
+
+def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomised leaky relu: in training each x <= 0 is multiplied by its own slope drawn from
+    U(lower, upper); in eval, leaky_relu with the mean slope (lower + upper) / 2. Same as
+    torch.nn.functional.rrelu, `inplace` as in `relu`; the eval result is torch's exactly, the
+    training slopes come from minigrad's generator (a seed reproduces them, not torch's draws).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.rrelu(minigrad.tensor([-1.0, 2.0]), lower=0.1, upper=0.3)
+    tensor([-0.2,  2. ])
+    """
+    _needs_float("rrelu", x)
+    _check_rrelu_bounds("rrelu", lower, upper)
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2, inplace)
+    return x._inplace("rrelu_", _rrelu_train, lower, upper) if inplace else _rrelu_train(x, lower, upper)
+
+
+class SELU(_Activation):
+    """scale * elu(x, alpha), the self-normalising constants. Same as torch.nn.SELU.
+
+    >>> from minigrad import nn
+    >>> nn.SELU(inplace=True)
+    SELU(inplace=True)
+    """
+
+    _fn, _options = staticmethod(selu), ("inplace",)
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+
+class CELU(_Activation):
+    """x if x > 0 else alpha * (e^(x / alpha) - 1). Same as torch.nn.CELU.
+
+    >>> from minigrad import nn
+    >>> nn.CELU(alpha=2.0)
+    CELU(alpha=2.0)
+    """
+
+    _fn, _options = staticmethod(celu), ("alpha", "inplace")
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+
+class Mish(_Activation):
+    """x * tanh(softplus(x)). Same as torch.nn.Mish.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Mish()(minigrad.tensor([0.0]))
+    tensor([0.])
+    """
+
+    _fn, _options = staticmethod(mish), ("inplace",)
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+
+class _NoReprInplace(_Activation):
+    """Hardswish and Hardsigmoid: PyTorch's repr leaves `inplace` out."""
+
+    _options = ("inplace",)
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardswish(_NoReprInplace):
+    """x * relu6(x + 3) / 6. Same as torch.nn.Hardswish.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Hardswish()(minigrad.tensor([-4.0, 4.0]))
+    tensor([0., 4.])
+    """
+
+    _fn = staticmethod(hardswish)
+
+
+class Hardsigmoid(_NoReprInplace):
+    """relu6(x + 3) / 6. Same as torch.nn.Hardsigmoid.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Hardsigmoid()(minigrad.tensor([0.0]))
+    tensor([0.5])
+    """
+
+    _fn = staticmethod(hardsigmoid)
+
+
+class LogSigmoid(_Activation):
+    """log(sigmoid(x)), stable for any x. Same as torch.nn.LogSigmoid.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LogSigmoid()(minigrad.tensor([-1000.0]))
+    tensor([-1000.])
+    """
+
+    _fn = staticmethod(logsigmoid)
+
+
+class Softsign(_Activation):
+    """x / (1 + |x|). Same as torch.nn.Softsign.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Softsign()(minigrad.tensor([1.0]))
+    tensor([0.5])
+    """
+
+    _fn = staticmethod(softsign)
+
+
+class Tanhshrink(_Activation):
+    """x - tanh(x). Same as torch.nn.Tanhshrink.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Tanhshrink()(minigrad.tensor([0.0]))
+    tensor([0.])
+    """
+
+    _fn = staticmethod(tanhshrink)
+
+
+class Softmin(_Activation):
+    """softmax(-x) along `dim`. Same as torch.nn.Softmin (`dim=None` guesses, with a warning).
+
+    >>> from minigrad import nn
+    >>> nn.Softmin(dim=1)
+    Softmin(dim=1)
+    """
+
+    _fn, _options = staticmethod(softmin), ("dim",)
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = dim
+
+
+class Softshrink(_Activation):
+    """x -+ lambd outside [-lambd, lambd], 0 inside. Same as torch.nn.Softshrink.
+
+    >>> from minigrad import nn
+    >>> nn.Softshrink(0.3)
+    Softshrink(0.3)
+    """
+
+    _fn, _options = staticmethod(softshrink), ("lambd",)
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        _check_lambd("Softshrink", lambd)
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(_Activation):
+    """x outside [-lambd, lambd], 0 inside. Same as torch.nn.Hardshrink.
+
+    >>> from minigrad import nn
+    >>> nn.Hardshrink()
+    Hardshrink(0.5)
+    """
+
+    _fn, _options = staticmethod(hardshrink), ("lambd",)
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Threshold(_Activation):
+    """x where x > threshold, else `value`. Same as torch.nn.Threshold.
+
+    >>> from minigrad import nn
+    >>> nn.Threshold(0.1, 20.0)
+    Threshold(threshold=0.1, value=20.0)
+    """
+
+    _fn, _options = staticmethod(threshold), ("threshold", "value", "inplace")
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+
+class GLU(_Activation):
+    """Gated linear unit along `dim`: first half * sigmoid(second half). Same as torch.nn.GLU.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.GLU()(minigrad.ones(2, 4)).shape
+    (2, 2)
+    """
+
+    _fn, _options = staticmethod(glu), ("dim",)
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+
+class PReLU(Module):
+    """x if x > 0 else a * x, with a learned slope `a` (`weight`): one shared, or one per channel
+    (`num_parameters` = the input's dim-1 size), each starting at `init`. Same as torch.nn.PReLU
+    (parameter name, init 0.25, `device`/`dtype`). Leave it out of weight decay, as the paper does.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> m = nn.PReLU()
+    >>> m, m.weight
+    (PReLU(num_parameters=1), Parameter containing:
+    tensor([0.25], requires_grad=True))
+    >>> m(minigrad.tensor([-4.0, 1.0]))
+    tensor([-1.,  1.], grad_fn=<WhereBackward>)
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        from ..creation import full
+        from ..dtypes import float_or_default
+        from .module import Parameter
+
+        super().__init__()
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(full((self.num_parameters,), init, dtype=float_or_default(dtype), device=device))
+
+    def reset_parameters(self) -> None:
+        from .init import constant_
+
+        constant_(self.weight, self.init)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(_Activation):
+    """Randomised leaky relu: random slopes in U(lower, upper) in training, their mean in eval.
+    Same as torch.nn.RReLU; the training slopes come from minigrad's generator (`F.rrelu`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> m = nn.RReLU(0.1, 0.3).eval()
+    >>> m, m(minigrad.tensor([-1.0]))
+    (RReLU(lower=0.1, upper=0.3), tensor([-0.2]))
+    """
+
+    _options = ("lower", "upper", "inplace")
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        _check_rrelu_bounds("RReLU", lower, upper)
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rrelu(x, self.lower, self.upper, self.training, self.inplace)
 
 
 class Softmax2d(Module):

@@ -1,6 +1,6 @@
-"""Vector norms and similarities for embeddings and features: `F.normalize`,
-`F.cosine_similarity`, composed from primitive ops (so autograd gives their gradients, to any
-order).
+"""Vector norms, distances and similarities for embeddings and features: `F.normalize`,
+`F.cosine_similarity`, `F.pairwise_distance`, composed from primitive ops (so autograd gives
+their gradients), and their Modules `nn.CosineSimilarity`, `nn.PairwiseDistance`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import math
 
 from .. import ops
 from ..tensor import Tensor
+from .module import Module
 
 
 def normalize(input: Tensor, p: float = 2.0, dim=1, eps: float = 1e-12) -> Tensor:
@@ -68,3 +69,61 @@ def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
     n = ops.where(pos, ops.sqrt(ops.where(pos, s, 1.0)), 0.0)
     nd = n.detach()
     return n + (ops.maximum(nd, eps) - nd)  # the value clamped, the gradient n's
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The p-norm of x1 - x2 + eps along the last dim (the two broadcast). Same as
+    torch.nn.functional.pairwise_distance: `eps` is added to the difference (so identical
+    vectors are eps * D^(1/p) apart, with a gradient), and the gradient is the norm's (0 where
+    the norm is 0).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.pairwise_distance(minigrad.tensor([[0.0, 0.0], [1.0, 1.0]]), minigrad.tensor([[3.0, 4.0], [1.0, 1.0]]), eps=0.0)
+    tensor([5., 0.])
+    """
+    if not isinstance(x1, Tensor) or not isinstance(x2, Tensor):
+        raise TypeError("pairwise_distance: x1 and x2 must be Tensors")
+    if x1.dtype.kind != "f" or x2.dtype.kind != "f":
+        raise TypeError(f"pairwise_distance: needs floating-point tensors, got {x1.dtype} and {x2.dtype}")
+    if x1.device != x2.device:
+        raise TypeError(f"pairwise_distance: x1 is on {x1.device!r}, x2 on {x2.device!r}")
+    d = x1 - x2 + eps
+    if d.ndim == 0:  # two scalars: the norm of one number
+        return d.abs()
+    return ops.norm(d, p, dim=-1, keepdim=keepdim)
+
+
+class PairwiseDistance(Module):
+    """`F.pairwise_distance` along the last dim. Same as torch.nn.PairwiseDistance (p is stored
+    as `norm`, as PyTorch's).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.PairwiseDistance(eps=0.0)(minigrad.tensor([[3.0, 4.0]]), minigrad.zeros(1, 2))
+    tensor([5.])
+    """
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """`F.cosine_similarity` along `dim`. Same as torch.nn.CosineSimilarity.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.CosineSimilarity(dim=0)(minigrad.tensor([1.0, 0.0]), minigrad.tensor([1.0, 1.0]))
+    tensor(0.70710677)
+    """
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return cosine_similarity(x1, x2, self.dim, self.eps)

@@ -3,7 +3,7 @@
 `cross_entropy_simple` composed from primitive ops as its test oracle.
 
 Sections: argument checks | cross-entropy and NLL | MSE and binary cross-entropy |
-L1, smooth L1 and KL divergence | Modules
+L1, smooth L1 and KL divergence | margin and embedding losses, Poisson and Gaussian NLL | Modules
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..backend import quiet_underflow
+from ..dtypes import DtypeError, ShapeError
 from ..ops import exp, log, log_softmax, stable_sigmoid, where
+from ..ops import maximum as ops_maximum
 from ..ops.elementwise import keep_where
 from .activation import softplus
 from ..tensor import Tensor, wrap
@@ -569,6 +571,333 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+# ***** margin and embedding losses; Poisson and Gaussian NLL *****
+#
+# Composed from primitive ops (autograd gives every gradient). PyTorch clamps its hinges with
+# clamp_min(z, 0), whose gradient passes at z = 0 (the margin itself): `_hinge` keeps that.
+
+
+def _hinge(z: Tensor) -> Tensor:
+    """max(z, 0) with PyTorch's clamp_min gradient: 1 at z = 0, and a NaN stays NaN."""
+    return where(z < 0, 0.0, z)
+
+
+def _same_device(name, first: Tensor, *others) -> None:
+    for o in others:
+        if isinstance(o, Tensor) and o.device != first.device:
+            raise TypeError(f"{name}: the tensors are on {first.device!r} and {o.device!r}; they must be on one device")
+
+
+def _float_like(name, x, like: Tensor, what: str) -> Tensor:
+    """x as a Tensor of `like`'s float dtype (a number or array is wrapped; an integer tensor of
+    +-1 labels is cast), on `like`'s device."""
+    if like.dtype.kind != "f":
+        raise DtypeError(f"{name}: needs floating-point inputs, got {like.dtype}")
+    if not isinstance(x, Tensor):
+        return Tensor._from_data(x, dtype=like.dtype, device=like.device)
+    _same_device(name, like, x)
+    return x if x.dtype == like.dtype else x.to(dtype=like.dtype)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin): target 1 asks input1 to rank above input2 by
+    `margin`, -1 below. Same as torch.nn.functional.margin_ranking_loss (the three broadcast,
+    but must have the same number of dims).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.margin_ranking_loss(minigrad.tensor([1.0, 0.0]), minigrad.tensor([0.0, 1.0]), minigrad.tensor([1.0, 1.0]),
+    ...                       margin=0.5, reduction="none")
+    tensor([0. , 1.5])
+    """
+    name = "margin_ranking_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    if not (isinstance(input1, Tensor) and isinstance(input2, Tensor) and isinstance(target, Tensor)):
+        raise TypeError(f"{name}: input1, input2 and target must be Tensors")
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise ShapeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                         f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape}")
+    input2, target = _float_like(name, input2, input1, "input2"), _float_like(name, target, input1, "target")
+    return _reduce(_hinge(-target * (input1 - input2) + margin), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """input where target is 1, max(0, margin - input) where target is -1 (input is usually a
+    distance). Same as torch.nn.functional.hinge_embedding_loss (input and target broadcast;
+    a target that is neither counts both terms, as torch's).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.hinge_embedding_loss(minigrad.tensor([0.3, 0.3]), minigrad.tensor([1.0, -1.0]), reduction="none")
+    tensor([0.3, 0.7])
+    """
+    name = "hinge_embedding_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _float_like(name, target, input, "target")  # compared only: no gradient
+    t = target.detach()
+    return _reduce(where(t != 1, _hinge(margin - input), 0.0) + where(t != -1, input, 0.0), reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; the cosine
+    along dim 1 of (N, D) inputs with a target (N,), or of (D,) inputs with a target ().
+    Same as torch.nn.functional.cosine_embedding_loss (its 1e-12 in each squared norm too).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> x1, x2 = minigrad.tensor([[1.0, 0.0], [1.0, 0.0]]), minigrad.tensor([[0.0, 1.0], [1.0, 1.0]])
+    >>> F.cosine_embedding_loss(x1, x2, minigrad.tensor([1.0, -1.0]), reduction="none")
+    tensor([1.        , 0.70710677])
+    """
+    name = "cosine_embedding_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _float_like(name, target, input1, "target")
+    input2 = _float_like(name, input2, input1, "input2")
+    if target.ndim not in (0, 1):
+        raise ShapeError(f"{name}: 0D or 1D target tensor expected, multi-target not supported (target of "
+                         f"shape {target.shape})")
+    want = target.ndim + 1
+    if input1.ndim != want or input2.ndim != want:
+        raise ShapeError(f"{name}: {target.ndim}D target tensor expects {want}D input tensors, but found inputs "
+                         f"with sizes {input1.shape} and {input2.shape}.")
+    d = target.ndim
+    prod = (input1 * input2).sum(d)
+    denom = (((input1 * input1).sum(d) + 1e-12) * ((input2 * input2).sum(d) + 1e-12)).sqrt()
+    cos = prod / denom
+    t = target.detach()
+    return _reduce(where(t == 1, 1 - cos, 0.0) + where(t == -1, _hinge(cos - margin), 0.0), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d = `pairwise_distance` with
+    `p` and `eps`; `swap=True` uses min(d(a, n), d(p, n)) as the negative distance. Same as
+    torch.nn.functional.triplet_margin_loss.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> a, p, n = minigrad.tensor([[0.0, 0.0]]), minigrad.tensor([[3.0, 4.0]]), minigrad.tensor([[0.0, 1.0]])
+    >>> F.triplet_margin_loss(a, p, n, eps=0.0)  # 1 + 5 - 1
+    tensor(5.)
+    """
+    from .distance import pairwise_distance
+
+    name = "triplet_margin_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    if not margin > 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ShapeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                         f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                         f"{negative.ndim}D inputs (shapes {anchor.shape}, {positive.shape}, {negative.shape})")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = pairwise_distance(positive, negative, p, eps)
+        d_neg = where(d_swap < d_neg, d_swap, d_neg)  # a tie (measure zero) sends the gradient to d(a, n)
+    return _reduce(_hinge(d_pos - d_neg + margin), reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + e^(-target * input)), the logistic loss for targets +-1, computed as
+    -logsigmoid(target * input) so it never overflows (PyTorch's gives inf once target * input
+    < -709 in float64). Same as torch.nn.functional.soft_margin_loss; input and target have one
+    shape.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.soft_margin_loss(minigrad.tensor([0.0, -1000.0]), minigrad.tensor([1.0, 1.0]), reduction="none")
+    tensor([6.931472e-01, 1.000000e+03])
+    """
+    from .activation import logsigmoid
+
+    name = "soft_margin_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _check_pair(name, input, target)
+    _same_device(name, input, target)
+    return _reduce(-logsigmoid(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """Binary logistic loss of each of C labels, averaged over the labels (the last dim):
+    -mean_c w_c (y_c logsigmoid(x_c) + (1 - y_c) logsigmoid(-x_c)), one value per sample.
+    Same as torch.nn.functional.multilabel_soft_margin_loss; input and target have one shape,
+    `weight` broadcasts to it.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> round(F.multilabel_soft_margin_loss(minigrad.zeros(2, 3), minigrad.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])).item(), 4)
+    0.6931
+    """
+    from .activation import logsigmoid
+
+    name = "multilabel_soft_margin_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _check_pair(name, input, target)
+    _same_device(name, input, target)
+    if input.ndim == 0:
+        raise ShapeError(f"{name}: expected input of shape (C,) or (N, C), got {input.shape}")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    loss = _weighted(name, loss, weight, input)
+    return _reduce(loss.sum(-1) / input.shape[-1], reduction)
+
+
+def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss of scores (N, C) (or (C,)) at integer labels (N,) (or ()):
+    sum over classes j != y of w_y max(0, margin - x_y + x_j)^p, divided by C. Same as
+    torch.nn.functional.multi_margin_loss (p 1 or 2; the gradient is 0 where the hinge is
+    exactly at the margin, as PyTorch's).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.multi_margin_loss(minigrad.tensor([[0.1, 0.2, 0.4, 0.8]]), minigrad.tensor([3]))  # (0.3 + 0.4 + 0.6) / 4
+    tensor(0.325)
+    """
+    name = "multi_margin_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if not isinstance(target, Tensor):
+        target = Tensor._from_data(target)
+    if not ((input.ndim == 2 and input.shape[1] != 0) or (input.ndim == 1 and input.shape[0] != 0)):
+        raise ShapeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {input.shape}")
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{name}: needs a floating-point input, got {input.dtype}")
+    if target.dtype.kind not in "iu":
+        raise DtypeError(f"{name}: target must hold integer class indices, got dtype {target.dtype}")
+    _same_device(name, input, target, weight)
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    N, C = x.shape
+    if target.ndim > 1 or target.numel() != N:
+        raise ShapeError(f"{name}: target tensor should be 1-D with size equal to the number of input samples "
+                         f"(batch size). Expected target size [{N}], but got {list(target.shape)}. Input has "
+                         f"shape {list(input.shape)}.")
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"{name}: weight must be a Tensor of shape (C,) or None, got {type(weight).__name__}")
+        if weight.ndim > 1 or weight.numel() != C:
+            raise ShapeError(f"inconsistent weight size, expected {C} but got {list(weight.shape)}")
+        if weight.dtype != input.dtype:
+            raise DtypeError(f"{name}: weight is {weight.dtype}, input is {input.dtype}; they must match")
+    xp = backend.get_array_module(target.array)
+    t = target.array.reshape(-1)
+    bad = (t < 0) | (t >= C)
+    # NOTE: raised on the CPU only (reading the answer on a GPU is a host sync every step);
+    # there such a sample's loss is NaN instead, as cross_entropy's
+    if target.device == "cpu":
+        if t.size and bool(bad.any()):
+            raise IndexError(f"{name}: target out of range: values {t[bad][:5].tolist()} for {C} classes")
+        bad = None
+    else:
+        t = xp.where(bad, 0, t)
+    rows = xp.arange(N)
+    picked = x[rows, t]  # x_y, (N,)
+    z = _hinge_open(x - picked.reshape(N, 1) + margin)
+    if p == 2:
+        z = z * z
+    is_y = Tensor._from_data(xp.arange(C)[None, :] == t[:, None])
+    h = where(is_y, 0.0, z)
+    if weight is not None:
+        h = h * weight.reshape(-1)[t].reshape(N, 1)
+    loss = h.sum(1) / C
+    if bad is not None:
+        loss = where(Tensor._from_data(bad), input.dtype.type("nan"), loss)
+    if reduction == "none":
+        return loss if target.ndim > 0 else loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def _hinge_open(z: Tensor) -> Tensor:
+    """max(z, 0) with gradient 0 at z = 0 (multi_margin_loss counts only z > 0, as PyTorch)."""
+    return where(z > 0, z, 0.0)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of counts `target` under a Poisson of rate e^input (log_input=True)
+    or `input`: e^input - target * input, or input - target * log(input + eps); `full=True`
+    adds Stirling's approximation of log(target!) where target > 1. Same as
+    torch.nn.functional.poisson_nll_loss; input and target have one shape.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.poisson_nll_loss(minigrad.tensor([0.0, 1.0]), minigrad.tensor([1.0, 2.0]), reduction="none")
+    tensor([1.      , 0.718282])
+    """
+    name = "poisson_nll_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    target = _check_pair(name, input, target)
+    _same_device(name, input, target)
+    if log_input:
+        loss = exp(input) - target * input
+    else:
+        loss = input - target * log(input + eps)
+    if full:
+        # the term is 0 where target <= 1; the logs see 1 there, so no NaN (0 * log 0) reaches
+        # target's gradient (PyTorch's is NaN at target = 0)
+        big = Tensor._from_data(target.array > 1)
+        ts = where(big, target, 1.0)
+        stirling = ts * log(ts) - ts + log(ts * (2 * np.pi)) * 0.5
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of `target` under a Gaussian of mean `input` and variance `var`:
+    0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) with `full`).
+    Same as torch.nn.functional.gaussian_nll_loss: `var` is a number, or a tensor of the input's
+    shape, or of it without the last dim, or with one dim of size 1; the clamp at `eps` leaves
+    var's gradient as if unclamped, as PyTorch's. A negative var raises ValueError (on a GPU,
+    where checking would cost a host sync per step, that element's loss is NaN instead).
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.gaussian_nll_loss(minigrad.tensor([0.0, 2.0]), minigrad.tensor([0.0, 0.0]), minigrad.tensor([1.0, 4.0]),
+    ...                     reduction="none")
+    tensor([0.       , 1.1931472])
+    """
+    name = "gaussian_nll_loss"
+    _check_reduction(reduction)
+    target = _check_pair(name, input, target)
+    _same_device(name, input, target, var)
+    if isinstance(var, (int, float, np.integer, np.floating)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype), device=input.device)
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"{name}: var must be a Tensor or a number, got {type(var).__name__}")
+    if var.dtype != input.dtype:
+        var = var.to(dtype=input.dtype)
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:  # one variance per sample: broadcast over the last dim
+            var = var.unsqueeze(-1)
+        elif not (var.ndim == input.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError(f"var is of incorrect size: {var.shape} for input of shape {input.shape} (expected "
+                             f"the input's shape, it without the last dim, or one dim of size 1)")
+    negative = None
+    if var.device == "cpu":
+        if var.array.size and bool((var.array < 0).any()):
+            raise ValueError("var has negative entry/entries")
+    else:
+        negative = Tensor._from_data(var.array < 0)
+    vd = var.detach()
+    v = var + (ops_maximum(vd, eps) - vd)  # clamped value, the unclamped gradient (torch clamps under no_grad)
+    loss = (log(v) + (input - target) ** 2 / v) * 0.5
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    if negative is not None:
+        loss = where(negative, input.dtype.type("nan"), loss)
+    return _reduce(loss, reduction)
+
+
 # ***** Modules *****
 
 
@@ -780,3 +1109,174 @@ class HuberLoss(_Loss):
 
     def extra_repr(self) -> str:
         return ", ".join(p for p in (super().extra_repr(), f"delta={self.delta}" if self.delta != 1.0 else "") if p)
+
+
+class _TorchReprLoss(_Loss):
+    """Shared by the losses below: their repr is PyTorch's, the bare class name (the options
+    are attributes: `loss.margin`, `loss.reduction`)."""
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class MarginRankingLoss(_TorchReprLoss):
+    """max(0, -y (x1 - x2) + margin) for a pair of scores and y = +-1. Same as torch.nn.MarginRankingLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MarginRankingLoss(margin=1.0)(minigrad.tensor([2.0]), minigrad.tensor([0.5]), minigrad.tensor([1.0]))
+    tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_TorchReprLoss):
+    """x where y = 1, max(0, margin - x) where y = -1. Same as torch.nn.HingeEmbeddingLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.HingeEmbeddingLoss()(minigrad.tensor([0.25]), minigrad.tensor([-1.0]))
+    tensor(0.75)
+    """
+
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_TorchReprLoss):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1. Same as
+    torch.nn.CosineEmbeddingLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.CosineEmbeddingLoss()(minigrad.tensor([[1.0, 0.0]]), minigrad.tensor([[2.0, 0.0]]), minigrad.tensor([1.0]))
+    tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_TorchReprLoss):
+    """max(0, margin + d(a, p) - d(a, n)) with the p-norm distance. Same as torch.nn.TripletMarginLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> a = minigrad.zeros(1, 2)
+    >>> nn.TripletMarginLoss(margin=0.5, eps=0.0)(a, a, minigrad.tensor([[3.0, 4.0]]))
+    tensor(0.)
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, size_average=None,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if not margin > 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                   reduction=self.reduction)
+
+
+class SoftMarginLoss(_TorchReprLoss):
+    """log(1 + e^(-y x)) for y = +-1, stable. Same as torch.nn.SoftMarginLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> round(nn.SoftMarginLoss()(minigrad.zeros(2), minigrad.tensor([1.0, -1.0])).item(), 4)
+    0.6931
+    """
+
+    _fn = staticmethod(soft_margin_loss)
+
+
+class MultiLabelSoftMarginLoss(_TorchReprLoss):
+    """Per-label logistic loss averaged over the labels; `weight` (a buffer) per label. Same as
+    torch.nn.MultiLabelSoftMarginLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> round(nn.MultiLabelSoftMarginLoss()(minigrad.zeros(1, 3), minigrad.tensor([[1.0, 0.0, 1.0]])).item(), 4)
+    0.6931
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
+
+
+class MultiMarginLoss(_TorchReprLoss):
+    """Multi-class hinge loss, p 1 or 2; `weight` (a buffer) per class. Same as torch.nn.MultiMarginLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MultiMarginLoss()(minigrad.tensor([[0.1, 0.2, 0.4, 0.8]]), minigrad.tensor([3]))
+    tensor(0.325)
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, size_average=None,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"weight must be one-dimensional, got shape {weight.shape}")
+        self.p, self.margin = p, margin
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_TorchReprLoss):
+    """Poisson negative log-likelihood (`log_input`, `full`, `eps`). Same as torch.nn.PoissonNLLLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.PoissonNLLLoss()(minigrad.zeros(2), minigrad.ones(2))
+    tensor(1.)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        return poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_TorchReprLoss):
+    """Gaussian negative log-likelihood of a target given a predicted mean and variance
+    (`full`, `eps`, keyword-only as in PyTorch). Same as torch.nn.GaussianNLLLoss.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.GaussianNLLLoss()(minigrad.zeros(2), minigrad.zeros(2), minigrad.ones(2))
+    tensor(0.)
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Tensor, var) -> Tensor:
+        return gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
