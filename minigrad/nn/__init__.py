@@ -17,7 +17,8 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     upsampling.py     Upsample                                    F.interpolate (nearest, bilinear)
     dropout.py        Dropout, Dropout2d                          F.dropout, F.dropout2d
     sparse.py         Embedding                                   F.embedding, F.one_hot
-    attention.py                                                  F.scaled_dot_product_attention
+    attention.py      MultiheadAttention, Transformer, TransformerEncoder(Layer),  F.scaled_dot_product_attention
+                      TransformerDecoder(Layer)
     recurrent.py      RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  (composed: the gate equations, no Function)
     lazy.py           LazyLinear, LazyConv2d, LazyBatchNorm1d/2d (become their eager class)
     module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
@@ -32,6 +33,8 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
+from .attention import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+                        TransformerEncoder, TransformerEncoderLayer)
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)
 from .conv import Conv1d, Conv2d, ConvTranspose2d
