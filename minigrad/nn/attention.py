@@ -603,8 +603,8 @@ class Transformer(Module):
 
         >>> from minigrad import nn
         >>> nn.Transformer.generate_square_subsequent_mask(3)
-        tensor([[0., -inf, -inf],
-                [0., 0., -inf],
-                [0., 0., 0.]])
+        tensor([[  0., -inf, -inf],
+                [  0.,   0., -inf],
+                [  0.,   0.,   0.]])
         """
         return full((sz, sz), float("-inf"), dtype=dtypes.float_or_default(dtype), device=device).triu(1)
