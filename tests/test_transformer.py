@@ -357,6 +357,11 @@ def test_runs_on_every_device(device):
     o, w = mha(xd.transpose(0, 1), k.to(device), v.to(device), key_padding_mask=minigrad.tensor(padding(N, S)).to(device))
     np.testing.assert_allclose(o.cpu().numpy(), cpu_mha[0].numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w.cpu().numpy(), cpu_mha[1].numpy(), rtol=1e-5, atol=1e-6)
+    if device != "cpu":  # a mask or an input left on the CPU is named at the boundary
+        with pytest.raises(TypeError, match="key_padding_mask is on .*cpu.* move it"):
+            mha(xd.transpose(0, 1), k.to(device), v.to(device), key_padding_mask=minigrad.tensor(padding(N, S)))
+        with pytest.raises(TypeError, match="one device"):
+            mha(x.transpose(0, 1), k, v)
 
 
 # ***** names, repr, state_dict *****

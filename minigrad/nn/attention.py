@@ -115,6 +115,9 @@ def _additive_mask(mask: Tensor, name: str, dtype, device) -> Tensor:
     becomes 0 / -inf; a float mask is kept, in the scores' dtype (float32 stays float32)."""
     if not isinstance(mask, Tensor):
         raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got {type(mask).__name__}")
+    if mask.device != device:
+        raise TypeError(f"MultiheadAttention: {name} is on {mask.device!r} but the query on {device!r}; move it "
+                        "with .to(device)")
     if mask.dtype == dtypes.bool_:
         return zeros(*mask.shape, dtype=dtype, device=device).masked_fill(mask, float("-inf"))
     if dtypes.is_float(mask.dtype):
@@ -239,6 +242,10 @@ class MultiheadAttention(Module):
             raise dtypes.DtypeError(f"MultiheadAttention: query, key, value and the weights must have one dtype, got "
                                     f"{query.dtype}, {key.dtype}, {value.dtype} and {weight.dtype}; convert with "
                                     ".to(dtype)")
+        if not query.device == key.device == value.device == weight.device:
+            raise TypeError(f"MultiheadAttention: query, key, value and the weights must be on one device, got "
+                            f"{query.device!r}, {key.device!r}, {value.device!r} and {weight.device!r}; move them "
+                            "with .to(device)")
         t = int(self.batch_first) if batched else 0  # the time dim
         N, L, S = query.shape[b] if batched else None, query.shape[t], key.shape[t]
         if key_padding_mask is not None:
