@@ -134,6 +134,15 @@ def _builtin_cases():
         (nn.GaussianNLLLoss(), (r(4, 3), r(4, 3), minigrad.rand(4) + 0.5)),
         (nn.PairwiseDistance(), (r(4, 3), r(4, 3))),
         (nn.CosineSimilarity(), (r(4, 3), r(4, 3))),
+        # attention returns (output, weights): checked joined; the Transformer layers, with dropout
+        (nn.MultiheadAttention(4, 2), (r(3, 2, 4), r(2, 2, 4), r(2, 2, 4))),
+        (nn.MultiheadAttention(4, 2, kdim=3, add_bias_kv=True, add_zero_attn=True, batch_first=True),
+         (r(2, 3, 4), r(2, 2, 3), r(2, 2, 4))),
+        (nn.TransformerEncoderLayer(4, 2, 4), (r(3, 2, 4),)),
+        (nn.TransformerDecoderLayer(4, 2, 4, norm_first=True), (r(2, 2, 4), r(3, 2, 4))),
+        (nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 4, activation="gelu"), 2), (r(3, 2, 4),)),
+        (nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 4), 1, norm=nn.LayerNorm(4)), (r(2, 2, 4), r(3, 2, 4))),
+        (nn.Transformer(4, 2, 1, 1, 4), (r(3, 2, 4), r(2, 2, 4))),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

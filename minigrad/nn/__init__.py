@@ -26,7 +26,8 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
                       PixelShuffle, PixelUnshuffle                F.pixel_shuffle, F.pixel_unshuffle
     dropout.py        Dropout, Dropout1d, Dropout2d, AlphaDropout  F.dropout, F.dropout1d, F.dropout2d, F.alpha_dropout
     sparse.py         Embedding                                   F.embedding, F.one_hot
-    attention.py                                                  F.scaled_dot_product_attention
+    attention.py      MultiheadAttention, Transformer, TransformerEncoder(Layer),  F.scaled_dot_product_attention
+                      TransformerDecoder(Layer)
     recurrent.py      RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  (composed: the gate equations, no Function)
     lazy.py           LazyLinear, LazyConv1d/2d, LazyConvTranspose2d, LazyBatchNorm1d/2d (become their eager class)
     module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
@@ -41,6 +42,8 @@ Naming rule: a differentiable op (a `Function` subclass) is named after its op w
 """
 
 from . import functional, init, utils
+from .attention import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+                        TransformerEncoder, TransformerEncoderLayer)
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                          LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d,
                          Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
