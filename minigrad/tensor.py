@@ -838,9 +838,6 @@ class Tensor:
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
-    def tensordot(self, other, dims=2):
-        return ops.tensordot(self, other, dims)
-
     def __pow__(self, other):
         return ops.pow(self, other)
 

@@ -263,7 +263,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
             [7., 7.]])
     """
     prod = mm(mat1, mat2)
-    if np.broadcast_shapes(input.shape, prod.shape) != prod.shape:
+    try:
+        fits = np.broadcast_shapes(input.shape, prod.shape) == prod.shape
+    except ValueError:
+        fits = False
+    if not fits:
         raise dtypes.ShapeError(f"addmm: input of shape {tuple(input.shape)} does not broadcast to the product's "
                                 f"shape {tuple(prod.shape)}")
     if alpha != 1:
