@@ -96,7 +96,7 @@ DIFFERENTIABLE = {
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
 def test_values_and_gradients_match_torch(name):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     ours, theirs, arrays = DIFFERENTIABLE[name]
     _torch_pair(ours, theirs, *arrays)
 

@@ -385,7 +385,7 @@ class Softplus(_Activation):
 
 # ***** GELU (added by the extending guide, docs/extending.md) *****
 
-_SQRT_2, _SQRT_2_PI, _SQRT_PI = math.sqrt(2.0), math.sqrt(2.0 / math.pi), math.sqrt(math.pi)
+_SQRT_2, _SQRT_2_PI = math.sqrt(2.0), math.sqrt(2.0 / math.pi)
 
 
 class GELUFunction(Function):

@@ -660,7 +660,7 @@ def erf(x) -> Tensor:
 
     >>> import minigrad
     >>> minigrad.tensor([0.0, 1.0, -3.0]).erf()
-    tensor([ 0.        ,  0.8427008 , -0.99997795])
+    tensor([ 0.       ,  0.8427008, -0.9999779])
     """
     return Erf()(_floating(x))
 
