@@ -504,3 +504,45 @@ def test_bernoulli_probabilities_dtype_and_seed():
     assert a.tolist() == b.tolist() and 0 < a.sum().item() < 50
     assert a.dtype == np.float32
     assert not minigrad.bernoulli(_t([0.5])).requires_grad
+
+
+# ***** every device: the same values and gradients as on the CPU *****
+
+DEVICE_CASES = [n for n in DIFFERENTIABLE if n != "repeat_interleave_tensor"]
+
+
+def test_ops_on_every_device_match_the_cpu(device):
+    for name in DEVICE_CASES:
+        ours, _, arrays = DIFFERENTIABLE[name]
+        results = []
+        for dev in ("cpu", device):
+            xs = [minigrad.tensor(a, device=dev, requires_grad=True) for a in arrays]
+            y = ours(*xs)
+            G = np.random.default_rng(0).standard_normal(y.shape)
+            y.backward(minigrad.tensor(G, device=dev))
+            results.append([y.numpy()] + [x.grad.numpy() for x in xs])
+        for a, b in zip(*results):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_no_gradient_ops_on_every_device(device):
+    a = minigrad.tensor([[0.0, 2.0, 2.0], [np.nan, np.inf, 0.0]], device=device)
+    assert a.count_nonzero(1).tolist() == [2, 2]
+    assert a.logical_not().device == a.device and a.logical_and(a).numpy().tolist() == [[False, True, True],
+                                                                                       [True, True, False]]
+    assert a.nan_to_num(nan=1.0, posinf=5.0).tolist() == [[0.0, 2.0, 2.0], [1.0, 5.0, 0.0]]
+    u, inv, counts = minigrad.tensor([3, 1, 3], device=device).unique(return_inverse=True, return_counts=True)
+    assert (u.tolist(), inv.tolist(), counts.tolist()) == ([1, 3], [1, 0, 1], [1, 2])
+    r = minigrad.tensor([1.0, 2.0], device=device).repeat_interleave(minigrad.tensor([2, 1], device=device))
+    assert r.tolist() == [1.0, 1.0, 2.0] and r.device == a.device
+    assert minigrad.repeat_interleave(minigrad.tensor([1, 2], device=device)).tolist() == [0, 1, 1]
+    g = minigrad.meshgrid(minigrad.arange(2, device=device), minigrad.arange(3, device=device))
+    assert g[1].device == a.device and g[1].tolist() == [[0, 1, 2], [0, 1, 2]]
+    b = minigrad.zeros(3, device=device).bernoulli_(1.0)
+    assert b.device == a.device and b.tolist() == [1.0, 1.0, 1.0]
+    assert minigrad.bernoulli(minigrad.ones(2, device=device)).device == a.device
+    assert minigrad.randint_like(a, 3).device == a.device and minigrad.empty_like(a).device == a.device
+    x = minigrad.zeros(3, 3, device=device)
+    x.diagonal().fill_(1.0)
+    assert x.tolist() == minigrad.eye(3).tolist()
+    assert minigrad.tensor([True, False, False], device=device).diff().tolist() == [True, False]

@@ -302,7 +302,9 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
                                 f"{tuple(b.shape)} do not match")
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
-    size = lambda t, ds: int(np.prod([t.shape[d] for d in ds]))  # noqa: E731
+    def size(t, ds):
+        return int(np.prod([t.shape[d] for d in ds]))
+
     # as one matrix product: (free of a, contracted) @ (contracted, free of b)
     a2 = reshape(permute(a, free_a + da), (size(a, free_a), size(a, da)))
     b2 = reshape(permute(b, db + free_b), (size(b, db), size(b, free_b)))

@@ -426,7 +426,7 @@ class CumProd(Function):
 
     def forward(self, x):
         self.x = x
-        self.y = x.cumprod(axis=self.axis)
+        self.y = self.xp.cumprod(x, axis=self.axis)
         return self.y
 
     def backward(self, gy):
@@ -435,15 +435,13 @@ class CumProd(Function):
         def rcumsum(v):  # sum over k >= i
             return xp.flip(xp.flip(v, axis=a).cumsum(axis=a), axis=a)
 
+        # both formulas everywhere, then a selection: no device->host sync to ask for zeros
         zero = x == 0
-        with backend.quiet_selected(xp):
-            g = rcumsum(gy * self.y) / xp.where(zero, 1, x)
-        if not zero.any():
-            return g
         zeros_so_far = zero.cumsum(axis=a)
         before, first = zeros_so_far == 0, zero & (zeros_so_far == 1)
-        prefix = xp.where(before, x, 1).cumprod(axis=a)  # x_0 ... x_(z-1), at z
-        after = xp.where(before | first, 1, x).cumprod(axis=a)  # x_(z+1) ... x_k, at k >= z
+        g = rcumsum(gy * self.y) / xp.where(zero, 1, x)  # right before the first zero
+        prefix = xp.cumprod(xp.where(before, x, 1), axis=a)  # x_0 ... x_(z-1), at z
+        after = xp.cumprod(xp.where(before | first, 1, x), axis=a)  # x_(z+1) ... x_k, at k >= z
         at_first = prefix * rcumsum(xp.where(before, 0, gy * after))
         return xp.where(before, g, xp.where(first, at_first, 0))
 

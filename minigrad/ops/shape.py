@@ -828,7 +828,8 @@ class Diagonal(Function):
 
     def view(self, a):
         v = self.xp.diagonal(a, self.offset, self.d1, self.d2)
-        if not v.flags.writeable and a.flags.writeable:  # NumPy marks it read-only; torch's is not
+        # NumPy marks it read-only, torch's is not (CuPy's flags have no such field)
+        if not getattr(v.flags, "writeable", True) and a.flags.writeable:
             v.flags.writeable = True
         return v
 
