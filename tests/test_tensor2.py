@@ -207,6 +207,15 @@ def test_unique_of_floats_keeps_the_dtype_and_has_no_derivative():
     assert minigrad.unique(x.detach()).requires_grad is False
 
 
+def test_unique_keeps_every_nan_as_torch():
+    torch = pytest.importorskip("torch")
+    a = [1.0, np.nan, -np.inf, np.nan, 1.0]
+    ours = minigrad.tensor(a).unique(return_inverse=True, return_counts=True)
+    theirs = torch.tensor(a).unique(return_inverse=True, return_counts=True)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
 def test_count_nonzero_matches_torch():
     torch = pytest.importorskip("torch")
     a = RNG.integers(0, 2, (3, 4, 2)).astype(np.float64)

@@ -504,7 +504,9 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_
     """
     xp = backend.get_array_module(x.array)
     axis = None if dim is None else one_dim(x, dim)
-    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True, axis=axis)
+    # each NaN is distinct, as in torch (NumPy would merge them)
+    nans = {"equal_nan": False} if x.dtype.kind == "f" else {}
+    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True, axis=axis, **nans)
     out = NoDerivative("unique", values)(x) if x.requires_grad else Tensor._from_data(values)
     if not (return_inverse or return_counts):
         return out
