@@ -14,12 +14,12 @@ from .grad_mode import (
 from .tensor import Tensor  # first: tensor.py imports autograd, ops and random once Tensor exists
 from .creation import (
     arange, as_tensor, empty, eye, from_dlpack, from_numpy, full, full_like, histc, histogram, linspace, ones,
-    ones_like, tensor, zeros, zeros_like,
+    ones_like, tensor, zeros, zeros_like, empty_like,
     BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
 )
 from .random import (
     Generator, manual_seed, multinomial, normal, rand, rand_like, randint, randn, randn_like,
-    randperm,
+    randperm, randint_like, bernoulli,
 )
 from .dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype,
                      uint8)
@@ -42,8 +42,15 @@ from .ops import flatten
 from .ops import (  # the operators and methods by name, as torch's functions
     add, sub, mul, div, neg, pow, square, rsqrt, reciprocal, equal, narrow, index_fill, broadcast_to,
     reshape, transpose, permute, squeeze, unsqueeze, t,
+    multiply, subtract, divide, true_divide, negative, clone,
 )
-from .tensor import is_tensor, numel
+from .ops import (
+    addmm, arctan2, atan2, broadcast_tensors, clamp_max, clamp_min, count_nonzero, cumprod, diag, diagonal,
+    diff, dot, erf, exp2, expm1, fix, ger, logical_and, logical_not, logical_or, logical_xor, meshgrid, moveaxis,
+    movedim, mv, nan_to_num, outer, repeat_interleave, swapaxes, swapdims, tan, tensordot, trunc, unflatten,
+    unique,
+)
+from .tensor import detach, detach_, is_floating_point, is_tensor, numel
 from . import accelerator, amp, backends, cuda, nn, optim, utils  # noqa: E402  (after Tensor: nn builds on it)
 from .amp import autocast
 from .compiler import compile  # noqa: A004

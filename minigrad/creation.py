@@ -144,6 +144,11 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Te
     return like(full, t, dtype, device, requires_grad, fill_value)
 
 
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """As torch.empty_like, but filled with zeros (see `empty`)."""
+    return like(zeros, t, dtype, device, requires_grad)
+
+
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
     return host_tensor(np.eye(n, m, dtype=as_dtype(dtype) or dtypes.default_float), None, device, requires_grad)

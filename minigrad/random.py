@@ -1,6 +1,8 @@
 """Random numbers: minigrad's `Generator`, the `default_generator` that `manual_seed` seeds, and
-the random tensors (`rand`, `randn`, `randint`, `randperm`, `normal`, `multinomial`, `rand_like`,
-`randn_like`). As `torch.random`; every name is re-exported as `minigrad.<name>`.
+the random tensors (`rand`, `randn`, `randint`, `randperm`, `normal`, `multinomial`, `bernoulli`,
+`rand_like`, `randn_like`, `randint_like`). As `torch.random`; every name is re-exported as
+`minigrad.<name>`. NOTE: the streams are NumPy's, not PyTorch's: one seed gives other numbers
+than in torch (the same distributions).
 
 Samples are drawn on the host and then moved, so that one seed gives the same numbers on every
 device. `init`, `Dropout`, `DataLoader` and `Tensor.normal_`/`uniform_` draw from the same stream.
@@ -72,6 +74,35 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None) ->
     size = (size,) if isinstance(size, int) else tuple(size)
     host = (generator or default_generator).rng.integers(low, high, size)
     return host_tensor(host.astype(as_dtype(dtype) or int64), None, device, False)
+
+
+def randint_like(input, low=0, high=None, dtype=None, device=None, generator=None) -> Tensor:
+    """Random integers in [low, high) with `input`'s shape, dtype and device unless given;
+    `randint_like(x, high)` starts at 0. Same as torch.randint_like.
+
+    >>> import minigrad
+    >>> minigrad.randint_like(minigrad.zeros(2, 3), 10).shape
+    (2, 3)
+    """
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                   generator=generator)
+
+
+def bernoulli(input, p=None, generator=None) -> Tensor:
+    """0 or 1 in `input`'s shape and dtype, 1 with probability `input` (elementwise), or `p` when
+    given (a number). No gradient. Same as torch.bernoulli; the stream differs from torch's.
+
+    >>> import minigrad
+    >>> minigrad.bernoulli(minigrad.tensor([0.0, 1.0]))
+    tensor([0., 1.])
+    """
+    probs = input.numpy() if p is None else (p.numpy() if isinstance(p, Tensor) else np.asarray(p))
+    if not ((probs >= 0) & (probs <= 1)).all():  # also NaN
+        raise RuntimeError("bernoulli: expects p to be in [0, 1]")
+    host = (generator or default_generator).rng.random(input.shape) < probs
+    return host_tensor(host.astype(input.dtype), None, input.device, False)
 
 
 def randperm(n, dtype=None, device=None, generator=None) -> Tensor:

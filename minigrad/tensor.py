@@ -310,11 +310,29 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
 
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32). Same as torch.Tensor.element_size."""
+        return self.array.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all the elements, as torch.Tensor.nbytes."""
+        return int(self.array.nbytes)
+
+    def get_device(self) -> int:
+        """The GPU's index for a CUDA tensor, -1 for a CPU tensor, as torch.Tensor.get_device."""
+        return -1 if self.device == "cpu" else int(self.array.device.id)
+
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and in-place counter), cut from the graph."""
         out = Tensor._from_data(self.array)
         out._versions = self._versions
         return out
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
+        self._ctx, self.requires_grad = None, False
+        return self
 
     @property
     def data(self) -> Tensor:
@@ -564,6 +582,24 @@ class Tensor:
             out._ctx.out_version = out._versions[0]  # the value its backward checks for
         return self
 
+    def _reshape_inplace(self, name: str, fn, *args) -> Tensor:
+        """squeeze_, unsqueeze_, t_: this tensor takes the shape of the view `fn` makes (the
+        values stay). Inside a graph the op is recorded as this tensor's history, with a
+        stand-in for the old tensor as its input (as _rebase does), so the graph has no cycle."""
+        graph = grad_mode.state.enabled and self.requires_grad
+        if graph and self._ctx is None:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                               f"operation; wrap it in `with minigrad.no_grad():`")
+        old = wrap(self.array, self.requires_grad)
+        old._ctx, old._versions = self._ctx, self._versions
+        out = fn(old, *args)
+        self.array = out.array
+        if graph:
+            # a counter of its own, one past the old value: an op that saved this tensor before
+            # (in the old layout) raises in backward, as in torch; the stand-in keeps the old one
+            self._ctx, self._versions = out._ctx, [self._versions[0] + 1]
+        return self
+
     def add_(self, other, alpha=1) -> Tensor:
         if alpha != 1:
             other = other * alpha
@@ -689,6 +725,15 @@ class Tensor:
         host = (generator or random.default_generator).rng.uniform(a, b, self.shape)
         return self._overwrite("uniform_", Ellipsis, host.astype(self.dtype))
 
+    def bernoulli_(self, p=0.5, generator=None) -> Tensor:
+        """Fill with 0 or 1, 1 with probability `p` (a number or a tensor), from minigrad's
+        generator (a stream other than torch's)."""
+        host = random.bernoulli(self, p, generator)
+        return self._overwrite("bernoulli_", Ellipsis, host)
+
+    def bernoulli(self, p=None, generator=None) -> Tensor:
+        return random.bernoulli(self, p, generator)
+
     def __setitem__(self, index, value):
         self._overwrite("__setitem__", index, value)
 
@@ -769,6 +814,29 @@ class Tensor:
 
     def neg(self):
         return ops.neg(self)
+
+    # NumPy's names of the operators, as torch's methods
+    multiply, subtract, negative = mul, sub, neg
+
+    def divide(self, other, rounding_mode=None):
+        return ops.div(self, other, rounding_mode)
+
+    def true_divide(self, other):
+        return ops.div(self, other)
+
+    def dot(self, other):
+        return ops.dot(self, other)
+
+    def mv(self, vec):
+        return ops.mv(self, vec)
+
+    def outer(self, vec2):
+        return ops.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def __pow__(self, other):
         return ops.pow(self, other)
@@ -914,6 +982,52 @@ class Tensor:
     def cos(self):
         return ops.cos(self)
 
+    def tan(self):
+        return ops.tan(self)
+
+    def expm1(self):
+        return ops.expm1(self)
+
+    def exp2(self):
+        return ops.exp2(self)
+
+    def erf(self):
+        return ops.erf(self)
+
+    def atan2(self, other):
+        return ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def trunc(self):
+        return ops.trunc(self)
+
+    fix = trunc
+
+    def clamp_min(self, min):
+        return ops.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return ops.clamp_max(self, max)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return ops.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
+        return self._inplace("nan_to_num_", ops.nan_to_num, nan, posinf, neginf)
+
+    def logical_not(self):
+        return ops.logical_not(self)
+
+    def logical_and(self, other):
+        return ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return ops.logical_xor(self, other)
+
     # comparisons by name (no grad)
     def eq(self, other):
         return ops.compare(self, other, "equal")
@@ -983,6 +1097,15 @@ class Tensor:
     def cumsum(self, dim, dtype=None):
         return ops.cumsum(self, dim, dtype)
 
+    def cumprod(self, dim, dtype=None):
+        return ops.cumprod(self, dim, dtype)
+
+    def count_nonzero(self, dim=None):
+        return ops.count_nonzero(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return ops.unique(self, sorted, return_inverse, return_counts, dim)
+
     def all(self, dim=None, keepdim=False):
         """True where every element (along dim) is nonzero; a bool tensor without grad."""
         return Tensor._from_data(self.array.all(axis=dim, keepdims=keepdim))
@@ -1038,6 +1161,40 @@ class Tensor:
 
     def narrow(self, dim, start, length):
         return ops.narrow(self, dim, start, length)
+
+    def swapaxes(self, axis0, axis1):
+        return ops.transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def movedim(self, source, destination):
+        return ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        return ops.unflatten(self, dim, sizes)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return ops.diag(self, diagonal)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return ops.diff(self, n, dim, prepend, append)
+
+    def squeeze_(self, dim=None) -> Tensor:
+        return self._reshape_inplace("squeeze_", ops.squeeze, dim)
+
+    def unsqueeze_(self, dim) -> Tensor:
+        return self._reshape_inplace("unsqueeze_", ops.unsqueeze, dim)
+
+    def t_(self) -> Tensor:
+        return self._reshape_inplace("t_", ops.t)
 
     @property
     def mT(self) -> Tensor:
@@ -1207,6 +1364,21 @@ def wrap(data, requires_grad: bool = False) -> Tensor:
 def is_tensor(obj) -> bool:
     """True if `obj` is a minigrad Tensor (or a Parameter). Same as torch.is_tensor."""
     return isinstance(obj, Tensor)
+
+
+def detach(x: Tensor) -> Tensor:
+    """x.detach() as a function, as torch.detach."""
+    return x.detach()
+
+
+def detach_(x: Tensor) -> Tensor:
+    """x.detach_() as a function, as torch.detach_."""
+    return x.detach_()
+
+
+def is_floating_point(x: Tensor) -> bool:
+    """True if x has a floating-point dtype. Same as torch.is_floating_point."""
+    return x.is_floating_point()
 
 
 def numel(x: Tensor) -> int:

@@ -19,6 +19,7 @@ from .. import _scratch, ops
 from ..backend import quiet_underflow
 from ..autograd import Function
 from ..ops import log_softmax, sigmoid, softmax, tanh  # noqa: F401  (re-exported)
+from ..ops.elementwise import Erf as ErfFunction, erf_array as _erf  # noqa: F401  (GELU's erf, older names)
 from ..tensor import Tensor
 from .module import Module
 
@@ -388,45 +389,7 @@ class Softplus(_Activation):
 
 # ***** GELU (added by the extending guide, docs/extending.md) *****
 
-_SQRT_2, _SQRT_2_PI, _SQRT_PI = math.sqrt(2.0), math.sqrt(2.0 / math.pi), math.sqrt(math.pi)
-
-
-def _erf(xp, x):
-    """erf(x) with error < 1e-13 from exp and arithmetic only (NumPy has no erf; CuPy's lives in
-    cupyx). |x| < 2.5: the series erf(x) = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)),
-    whose terms are all positive (no cancellation); |x| >= 2.5: Laplace's continued fraction
-    erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))).
-    Python-float constants keep float32 input float32.
-
-    On a Tensor (GELU's forward re-run for create_graph) it is the recorded op ErfFunction."""
-    if isinstance(x, Tensor):
-        return ErfFunction()(x)
-    a = xp.abs(x)
-    s = xp.minimum(a, 2.5)  # each branch sees only the values it is accurate for
-    term, total, s2 = s, s, 2 * s * s
-    for n in range(1, 36):
-        term = term * s2 / (2 * n + 1)
-        total = total + term
-    series = (2 / _SQRT_PI) * xp.exp(-s * s) * total
-    b = xp.maximum(a, 2.5)
-    f = b
-    for k in range(24, 0, -1):
-        f = b + (k / 2) / f
-    tail = 1 - xp.exp(-b * b) / (_SQRT_PI * f)
-    return xp.sign(x) * xp.where(a < 2.5, series, tail)
-
-
-class ErfFunction(Function):
-    """y = erf(x); dy/dx = 2/sqrt(pi) e^(-x^2). Recorded only by GELU's create_graph path."""
-
-    double_backward = "recompute"
-
-    def forward(self, x):
-        self.x = x
-        return _erf(self.xp, x)
-
-    def backward(self, gy):
-        return gy * (2 / _SQRT_PI) * self.xp.exp(-self.x * self.x)
+_SQRT_2, _SQRT_2_PI = math.sqrt(2.0), math.sqrt(2.0 / math.pi)
 
 
 class GELUFunction(Function):

@@ -183,6 +183,20 @@ def neg(x) -> Tensor:
     return Neg()(x)
 
 
+# NumPy's names of the operators, as torch has them
+multiply, subtract, negative = mul, sub, neg
+
+
+def divide(a, b, rounding_mode=None) -> Tensor:
+    """Alias of div (also `true_divide`, without rounding_mode). Same as torch.divide."""
+    return div(a, b, rounding_mode)
+
+
+def true_divide(a, b) -> Tensor:
+    """a / b, true division. Same as torch.true_divide."""
+    return div(a, b)
+
+
 class PowScalar(Function):
     """y = x ** p for a constant number p"""
 
@@ -294,7 +308,7 @@ def log1p(x) -> Tensor:
 
 
 class Rounding(Function):
-    """y = sign(x), floor(x), ceil(x) or round(x): piecewise constant, so the gradient is 0
+    """y = sign(x), floor(x), ceil(x), trunc(x) or round(x): piecewise constant, so the gradient is 0
     everywhere (as PyTorch's, which also gives 0 at the jumps)"""
 
     double_backward = "constants"
@@ -326,6 +340,19 @@ def floor(x: Tensor) -> Tensor:
 def ceil(x: Tensor) -> Tensor:
     """Smallest integer >= x, in x's dtype (zero gradient). Same as torch.ceil."""
     return x if x.dtype.kind in "iub" else Rounding("ceil")(x)
+
+
+def trunc(x: Tensor) -> Tensor:
+    """x rounded toward zero, in x's dtype (zero gradient). Same as torch.trunc (and torch.fix).
+
+    >>> import minigrad
+    >>> minigrad.tensor([-1.7, 1.7]).trunc()
+    tensor([-1.,  1.])
+    """
+    return x if x.dtype.kind in "iub" else Rounding("trunc")(x)
+
+
+fix = trunc
 
 
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001  (torch's name)
@@ -527,6 +554,148 @@ def cos(x) -> Tensor:
     return Cos()(_floating(x))
 
 
+class Tan(Function):
+    """y = tan x"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.y = self.xp.tan(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 + self.y * self.y)  # dy/dx = 1 / cos^2 x = 1 + tan^2 x
+
+
+def tan(x) -> Tensor:
+    """Tangent (integers give the default float). Same as torch.tan."""
+    return Tan()(_floating(x))
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for small x"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.y = self.xp.expm1(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (self.y + 1)  # dy/dx = e^x = y + 1
+
+
+def expm1(x) -> Tensor:
+    """e^x - 1, accurate where x is tiny. Same as torch.expm1.
+
+    >>> import minigrad
+    >>> minigrad.tensor([0.0, 1e-10]).expm1()
+    tensor([0.e+00, 1.e-10])
+    """
+    return Expm1()(_floating(x))
+
+
+class Exp2(Function):
+    """y = 2^x"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.y = self.xp.exp2(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * self.y.dtype.type(_LN2)  # dy/dx = 2^x ln 2
+
+
+def exp2(x) -> Tensor:
+    """2^x (integers give the default float). Same as torch.exp2."""
+    return Exp2()(_floating(x))
+
+
+_SQRT_PI = 1.7724538509055159  # sqrt(pi)
+
+
+def erf_array(xp, x):
+    """erf(x) with error < 1e-13 from exp and arithmetic only (NumPy has no erf; CuPy's lives in
+    cupyx). |x| < 2.5: the series erf(x) = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)),
+    whose terms are all positive (no cancellation); |x| >= 2.5: Laplace's continued fraction
+    erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))).
+    Python-float constants keep float32 input float32.
+
+    On a Tensor (a forward re-run for create_graph, as GELU's) it is the recorded op Erf."""
+    if isinstance(x, Tensor):
+        return Erf()(x)
+    a = xp.abs(x)
+    s = xp.minimum(a, 2.5)  # each branch sees only the values it is accurate for
+    term, total, s2 = s, s, 2 * s * s
+    for n in range(1, 36):
+        term = term * s2 / (2 * n + 1)
+        total = total + term
+    series = (2 / _SQRT_PI) * xp.exp(-s * s) * total
+    b = xp.maximum(a, 2.5)
+    f = b
+    for k in range(24, 0, -1):
+        f = b + (k / 2) / f
+    tail = 1 - xp.exp(-b * b) / (_SQRT_PI * f)
+    return xp.sign(x) * xp.where(a < 2.5, series, tail)
+
+
+class Erf(Function):
+    """y = erf(x); dy/dx = 2/sqrt(pi) e^(-x^2)"""
+
+    double_backward = "recompute"
+
+    def forward(self, x):
+        self.x = x
+        return erf_array(self.xp, x)
+
+    def backward(self, gy):
+        return gy * (2 / _SQRT_PI) * self.xp.exp(-self.x * self.x)
+
+
+def erf(x) -> Tensor:
+    """The error function, 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x (integers give
+    the default float). Same as torch.erf (also `torch.special.erf`).
+
+    >>> import minigrad
+    >>> minigrad.tensor([0.0, 1.0, -3.0]).erf()
+    tensor([ 0.       ,  0.8427008, -0.9999779])
+    """
+    return Erf()(_floating(x))
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of the point (b, a) in (-pi, pi]"""
+
+    double_backward = "recompute"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.arctan2(a, b)
+
+    def backward(self, gy):
+        # da = b / (a^2 + b^2), db = -a / (a^2 + b^2); NaN at (0, 0), as in PyTorch
+        r = gy / (self.a * self.a + self.b * self.b)
+        return (r * self.b if self.needs_input_grad[0] else None,
+                -r * self.a if self.needs_input_grad[1] else None)
+
+
+def atan2(input, other) -> Tensor:
+    """The angle of the point (other, input), elementwise with broadcasting (integers give the
+    default float). Same as torch.atan2 (also `arctan2`).
+
+    >>> import minigrad
+    >>> minigrad.atan2(minigrad.tensor([1.0, -1.0]), minigrad.tensor([0.0, 0.0]))
+    tensor([ 1.5707964, -1.5707964])
+    """
+    a, b = operands(input, other)
+    return Atan2()(_floating(a), _floating(b))
+
+
+arctan2 = atan2
+
+
 class Sqrt(Function):
     """y = sqrt(x)"""
 
@@ -698,6 +867,72 @@ def clip(x, min=None, max=None) -> Tensor:
 
 
 clamp = clip
+
+
+def clamp_min(x, min) -> Tensor:
+    """max(x, min): clamp from below only. Same as torch.clamp_min; a number bound has clamp's
+    gradient (zero at the bound); a tensor bound broadcasts and takes the gradient where it wins
+    (ties go to x, as in PyTorch)."""
+    return maximum(min, x) if isinstance(min, Tensor) else clip(x, min, None)
+
+
+def clamp_max(x, max) -> Tensor:
+    """min(x, max): clamp from above only. Same as torch.clamp_max; see clamp_min."""
+    return minimum(max, x) if isinstance(max, Tensor) else clip(x, None, max)
+
+
+def nan_to_num(x: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """x with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the
+    largest and lowest finite values of x's dtype). The gradient passes where x is finite and
+    is 0 at the replaced places. Same as torch.nan_to_num.
+
+    >>> import minigrad
+    >>> minigrad.tensor([float("nan"), float("inf"), 1.0]).nan_to_num(posinf=9.0)
+    tensor([0., 9., 1.])
+    """
+    if x.dtype.kind != "f":  # no NaN or inf to replace, as torch: a copy
+        return clone(x)
+    xp = backend.get_array_module(x.array)
+    fixed = xp.nan_to_num(x.array, nan=nan, posinf=posinf, neginf=neginf)  # in x's dtype
+    return Where(xp.isfinite(x.array))(x, Tensor._from_data(fixed))
+
+
+# ***** logical ops: nonzero is True; bool results without gradient *****
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """True where x is zero (False). Same as torch.logical_not."""
+    return _logical("logical_not", x)
+
+
+def logical_and(a: Tensor, b: Tensor) -> Tensor:
+    """True where both a and b are nonzero (broadcasting; any dtypes). Same as torch.logical_and.
+
+    >>> import minigrad
+    >>> minigrad.logical_and(minigrad.tensor([1.0, 0.0, 2.0]), minigrad.tensor([True, True, False]))
+    tensor([ True, False, False])
+    """
+    return _logical("logical_and", a, b)
+
+
+def logical_or(a: Tensor, b: Tensor) -> Tensor:
+    """True where a or b is nonzero. Same as torch.logical_or."""
+    return _logical("logical_or", a, b)
+
+
+def logical_xor(a: Tensor, b: Tensor) -> Tensor:
+    """True where exactly one of a and b is nonzero. Same as torch.logical_xor."""
+    return _logical("logical_xor", a, b)
+
+
+def _logical(name: str, *xs) -> Tensor:
+    for i, x in enumerate(xs):
+        if not isinstance(x, Tensor):  # as torch: numbers are refused
+            raise TypeError(f"{name}(): argument {i + 1} must be a Tensor, not {type(x).__name__}")
+    if len(xs) == 2 and xs[0].device != xs[1].device and xs[0].ndim and xs[1].ndim:
+        raise TypeError(f"{name}: tensors on different devices ({xs[0].device!r}, {xs[1].device!r})")
+    xp = backend.get_array_module(*(x.array for x in xs))
+    return Tensor._from_data(xp.asarray(getattr(xp, name)(*(x.array for x in xs))))
 
 
 class Where(Function):

@@ -202,3 +202,111 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: both operands must be 2-d, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     return matmul(a, b)
+
+
+# ***** vector and matrix products composed from matmul: dot, mv, outer, addmm, tensordot *****
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """The inner product of two 1-d tensors of one size and dtype, a 0-d tensor. Same as torch.dot.
+
+    >>> import minigrad
+    >>> minigrad.dot(minigrad.tensor([1.0, 2.0]), minigrad.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise dtypes.DtypeError(f"dot : expected both vectors to have same dtype, but found {a.dtype} and {b.dtype}")
+    if a.shape != b.shape:
+        raise dtypes.ShapeError(f"dot: inconsistent tensor size, expected tensors of the same number of "
+                                f"elements, but got {a.shape[0]} and {b.shape[0]} elements")
+    return matmul(a, b)
+
+
+def mv(mat: Tensor, vec: Tensor) -> Tensor:
+    """The product of a 2-d tensor (n, m) and a 1-d tensor (m,), of shape (n,). Same as torch.mv."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got mat of shape {tuple(mat.shape)} and vec of "
+                           f"shape {tuple(vec.shape)}")
+    if mat.shape[1] != vec.shape[0]:
+        raise dtypes.ShapeError(f"size mismatch, got input ({mat.shape[0]}), mat ({mat.shape[0]}x{mat.shape[1]}), "
+                                f"vec ({vec.shape[0]})")
+    return matmul(mat, vec)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """The outer product of two 1-d tensors: out[i, j] = a[i] * b[j] (dtypes promote, as in
+    torch). Same as torch.outer (also `ger`).
+
+    >>> import minigrad
+    >>> minigrad.outer(minigrad.tensor([1, 2]), minigrad.tensor([1.0, 10.0]))
+    tensor([[ 1., 10.],
+            [ 2., 20.]])
+    """
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+ger = outer
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), mat1 and mat2 2-d, input broadcasting to the
+    product's shape. With beta=0 input is ignored (its NaNs do not propagate), as torch.addmm.
+
+    >>> import minigrad
+    >>> minigrad.addmm(minigrad.ones(2), minigrad.eye(2), minigrad.full((2, 2), 3.0), alpha=2)
+    tensor([[7., 7.],
+            [7., 7.]])
+    """
+    prod = mm(mat1, mat2)
+    try:
+        fits = np.broadcast_shapes(input.shape, prod.shape) == prod.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise dtypes.ShapeError(f"addmm: input of shape {tuple(input.shape)} does not broadcast to the product's "
+                                f"shape {tuple(prod.shape)}")
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        return prod
+    return (input if beta == 1 else input * beta) + prod
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Sum of products over dims of a and b: `dims=k` pairs a's last k dims with b's first k;
+    `dims=([1, 0], [0, 1])` names them. The remaining dims of a, then of b, make the result's.
+    Same as torch.tensordot.
+
+    >>> import minigrad
+    >>> minigrad.tensordot(minigrad.ones(2, 3, 4), minigrad.ones(4, 3, 5), dims=([1, 2], [1, 0])).shape
+    (2, 5)
+    """
+    from .reduce import normalize_dims
+    from .shape import permute, reshape
+
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        da = [normalize_dims(d, a.ndim)[0] for d in da]
+        db = [normalize_dims(d, b.ndim)[0] for d in db]
+    if len(da) != len(db) or any(a.shape[i] != b.shape[j] for i, j in zip(da, db)):
+        raise dtypes.ShapeError(f"tensordot: contracted dims {da} of shape {tuple(a.shape)} and {db} of shape "
+                                f"{tuple(b.shape)} do not match")
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    def size(t, ds):
+        return int(np.prod([t.shape[d] for d in ds]))
+
+    # as one matrix product: (free of a, contracted) @ (contracted, free of b)
+    a2 = reshape(permute(a, free_a + da), (size(a, free_a), size(a, da)))
+    b2 = reshape(permute(b, db + free_b), (size(b, db), size(b, free_b)))
+    out_shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
+    return reshape(matmul(a2, b2), out_shape)

@@ -42,6 +42,11 @@ class _TensorNamespace:
     exp, log, log2, log10 = _unary(E.exp, "exp"), _unary(E.log, "log"), _unary(E.log2, "log2"), _unary(E.log10, "log10")
     sin, cos, sqrt, tanh = _unary(E.sin, "sin"), _unary(E.cos, "cos"), _unary(E.sqrt, "sqrt"), _unary(E.tanh, "tanh")
     abs = _unary(E.abs, "abs")
+    tan, exp2 = _unary(E.tan, "tan"), _unary(E.exp2, "exp2")
+
+    @staticmethod
+    def arctan2(a, b):
+        return E.atan2(a, b)
 
     @staticmethod
     def maximum(a, b):

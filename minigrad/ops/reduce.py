@@ -1,5 +1,6 @@
-"""Reductions (sum, mean, max, min, var, std, prod, cumsum), the index reductions argmax/argmin,
-and the ops that return (values, indices): max/min with a dim, sort, topk."""
+"""Reductions (sum, mean, max, min, var, std, prod, cumsum, cumprod, count_nonzero), the index
+reductions argmax/argmin, the ops that return (values, indices): max/min with a dim, sort, topk,
+and unique."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import dtypes
+from .. import backend, dtypes
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -399,6 +400,123 @@ def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
     if x.ndim == 0:
         return x.clone()
     return CumSum(one_dim(x, dim))(x)
+
+
+class CumProd(Function):
+    """y_i = x_0 * ... * x_i along an axis; gx_i = sum over k >= i of gy_k times the product of
+    x_0..x_k without x_i. Without zeros that is the reversed cumulative sum of gy*y, over x_i.
+    In a slice with zeros, that division is only right before the first zero z; after z every
+    such product holds x_z = 0, so gx is 0; at z itself it is computed without dividing:
+    (x_0 ... x_(z-1)) * sum over k >= z of gy_k * x_(z+1) ... x_k (exact, as PyTorch)"""
+
+    # backward(create_graph=True) differentiates the running products as multiplications
+    double_backward = "composed"
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def composed(self, x):
+        from .shape import stack
+
+        pre = (slice(None),) * self.axis
+        ys = [x[pre + (0,)]]
+        for i in range(1, x.shape[self.axis]):
+            ys.append(ys[-1] * x[pre + (i,)])
+        return stack(ys, self.axis)
+
+    def forward(self, x):
+        self.x = x
+        self.y = self.xp.cumprod(x, axis=self.axis)
+        return self.y
+
+    def backward(self, gy):
+        xp, x, a = self.xp, self.x, self.axis
+
+        def rcumsum(v):  # sum over k >= i
+            return xp.flip(xp.flip(v, axis=a).cumsum(axis=a), axis=a)
+
+        # both formulas everywhere, then a selection: no device->host sync to ask for zeros
+        zero = x == 0
+        zeros_so_far = zero.cumsum(axis=a)
+        before, first = zeros_so_far == 0, zero & (zeros_so_far == 1)
+        g = rcumsum(gy * self.y) / xp.where(zero, 1, x)  # right before the first zero
+        prefix = xp.cumprod(xp.where(before, x, 1), axis=a)  # x_0 ... x_(z-1), at z
+        after = xp.cumprod(xp.where(before | first, 1, x), axis=a)  # x_(z+1) ... x_k, at k >= z
+        at_first = prefix * rcumsum(xp.where(before, 0, gy * after))
+        return xp.where(before, g, xp.where(first, at_first, 0))
+
+
+def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
+    """Cumulative product along `dim` (integers and bools give int64, as torch); the gradient
+    is exact at zeros. Same as torch.cumprod.
+
+    >>> import minigrad
+    >>> minigrad.tensor([1.0, 2.0, 3.0, 4.0]).cumprod(0)
+    tensor([ 1.,  2.,  6., 24.])
+    """
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    elif x.dtype.kind in "biu":
+        x = x.to(dtype=np.int64)
+    if x.ndim == 0:
+        return x.clone()
+    return CumProd(one_dim(x, dim))(x)
+
+
+def count_nonzero(x: Tensor, dim=None) -> Tensor:
+    """The number of nonzero elements, over all of x or over `dim` (an int or a tuple), as an
+    int64 tensor (no gradient). Same as torch.count_nonzero.
+
+    >>> import minigrad
+    >>> minigrad.tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0)
+    tensor([1, 2])
+    """
+    axes = normalize_dims(dim, x.ndim) if x.ndim else None
+    xp = backend.get_array_module(x.array)
+    return Tensor._from_data(xp.asarray(xp.count_nonzero(x.array, axis=axes), dtype=np.int64))
+
+
+class NoDerivative(Function):
+    """y = values computed from x by an op without a derivative (unique). Recorded so that a
+    backward through it raises, as in PyTorch, rather than silently giving x no gradient."""
+
+    def __init__(self, name: str, values):
+        self.name, self.values = name, values
+
+    def forward(self, x):
+        return self.values
+
+    def backward(self, gy):
+        raise RuntimeError(f"the derivative for {self.name} is not implemented (as in PyTorch); "
+                           f"detach() its input if no gradient is wanted through it")
+
+
+def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim=None):
+    """The distinct values of x, in ascending order (also with sorted=False, which PyTorch allows),
+    flattened, or the distinct slices along `dim`. With `return_inverse` also the index of
+    each element (each slice) in the result; with `return_counts` how often each occurs. As
+    torch.unique: no gradient (a backward through it raises).
+
+    >>> import minigrad
+    >>> minigrad.tensor([3, 1, 3, 2]).unique(return_inverse=True, return_counts=True)
+    (tensor([1, 2, 3]), tensor([2, 0, 2, 1]), tensor([1, 1, 2]))
+    """
+    xp = backend.get_array_module(x.array)
+    axis = None if dim is None else one_dim(x, dim)
+    # each NaN is distinct, as in torch (NumPy would merge them)
+    nans = {"equal_nan": False} if x.dtype.kind == "f" else {}
+    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True, axis=axis, **nans)
+    out = NoDerivative("unique", values)(x) if x.requires_grad else Tensor._from_data(values)
+    if not (return_inverse or return_counts):
+        return out
+    result = (out,)
+    if return_inverse:  # the shape of x (of dim), whatever NumPy's version returns
+        shape = x.shape if axis is None else (x.shape[axis],)
+        result += (Tensor._from_data(inverse.reshape(shape).astype(np.int64, copy=False)),)
+    if return_counts:
+        result += (Tensor._from_data(counts.astype(np.int64, copy=False)),)
+    return result
 
 
 class Norm(Function):

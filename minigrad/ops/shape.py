@@ -4,6 +4,7 @@ stack, pad). Views share their base's in-place counter, as in PyTorch."""
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -753,3 +754,247 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
         raise RuntimeError(f"masked_select: mask of shape {tuple(mask.shape)} does not broadcast with {tuple(x.shape)}") from None
     xp = backend.get_array_module(mask.array)
     return getitem(expand(x, *shape) if x.shape != shape else x, Tensor._from_data(xp.broadcast_to(mask.array, shape)))
+
+
+# ***** more movement: swapaxes, movedim, unflatten, diagonal, diag *****
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """NumPy's name of transpose (also `swapdims`). Same as torch.swapaxes."""
+    return transpose(x, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """x with the dims `source` (an int or a sequence) moved to the places `destination`, the
+    other dims keeping their order (a view). Same as torch.movedim (also `moveaxis`).
+
+    >>> import minigrad
+    >>> minigrad.zeros(2, 3, 4).movedim(0, -1).shape
+    (3, 4, 2)
+    """
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+                           f"the same number of dims as destination ({dst} dims)")
+    nd = builtins.max(x.ndim, 1)
+    src = [normalize_dims(d, x.ndim)[0] for d in src]
+    dst = [normalize_dims(d, x.ndim)[0] for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
+    if x.ndim == 0:
+        return reshape(x, ())
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(nd) if d not in src)
+    return permute(x, [o if o is not None else next(rest) for o in order])
+
+
+moveaxis = movedim
+
+
+def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+    """x with dim `dim` split into dims of `sizes` (one may be -1). Same as torch.unflatten.
+
+    >>> import minigrad
+    >>> minigrad.zeros(2, 12).unflatten(1, (3, -1)).shape
+    (2, 3, 4)
+    """
+    d = normalize_dims(dim, x.ndim)[0]
+    sizes = shape_tuple((sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != x.shape[d]) or (
+            -1 in sizes and (known == 0 or x.shape[d] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({x.shape[d]}) in the input tensor")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+class Diagonal(Function):
+    """y = the diagonal `offset` of the dims (d1, d2) of x, as a last dim (a view, writable as
+    PyTorch's); gx is zeros with gy written on that diagonal"""
+
+    double_backward = "linear"
+
+    def __init__(self, offset, d1, d2):
+        self.offset, self.d1, self.d2 = offset, d1, d2
+
+    def view(self, a):
+        v = self.xp.diagonal(a, self.offset, self.d1, self.d2)
+        # NumPy marks it read-only, torch's is not (CuPy's flags have no such field)
+        if not getattr(v.flags, "writeable", True) and a.flags.writeable:
+            v.flags.writeable = True
+        return v
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return self.view(x)
+
+    def backward(self, gy):
+        gx = self.xp.zeros(self.x_shape, dtype=gy.dtype)
+        self.view(gx)[...] = gy
+        return gx
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal `offset` (above the main one if positive, below if negative) of the dims
+    dim1 and dim2, which become the last dim of the result (a view). Same as torch.diagonal.
+
+    >>> import minigrad
+    >>> minigrad.arange(9).reshape(3, 3).diagonal(1)
+    tensor([1, 5])
+    """
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal: expected a tensor with at least 2 dims, got shape {tuple(x.shape)}")
+    d1, d2 = normalize_dims(dim1, x.ndim)[0], normalize_dims(dim2, x.ndim)[0]
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _view(Diagonal(int(offset), d1, d2)(x), x)
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+    """For a 1-d x, the square matrix with x on its diagonal `diagonal` (zeros elsewhere); for a
+    2-d x, a copy of that diagonal of x. Same as torch.diag.
+
+    >>> import minigrad
+    >>> minigrad.diag(minigrad.tensor([1, 2]), 1)
+    tensor([[0, 1, 0],
+            [0, 0, 2],
+            [0, 0, 0]])
+    """
+    k = int(diagonal)
+    if x.ndim == 2:
+        from .elementwise import clone
+
+        return clone(x.diagonal(k))
+    if x.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    n = x.shape[0] + builtins.abs(k)
+    i = np.arange(x.shape[0])
+    rows, cols = (i, i + k) if k >= 0 else (i - k, i)
+    index = (backend.to_device(rows, x.device), backend.to_device(cols, x.device))
+    zeros = Tensor._from_data(backend.xp_for(x.device).zeros((n, n), dtype=x.dtype))
+    return index_put(zeros, index, x)
+
+
+# ***** repeat_interleave, meshgrid, broadcast_tensors, diff *****
+
+
+def repeat_interleave(x: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Each element (each slice along `dim`) repeated `repeats` times in place: an int, or a
+    tensor of one count per element. Without dim x is flattened first.
+    `repeat_interleave(counts)` alone gives each index i repeated counts[i] times. The gradient
+    sums over the copies. Same as torch.repeat_interleave.
+
+    >>> import minigrad
+    >>> minigrad.tensor([1, 2]).repeat_interleave(2), minigrad.repeat_interleave(minigrad.tensor([1, 2]))
+    (tensor([1, 1, 2, 2]), tensor([0, 1, 1]))
+    """
+    if repeats is None:  # repeat_interleave(counts): the indices
+        counts = x
+        x = Tensor._from_data(backend.xp_for(counts.device).arange(counts.shape[0] if counts.ndim else 1))
+        return repeat_interleave(x, counts, 0)
+    if dim is None:
+        x, d = reshape(x, -1), 0
+    else:
+        d = normalize_dims(dim, x.ndim)[0]
+    n = x.shape[d] if x.ndim else 1
+    if isinstance(repeats, Tensor):
+        if repeats.dtype.kind not in "iu" or repeats.ndim > 1:
+            raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got "
+                               f"{repeats.dtype}, shape {tuple(repeats.shape)}")
+        counts = backend.to_numpy(repeats.array).reshape(-1)
+    else:
+        counts = np.asarray([operator.index(repeats)])  # 2.0 raises, as in torch
+    if (counts < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    if counts.size != 1 and counts.size != n:
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
+    index = np.repeat(np.arange(n), counts if counts.size == n else counts[0])
+    if output_size is not None and output_size != index.size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} is not the size of the result {index.size}")
+    if x.ndim == 0:
+        x = reshape(x, 1)
+    return getitem(x, (slice(None),) * d + (backend.to_device(index, x.device),))
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """The tensors expanded to their common broadcast shape (views; the gradients sum back).
+    Same as torch.broadcast_tensors.
+
+    >>> import minigrad
+    >>> a, b = minigrad.broadcast_tensors(minigrad.zeros(3, 1), minigrad.zeros(4))
+    >>> a.shape, b.shape
+    ((3, 4), (3, 4))
+    """
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        raise dtypes.ShapeError(f"broadcast_tensors: shapes {[tuple(t.shape) for t in tensors]} do not broadcast "
+                                f"together") from None
+    return tuple(t if t.shape == shape else expand(t, *shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-d tensors: with indexing="ij" (the default) the i-th result varies
+    along dim i; "xy" swaps the first two dims (as NumPy's and MATLAB's grids). The results
+    are expanded views. Same as torch.meshgrid (which warns unless indexing is given).
+
+    >>> import minigrad
+    >>> x, y = minigrad.meshgrid(minigrad.tensor([1, 2, 3]), minigrad.tensor([4, 5]), indexing="xy")
+    >>> x.shape, y[:, 0]
+    ((2, 3), tensor([4, 5]))
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but got shape "
+                               f"{tuple(t.shape)}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise dtypes.DtypeError(f"meshgrid expects all tensors to have the same dtype, got "
+                                f"{[str(t.dtype) for t in tensors]}")
+    k = len(tensors)
+    along = list(range(k))  # the dim along which the i-th grid varies
+    if indexing == "xy" and k >= 2:
+        along[0], along[1] = 1, 0
+    shape = [0] * k
+    for t, a in zip(tensors, along):
+        shape[a] = t.numel()
+    return tuple(expand(reshape(t, tuple(-1 if j == a else 1 for j in range(k))), *shape)
+                 for t, a in zip(tensors, along))
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along `dim`: out[i] = x[i + 1] - x[i] (n times; for bools
+    `!=`), after joining `prepend` and `append` to x along dim. Same as torch.diff.
+
+    >>> import minigrad
+    >>> minigrad.tensor([1, 4, 9, 16]).diff(), minigrad.tensor([1, 4, 9, 16]).diff(n=2)
+    (tensor([3, 5, 7]), tensor([2, 2]))
+    """
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = normalize_dims(dim, x.ndim)[0]
+    parts = [t for t in (prepend, x, append) if t is not None]
+    for t in parts:
+        if t.ndim != x.ndim:
+            raise RuntimeError(f"diff expects prepend or append to be the same dimension as input, got shapes "
+                               f"{[tuple(p.shape) for p in parts]}")
+    if len(parts) > 1:
+        x = cat(parts, d)
+    pre = (slice(None),) * d
+    for _ in range(n):
+        hi, lo = getitem(x, pre + (slice(1, None),)), getitem(x, pre + (slice(None, -1),))
+        x = (hi != lo) if x.dtype == np.bool_ else hi - lo
+    return x

@@ -323,6 +323,7 @@ swapaxes moveaxis ravel flip tile repeat split cumsum sum mean amax amin max min
 prod var std all any nonzero argsort sort take take_along_axis matmul dot tensordot einsum
 outer around allclose array_equal count_nonzero copy copyto bincount logaddexp reciprocal
 floor_divide remainder isclose nan_to_num rint trunc cumprod diff searchsorted unique triu tril argwhere
+tan exp2 arctan2 diagonal logical_xor
 """.split()
 _UFUNCS = {"add", "subtract", "multiply", "maximum", "minimum"}
 
