@@ -463,30 +463,6 @@ def _float_only(name: str, *xs) -> None:
             raise TypeError(f"{name}: needs floating-point tensors, got {x.dtype}")
 
 
-def lerp(start, end, weight) -> Tensor:
-    """start + weight * (end - start), `weight` a number or a tensor; differentiable in all
-    three. Same as torch.lerp.
-
-    >>> import minigrad
-    >>> minigrad.lerp(minigrad.tensor([1.0, 2.0]), minigrad.tensor([3.0, 6.0]), 0.25)
-    tensor([1.5, 3. ])
-    """
-    _float_only("lerp", start, end, weight)
-    return add(start, mul(weight, sub(end, start)))
-
-
-def addcmul(input, tensor1, tensor2, value=1) -> Tensor:
-    """input + value * tensor1 * tensor2 (broadcasting). Same as torch.addcmul."""
-    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
-
-
-def addcdiv(input, tensor1, tensor2, value=1) -> Tensor:
-    """input + value * tensor1 / tensor2 (broadcasting). Same as torch.addcdiv, which refuses
-    integer tensors (their division would truncate)."""
-    _float_only("addcdiv", tensor1, tensor2)
-    return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
-
-
 _LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # ln 2, ln 10
 
 
@@ -713,11 +689,6 @@ def sqrt(x) -> Tensor:
     return Sqrt()(_floating(x))
 
 
-def square(x) -> Tensor:
-    """x * x, in x's dtype (integers stay integers). Same as torch.square."""
-    return pow(x, 2)
-
-
 class Reciprocal(Function):
     """y = 1 / x"""
 
@@ -869,18 +840,6 @@ def clip(x, min=None, max=None) -> Tensor:
 clamp = clip
 
 
-def clamp_min(x, min) -> Tensor:
-    """max(x, min): clamp from below only. Same as torch.clamp_min; a number bound has clamp's
-    gradient (zero at the bound); a tensor bound broadcasts and takes the gradient where it wins
-    (ties go to x, as in PyTorch)."""
-    return maximum(min, x) if isinstance(min, Tensor) else clip(x, min, None)
-
-
-def clamp_max(x, max) -> Tensor:
-    """min(x, max): clamp from above only. Same as torch.clamp_max; see clamp_min."""
-    return minimum(max, x) if isinstance(max, Tensor) else clip(x, None, max)
-
-
 def nan_to_num(x: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """x with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the
     largest and lowest finite values of x's dtype). The gradient passes where x is finite and
@@ -898,41 +857,6 @@ def nan_to_num(x: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
 
 
 # ***** logical ops: nonzero is True; bool results without gradient *****
-
-
-def logical_not(x: Tensor) -> Tensor:
-    """True where x is zero (False). Same as torch.logical_not."""
-    return _logical("logical_not", x)
-
-
-def logical_and(a: Tensor, b: Tensor) -> Tensor:
-    """True where both a and b are nonzero (broadcasting; any dtypes). Same as torch.logical_and.
-
-    >>> import minigrad
-    >>> minigrad.logical_and(minigrad.tensor([1.0, 0.0, 2.0]), minigrad.tensor([True, True, False]))
-    tensor([ True, False, False])
-    """
-    return _logical("logical_and", a, b)
-
-
-def logical_or(a: Tensor, b: Tensor) -> Tensor:
-    """True where a or b is nonzero. Same as torch.logical_or."""
-    return _logical("logical_or", a, b)
-
-
-def logical_xor(a: Tensor, b: Tensor) -> Tensor:
-    """True where exactly one of a and b is nonzero. Same as torch.logical_xor."""
-    return _logical("logical_xor", a, b)
-
-
-def _logical(name: str, *xs) -> Tensor:
-    for i, x in enumerate(xs):
-        if not isinstance(x, Tensor):  # as torch: numbers are refused
-            raise TypeError(f"{name}(): argument {i + 1} must be a Tensor, not {type(x).__name__}")
-    if len(xs) == 2 and xs[0].device != xs[1].device and xs[0].ndim and xs[1].ndim:
-        raise TypeError(f"{name}: tensors on different devices ({xs[0].device!r}, {xs[1].device!r})")
-    xp = backend.get_array_module(*(x.array for x in xs))
-    return Tensor._from_data(xp.asarray(getattr(xp, name)(*(x.array for x in xs))))
 
 
 class Where(Function):
@@ -1152,18 +1076,6 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """True if isclose holds everywhere (a Python bool)."""
     return bool(isclose(a, b, rtol, atol, equal_nan).array.all())
-
-
-def equal(a: Tensor, b: Tensor) -> bool:
-    """True if a and b have the same shape and the same values (a Python bool; no broadcasting,
-    NaN is unequal, dtypes may differ). Same as torch.equal."""
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(f"equal: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
-    if a.device != b.device:
-        raise RuntimeError(f"equal: expected both tensors on the same device, got {a.device!r} and {b.device!r}")
-    if a.shape != b.shape:
-        return False
-    return bool((a.array == b.array).all())
 
 
 def _classify(x, name: str) -> Tensor:

@@ -281,21 +281,6 @@ def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     return Tensor._from_data(x.array.argmin(axis=axis, keepdims=keepdim))
 
 
-def all(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001  (torch's name)
-    """`torch.all(x)`: True where every element (along dim) is nonzero; a bool tensor without grad.
-
-    >>> import minigrad
-    >>> minigrad.all(minigrad.tensor([1.0, 0.0]) == minigrad.tensor([1.0, 2.0])).item()
-    False
-    """
-    return x.all(dim, keepdim)
-
-
-def any(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001
-    """`torch.any(x)`: True where some element (along dim) is nonzero; a bool tensor without grad."""
-    return x.any(dim, keepdim)
-
-
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
     """`(values, indices)` of x sorted along `dim`; values are differentiable (stable order)."""
     d = one_dim(x, dim)
@@ -463,19 +448,6 @@ def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
     return CumProd(one_dim(x, dim))(x)
 
 
-def count_nonzero(x: Tensor, dim=None) -> Tensor:
-    """The number of nonzero elements, over all of x or over `dim` (an int or a tuple), as an
-    int64 tensor (no gradient). Same as torch.count_nonzero.
-
-    >>> import minigrad
-    >>> minigrad.tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0)
-    tensor([1, 2])
-    """
-    axes = normalize_dims(dim, x.ndim) if x.ndim else None
-    xp = backend.get_array_module(x.array)
-    return Tensor._from_data(xp.asarray(xp.count_nonzero(x.array, axis=axes), dtype=np.int64))
-
-
 class NoDerivative(Function):
     """y = values computed from x by an op without a derivative (unique). Recorded so that a
     backward through it raises, as in PyTorch, rather than silently giving x no gradient."""
@@ -589,3 +561,18 @@ def norm(x: Tensor, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if p < 0 and p != -np.inf:
         raise ValueError(f"norm: p={p} is not supported (negative p other than -inf)")
     return Norm(float(p), axes, keepdim)(x)
+
+
+def all(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001  (torch's name)
+    """`torch.all(x)`: True where every element (along dim) is nonzero; a bool tensor without grad.
+
+    >>> import minigrad
+    >>> minigrad.all(minigrad.tensor([1.0, 0.0]) == minigrad.tensor([1.0, 2.0])).item()
+    False
+    """
+    return x.all(dim, keepdim)
+
+
+def any(x: Tensor, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    """`torch.any(x)`: True where some element (along dim) is nonzero; a bool tensor without grad."""
+    return x.any(dim, keepdim)
