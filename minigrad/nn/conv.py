@@ -585,6 +585,21 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     return ConvTranspose2dFunction(stride, ((ph, ph), (pw, pw)), dilation, groups, out_hw)(*inputs)
 
 
+def _transposed_weight_and_bias(layer, in_channels: int, out_channels: int, groups: int, bias: bool, device,
+                                dtype) -> None:
+    """A transposed convolution's parameters, as PyTorch lays them out: weight (C_in, C_out/groups,
+    *kernel), bias (C_out,) or None, with PyTorch's default init; and the layer's scratch buffers."""
+    dtype = float_or_default(dtype)
+    layer.weight = Parameter(zeros(in_channels, out_channels // groups, *layer.kernel_size, dtype=dtype,
+                                   device=device))
+    if bias:
+        layer.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
+    else:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
+    layer._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+
+
 class ConvTranspose2d(Module):
     """2-D transposed convolution layer ("deconvolution", as in a DCGAN's generator); same
     arguments, parameters and default init as torch.nn.ConvTranspose2d (padding_mode 'zeros').
@@ -608,15 +623,7 @@ class ConvTranspose2d(Module):
         self.padding = _pair(padding, "padding", op)
         self.output_padding = _pair(output_padding, "output_padding", op)
         self.dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
-        dtype = float_or_default(dtype)
-        self.weight = Parameter(zeros(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype,
-                                      device=device))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+        _transposed_weight_and_bias(self, in_channels, out_channels, groups, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         # PyTorch's default; its fan_in reads the weight's dim 1, (C_out/groups) * kh * kw here
@@ -756,15 +763,7 @@ class ConvTranspose1d(Module):
         self.padding = (_single(padding, "padding", op),)
         self.output_padding = (_single(output_padding, "output_padding", op),)
         self.dilation = (_single(dilation, "dilation", op),)
-        dtype = float_or_default(dtype)
-        self.weight = Parameter(zeros(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype,
-                                      device=device))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        self._buffer_cache = _scratch.shared()  # work arrays reused across steps (_scratch.py)
+        _transposed_weight_and_bias(self, in_channels, out_channels, groups, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         init._default_init(self.weight, self.bias)  # PyTorch's default (fan_in from the weight's dim 1)

@@ -376,15 +376,17 @@ class CumSum(Function):
         return xp.flip(xp.flip(gy, axis=self.axis).cumsum(axis=self.axis), axis=self.axis)
 
 
+def _cumulative_input(x: Tensor, dtype) -> Tensor:
+    """cumsum's and cumprod's input: cast to `dtype` if given, else integers and bools to int64 (torch's rule)."""
+    if dtype is not None:
+        return x.to(dtype=dtype)
+    return x.to(dtype=np.int64) if x.dtype.kind in "biu" else x
+
+
 def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
     """Cumulative sum along `dim` (integers and bools give int64, as torch)."""
-    if dtype is not None:
-        x = x.to(dtype=dtype)
-    elif x.dtype.kind in "biu":
-        x = x.to(dtype=np.int64)
-    if x.ndim == 0:
-        return x.clone()
-    return CumSum(one_dim(x, dim))(x)
+    x = _cumulative_input(x, dtype)
+    return x.clone() if x.ndim == 0 else CumSum(one_dim(x, dim))(x)
 
 
 class CumProd(Function):
@@ -439,13 +441,8 @@ def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
     >>> minigrad.tensor([1.0, 2.0, 3.0, 4.0]).cumprod(0)
     tensor([ 1.,  2.,  6., 24.])
     """
-    if dtype is not None:
-        x = x.to(dtype=dtype)
-    elif x.dtype.kind in "biu":
-        x = x.to(dtype=np.int64)
-    if x.ndim == 0:
-        return x.clone()
-    return CumProd(one_dim(x, dim))(x)
+    x = _cumulative_input(x, dtype)
+    return x.clone() if x.ndim == 0 else CumProd(one_dim(x, dim))(x)
 
 
 class NoDerivative(Function):
