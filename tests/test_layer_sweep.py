@@ -121,6 +121,11 @@ def C(name, *args, make, **kw):
     return Case(name, args, kw, make, **opts)
 
 
+# torch's float64 backward of Hardsigmoid and CELU uses float32 constants (1/6 = 0.16666667163...;
+# CELU's 1/alpha), off by ~3e-8 relative from finite differences; minigrad's float64 is exact
+_TORCH_F32_CONSTANT = (1e-7, 1e-10)
+
+
 def _ew(name, *args, **kw):  # an elementwise activation on (n, 3, 4)
     return C(name, *args, make=X(3, 4), **kw)
 
@@ -129,7 +134,7 @@ CASES = [
     # activations
     _ew("ReLU"), _ew("ReLU6"), _ew("Tanh"), _ew("Sigmoid"), _ew("SiLU"), _ew("Mish"), _ew("GELU"),
     _ew("GELU", approximate="tanh"), _ew("SELU"), _ew("LogSigmoid"), _ew("Softsign"), _ew("Tanhshrink"),
-    _ew("Hardswish"), _ew("Hardsigmoid"), _ew("LeakyReLU", 0.1), _ew("ELU", alpha=0.7), _ew("CELU", 1.3),
+    _ew("Hardswish"), _ew("Hardsigmoid", tol=_TORCH_F32_CONSTANT), _ew("LeakyReLU", 0.1), _ew("ELU", alpha=0.7), _ew("CELU", 1.3, tol=_TORCH_F32_CONSTANT),
     _ew("Hardtanh", -0.5, 0.8), _ew("Softplus", beta=2.0, threshold=3.0), _ew("Softshrink", 0.6),
     _ew("Hardshrink", 0.7), _ew("Threshold", 0.3, -1.5),
     C("Softmax", dim=1, make=X(3, 4), unbatched=False), C("Softmax", dim=-1, make=X(3, 4)),
@@ -261,7 +266,10 @@ CASES = [
     C("MultiMarginLoss", make=lambda n: [_r(*_b(n, 4)), _int(4, *_b(n))]),
     C("MultiMarginLoss", p=2, margin=0.5, make=lambda n: [_r(*_b(n, 4)), _int(4, *_b(n))]),
     C("PoissonNLLLoss", make=lambda n: [_r(*_b(n, 3)), _rng.poisson(2.0, _b(n, 3)).astype(float)]),
-    C("PoissonNLLLoss", log_input=False, full=True, make=lambda n: [_r(*_b(n, 3), low=0.2), _rng.poisson(2.0, _b(n, 3)).astype(float)]),
+    C("PoissonNLLLoss", log_input=False, full=True, make=lambda n: [_r(*_b(n, 3), low=0.2), _rng.poisson(2.0, _b(n, 3)).astype(float)],
+      nograd=(1,)),
+    # the same with the target's gradient, and a target of 0 in every row (torch: nan there)
+    C("PoissonNLLLoss", log_input=False, full=True, make=lambda n: [_r(*_b(n, 3), low=0.2), np.resize([0.0, 1.0, 3.0], _b(n, 3))]),
     C("GaussianNLLLoss", make=lambda n: [_r(*_b(n, 3)), _r(*_b(n, 3)), _r(*_b(n, 3), low=0.1)]),
     C("GaussianNLLLoss", full=True, eps=1e-3, reduction="sum", make=lambda n: [_r(*_b(n, 3)), _r(*_b(n, 3)), _r(*_b(n, 1), low=0.1)]),
 ]
@@ -280,7 +288,33 @@ CASES_BY_ID = {c.id: c for c in CASES}
 
 # ***** known mismatches: (case id, mode) -> reason; strict, so a fix shows up as XPASS *****
 
+_NO_UNEQUAL = "adaptive_max_pool2d raises NotImplementedError for unequal bins (input not a multiple of output)"
+_NO_1D_INTERP = "interpolate supports 4-d input only: a 3-d input (1-d upsampling) raises ValueError"
 XFAIL = {
+    **{("AvgPool1d-2", m): "avg_pool with ceil_mode=True where it adds a window raises NotImplementedError"
+       for m in ["normal", "fortran", "strided", "batch1", "batch0", "unbatched", "train"]},
+    **{("AvgPool2d-2", m): "avg_pool with ceil_mode=True where it adds a window raises NotImplementedError"
+       for m in ["normal", "fortran", "strided", "batch1", "batch0", "unbatched", "train"]},
+    **{(c, m): _NO_UNEQUAL for c in ["AdaptiveMaxPool2d", "AdaptiveMaxPool2d-2"]
+       for m in ["normal", "fortran", "strided", "batch1", "batch0", "unbatched", "train"]},
+    **{("Upsample-5", m): _NO_1D_INTERP
+       for m in ["normal", "fortran", "strided", "batch1", "batch0", "train", "float32"]},
+    # torch reads a 3-d input as a batched 1-d signal (N, C, L), not an unbatched image
+    ("Upsample", "unbatched"): _NO_1D_INTERP, ("UpsamplingNearest2d", "unbatched"): _NO_1D_INTERP,
+    **{("LSTM-3", m): "LSTM(proj_size>0) raises NotImplementedError"
+       for m in ["normal", "fortran", "strided", "batch1", "batch0", "unbatched", "train"]},
+    **{("PoissonNLLLoss-3", m): "torch's target gradient is nan where target == 0 (full=True: the masked "
+       "Stirling term's 0 * log 0 leaks through its where); minigrad's is finite"
+       for m in ["normal", "fortran", "strided", "batch1", "unbatched", "train"]},
+    ("PixelUnshuffle", "batch0"): "torch returns an empty input unchanged, shape (0, 2, 4, 6) instead of "
+    "(0, 8, 2, 3); minigrad gives the unshuffled shape",
+}
+# torch's value is not deterministic here: xfail without strict
+XFAIL_LOOSE = {
+    ("MultiMarginLoss", "batch0"): "torch returns uninitialised memory (e.g. 6.9e-310) for the mean over an empty "
+    "batch; minigrad returns nan, as torch's other mean-reduced losses do",
+    ("MultiMarginLoss-2", "batch0"): "torch returns uninitialised memory (e.g. 6.9e-310) for the mean over an "
+    "empty batch; minigrad returns nan, as torch's other mean-reduced losses do",
 }
 
 
@@ -292,6 +326,8 @@ def _params(modes):
         if m == "float32" and not c.has_float_arg:
             continue
         marks = [pytest.mark.xfail(reason=XFAIL[c.id, m], strict=True)] if (c.id, m) in XFAIL else []
+        if (c.id, m) in XFAIL_LOOSE:
+            marks = [pytest.mark.xfail(reason=XFAIL_LOOSE[c.id, m], strict=False)]
         out.append(pytest.param(c, m, id=f"{c.id}-{m}", marks=marks))
     return out
 
@@ -391,7 +427,16 @@ def test_layer_matches_torch(case, mode):
     pairs = [(a, b, g) for a, b, g in zip(yo, yt, G) if g is not None]
     if not pairs:
         return
-    torch.autograd.backward([b for _, b, _ in pairs], [torch.tensor(g) for _, _, g in pairs])
+    try:
+        torch.autograd.backward([b for _, b, _ in pairs], [torch.tensor(g) for _, _, g in pairs])
+    except RuntimeError:
+        if mode != "batch0":
+            raise
+        # torch's own backward fails on some empty batches (PixelShuffle's returns a wrongly
+        # shaped gradient): with no elements, every gradient is zeros of its tensor's shape
+        for t in [*xt, *theirs.parameters()]:
+            if t.requires_grad:
+                t.grad = torch.zeros_like(t)
     if len(pairs) == 1:
         pairs[0][0].backward(minigrad.tensor(pairs[0][2]))
     else:  # d/dy of sum(y * G) is G: one backward through every output
