@@ -242,7 +242,8 @@ class Conv2dFunction(Function):
         self.x_shape, self.kernel = x.shape, W.shape[2:]
         self.cache = _scratch.current()  # the layer's buffers, if a Conv2d layer called us
         # two algorithms, the same map: Winograd where it applies (3x3, stride 1), else im2col
-        self.winograd = winograd.applies(self.xp, self.kernel, self.stride, self.dilation, self.groups, x.shape[1])
+        self.winograd = x.shape[0] > 0 and winograd.applies(self.xp, self.kernel, self.stride, self.dilation,
+                                                            self.groups, x.shape[1])
         y = self._winograd_forward(x, W) if self.winograd else self._im2col_forward(x, W)
         if b is not None:
             y += b[:, None, None, None]
@@ -261,7 +262,7 @@ class Conv2dFunction(Function):
         # 1-2: im2col, rows (c, p, q) split per group, columns (i, j, n): the batch folds in.
         col6 = im2col(xp, x, self.pads, self.kernel, self.stride, self.dilation, self.cache)
         oh, ow = col6.shape[3:5]
-        col = col6.reshape(g, -1, oh * ow * n)
+        col = col6.reshape(g, W[0].size, oh * ow * n)  # sizes spelled out: -1 is ambiguous when n == 0
         # 3: one (batched over groups) matrix product: (g, C_out/g, K) @ (g, K, M)
         y = _scratch.matmul(self.cache, xp, W.reshape(g, c_out // g, -1), col)
         # save only what backward needs: col for gW, W for gx
@@ -811,8 +812,8 @@ class UnfoldFunction(Function):
     def forward(self, x):
         self.x_shape = x.shape
         col = im2col(self.xp, x, self.pads, self.kernel, self.stride, self.dilation)  # (C, kh, kw, OH, OW, N)
-        self.col_shape = col.shape
-        return col.transpose(5, 0, 1, 2, 3, 4).reshape(x.shape[0], -1, col.shape[3] * col.shape[4])
+        self.col_shape = c, kh, kw, oh, ow, n = col.shape
+        return col.transpose(5, 0, 1, 2, 3, 4).reshape(n, c * kh * kw, oh * ow)  # no -1: n may be 0
 
     def backward(self, gy):
         c, kh, kw, oh, ow, n = self.col_shape
@@ -839,7 +840,8 @@ class FoldFunction(Function):
 
     def backward(self, gy):
         col = im2col(self.xp, gy, self.pads, self.kernel, self.stride, self.dilation)
-        return col.transpose(5, 0, 1, 2, 3, 4).reshape(self.out_shape[0], -1, col.shape[3] * col.shape[4])
+        c, kh, kw, oh, ow, n = col.shape
+        return col.transpose(5, 0, 1, 2, 3, 4).reshape(n, c * kh * kw, oh * ow)  # no -1: n may be 0
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:

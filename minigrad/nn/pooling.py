@@ -600,13 +600,13 @@ def max_unpool2d(x: Tensor, indices: Tensor, kernel_size, stride=None, padding=0
     stride = _positive(_pair(stride if stride is not None else kernel, "stride", op), "stride", op)
     padding = _pair(padding, "padding", op)
     oh, ow = _unpool_size(op, x, kernel, stride, padding, output_size)
-    lead = x.shape[:-2]
-    flat_idx = indices.reshape(*lead, -1)
+    lead, hw = x.shape[:-2], x.shape[-2] * x.shape[-1]
+    flat_idx = indices.reshape(*lead, hw)  # no -1: a batch of 0 makes it ambiguous
     if flat_idx.numel() and (int(flat_idx.min().item()) < 0 or int(flat_idx.max().item()) >= oh * ow):
         bad = flat_idx.max().item() if int(flat_idx.max().item()) >= oh * ow else flat_idx.min().item()
         raise RuntimeError(f"{op}: Found an invalid max index: {int(bad)} (output volumes are of size {oh}x{ow})")
     out = zeros(*lead, oh * ow, dtype=x.dtype, device=x.device)
-    return ops.scatter(out, -1, flat_idx, x.reshape(*lead, -1)).reshape(*lead, oh, ow)
+    return ops.scatter(out, -1, flat_idx, x.reshape(*lead, hw)).reshape(*lead, oh, ow)
 
 
 # ***** power-average (LP) pooling *****
