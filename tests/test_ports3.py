@@ -1141,3 +1141,55 @@ def test_legendre_function_gradcheck():
 
     x = minigrad.tensor(np.random.default_rng(7).standard_normal(9), requires_grad=True)
     assert minigrad.autograd.gradcheck(LegendrePolynomial3.apply, (x,))
+
+
+# ***** the library gaps these ports found, each pinned on its own *****
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+def test_every_optimizer_accepts_foreach_and_steps_the_same(name):
+    """`foreach=True` (the U-Net's RMSprop) is recorded in the groups, as torch's, and changes no number."""
+    rng = np.random.default_rng(1)
+    w0, g = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    results = []
+    for foreach in (None, True, False):
+        w = minigrad.tensor(w0, requires_grad=True)
+        kwargs = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+        opt = getattr(minigrad.optim, name)([w], lr=0.1, foreach=foreach, **kwargs)
+        assert opt.param_groups[0]["foreach"] is foreach
+        for _ in range(2):
+            w.grad = minigrad.tensor(g)
+            opt.step()
+        results.append(w.numpy())
+    assert not np.array_equal(results[0], w0)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+    if torch is not None:
+        tw = torch.tensor(w0, requires_grad=True)
+        topt = getattr(torch.optim, name)([tw], lr=0.1, foreach=True, **kwargs)
+        for _ in range(2):
+            tw.grad = torch.tensor(g)
+            topt.step()
+        np.testing.assert_allclose(results[1], tw.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_memory_format_is_accepted_and_changes_no_value():
+    """`x.to(memory_format=torch.channels_last)` and `model.to(memory_format=...)` run, keep the
+    values, shape, dtype and the graph; something that is not a memory format is refused."""
+    x = minigrad.tensor(np.random.default_rng(2).standard_normal((2, 3, 4, 5)), requires_grad=True)
+    y = x.to(device="cpu", dtype=minigrad.float64, memory_format=minigrad.channels_last)
+    assert y.shape == x.shape and y.dtype == x.dtype and np.array_equal(y.numpy(), x.numpy())
+    z = x.contiguous(memory_format=minigrad.contiguous_format)
+    gy = np.random.default_rng(3).standard_normal(x.shape)
+    (y * z).backward(minigrad.tensor(gy))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() * gy, rtol=1e-14)
+    conv = minigrad.nn.Conv2d(3, 2, 3).double()
+    assert conv.to(memory_format=minigrad.channels_last) is conv
+    assert repr(minigrad.channels_last) == "minigrad.channels_last"
+    assert isinstance(minigrad.preserve_format, minigrad.memory_format)
+    with pytest.raises(TypeError, match="memory_format"):
+        x.to(memory_format=minigrad.float32)
+    with pytest.raises(TypeError, match="memory_format"):
+        conv.to(memory_format="channels_last")
+    if torch is not None:
+        assert minigrad.channels_last_3d.name == repr(torch.channels_last_3d).split(".")[1]
