@@ -23,6 +23,7 @@ from .random import (
 )
 from .dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype,
                      uint8)
+from .dtypes import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 
 # PyTorch's other names of the same dtypes (`dtype=minigrad.long`, `dtype=minigrad.float`)
 long, half, double, bool, float, int = int64, float16, float64, bool_, float32, int32  # noqa: A001

@@ -36,6 +36,37 @@ class MissingDtype:
 bfloat16 = MissingDtype("bfloat16")
 
 
+class memory_format:
+    """A PyTorch memory format (`minigrad.channels_last`, ...). `Tensor.to`, `Tensor.contiguous`
+    and `Module.to` accept one so that scripts which ask for NHWC memory (U-Net training loops)
+    run; it changes no value, shape or dtype, only how a torch tensor would be strided (minigrad
+    picks each op's layout itself, see nn/conv.py).
+
+    >>> import minigrad
+    >>> x = minigrad.ones(2, 3, 4, 4)
+    >>> y = x.to(memory_format=minigrad.channels_last)
+    >>> y.shape, bool((y == x).all())
+    ((2, 3, 4, 4), True)
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"minigrad.{self.name}"
+
+    @staticmethod
+    def check(value) -> None:
+        """A TypeError unless `value` is None or a memory format (not, say, a dtype)."""
+        if value is not None and not isinstance(value, memory_format):
+            raise TypeError(f"memory_format must be one of minigrad.contiguous_format, channels_last, "
+                            f"channels_last_3d or preserve_format, got {value!r}")
+
+
+contiguous_format, channels_last, channels_last_3d, preserve_format = (
+    memory_format(n) for n in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format"))
+
+
 class DtypeError(TypeError, RuntimeError):
     """A tensor of the wrong dtype. PyTorch raises RuntimeError where NumPy-minded code expects
     TypeError; this is both, so `except RuntimeError` ported from PyTorch code catches it."""

@@ -225,11 +225,14 @@ class Tensor:
         # a 0-d result may be held as a NumPy scalar, which has no DLPack export
         return np.asarray(self.array) if isinstance(self.array, np.generic) else self.array
 
-    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False) -> Tensor:
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False,
+           memory_format=None) -> Tensor:
         """Move to `device` and/or cast to `dtype`; differentiable. Returns self if nothing
         changes (a copy with `copy=True`). The forms of torch: `t.to("cuda")`,
         `t.to(minigrad.float64)`, `t.to("cpu", minigrad.float64)`, `t.to(other_tensor)` (its
-        dtype and device), `t.to(device=..., dtype=...)`; `non_blocking` changes nothing."""
+        dtype and device), `t.to(device=..., dtype=...)`; `non_blocking` and `memory_format`
+        (`minigrad.channels_last`) change nothing."""
+        dtypes.memory_format.check(memory_format)
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -352,7 +355,7 @@ class Tensor:
     def clone(self) -> Tensor:
         return ops.clone(self)
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, memory_format=None) -> Tensor:
         """The same values in row-major memory: self when they are, else a copy that gradients
         flow through (as torch.Tensor.contiguous). minigrad's view and reshape need it on no
         layout; convolution outputs are stored batch-innermost (nn/conv.py).
@@ -361,7 +364,10 @@ class Tensor:
         >>> x = minigrad.arange(6.0).reshape(2, 3).t()
         >>> x.is_contiguous(), x.contiguous().is_contiguous()
         (False, True)
+
+        `memory_format` (`minigrad.channels_last`, ...) is accepted and changes nothing.
         """
+        dtypes.memory_format.check(memory_format)
         return ops.contiguous(self)
 
     def is_contiguous(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Iterator, NamedTuple
 
 from .. import backend
 from ..dtypes import as_dtype, float_or_default
+from ..dtypes import memory_format as _memory_format
 from .. import grad_mode
 from ..autograd import Function
 from ..tensor import RemovableHandle, Tensor, wrap, zero_grad
@@ -287,11 +288,13 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grad(self.parameters(), set_to_none)
 
-    def to(self, device=None, dtype=None, non_blocking: bool = False) -> Module:
+    def to(self, device=None, dtype=None, non_blocking: bool = False, memory_format=None) -> Module:
         """Move parameters and buffers to `device` and/or cast the floating ones to `dtype`, in
         place (the Tensor objects an optimizer holds stay valid); returns self.
         `model.to("cuda")`, `model.to(dtype=minigrad.float64)`, `model.to(minigrad.float64)`,
-        `model.to(x)` (x's device and dtype). `non_blocking` is accepted and changes nothing."""
+        `model.to(x)` (x's device and dtype). `non_blocking` and `memory_format`
+        (`minigrad.channels_last`) are accepted and change nothing."""
+        _memory_format.check(memory_format)
         if isinstance(device, Tensor):  # model.to(other_tensor)
             device, dtype = device.device, device.dtype if dtype is None else dtype
         elif isinstance(dtype, Tensor):

@@ -70,6 +70,11 @@ class Embedding(Module):
     """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by index; weights
     from N(0, 1) as in torch (the `padding_idx` row zero and not trained).
 
+    `sparse=True` is accepted: the weight's gradient is then still a dense tensor, holding the
+    values of torch's sparse one (zero rows for the indices not looked up). SGD updates the same
+    weights from it; minigrad has no SparseAdam (use Adam, whose update differs from SparseAdam's
+    for the rows a batch does not touch).
+
     >>> import minigrad
     >>> from minigrad import nn
     >>> emb = nn.Embedding(10, 3)
@@ -78,12 +83,13 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 device=None, dtype=None, _weight=None):
+                 device=None, dtype=None, _weight=None, sparse: bool = False):
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None and padding_idx < 0:
             padding_idx += self.num_embeddings
         self.padding_idx = padding_idx
+        self.sparse = bool(sparse)
         if _weight is not None:
             self.weight = Parameter(_weight)
         else:
@@ -102,10 +108,12 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        sparse = ", sparse=True" if self.sparse else ""
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}{sparse}"
 
     @classmethod
-    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx=None) -> Embedding:
-        emb = cls(*embeddings.shape, padding_idx=padding_idx, _weight=embeddings.detach().clone())
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx=None,
+                        sparse: bool = False) -> Embedding:
+        emb = cls(*embeddings.shape, padding_idx=padding_idx, _weight=embeddings.detach().clone(), sparse=sparse)
         emb.weight.requires_grad = not freeze
         return emb

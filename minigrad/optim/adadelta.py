@@ -29,11 +29,11 @@ class Adadelta(Optimizer):
     _nonnegative = ("eps",)
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0,
-                 *, maximize: bool = False):
+                 *, maximize: bool = False, foreach: bool | None = None):
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         super().__init__(params, dict(lr=float(lr), rho=float(rho), eps=float(eps), weight_decay=float(weight_decay),
-                                      maximize=bool(maximize)))
+                                      maximize=bool(maximize), foreach=foreach))
 
     def _update(self, group: dict, params_grads: list) -> None:
         lr, rho, eps, wd = (float(group[k]) for k in ("lr", "rho", "eps", "weight_decay"))

@@ -30,10 +30,11 @@ class Adagrad(Optimizer):
     _nonnegative = ("lr_decay", "initial_accumulator_value", "eps")
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False,
+                 foreach: bool | None = None):
         super().__init__(params, dict(lr=float(lr), lr_decay=float(lr_decay), weight_decay=float(weight_decay),
                                       initial_accumulator_value=float(initial_accumulator_value),
-                                      eps=float(eps), maximize=bool(maximize)))
+                                      eps=float(eps), maximize=bool(maximize), foreach=foreach))
         # PyTorch creates the accumulators at construction, so state_dict() has them before a step
         for group in self.param_groups:
             for p in group["params"]:

@@ -3,6 +3,8 @@
 An optimizer updates `p.array` in place (and calls `p.bump_version()`, so a graph that saved the old
 values refuses to backward). Hyperparameters are plain Python floats: NumPy 2 would turn a
 float32 parameter into float64 if a np.float64 learning rate reached the arithmetic.
+`foreach=` is accepted by every optimizer and kept in its groups, as torch's: the update is one
+loop over the parameters either way (torch's multi-tensor path gives the same numbers).
 State (momentum buffers, Adam moments) is kept as raw arrays on the parameter's device, in
 `optimizer.state[p]`.
 

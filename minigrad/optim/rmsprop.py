@@ -30,10 +30,11 @@ class RMSprop(Optimizer):
     _nonnegative = ("eps", "momentum", "alpha")
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
+                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None):
         super().__init__(params, dict(lr=float(lr), alpha=float(alpha), eps=float(eps),
                                       weight_decay=float(weight_decay), momentum=float(momentum),
-                                      centered=bool(centered), maximize=bool(maximize)))
+                                      centered=bool(centered), maximize=bool(maximize), foreach=foreach))
 
     def _update(self, group: dict, params_grads: list) -> None:
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])

@@ -29,12 +29,13 @@ class SGD(Optimizer):
     _nonnegative = ("momentum",)
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=float(lr), momentum=float(momentum), dampening=float(dampening),
                                       weight_decay=float(weight_decay), nesterov=bool(nesterov),
-                                      maximize=bool(maximize)))
+                                      maximize=bool(maximize), foreach=foreach))
 
     def _update(self, group: dict, params_grads: list) -> None:
         lr, mom, wd = float(group["lr"]), float(group["momentum"]), float(group["weight_decay"])
