@@ -105,7 +105,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
                 [0., 0., 4.]])
     """
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if isinstance(sequences, Tensor):  # torch accepts a tensor: its rows are the sequences
         sequences = sequences.unbind(0)
     sequences = list(sequences)
@@ -162,7 +162,7 @@ def _lengths_array(lengths, name: str) -> np.ndarray:
     arr = backend.to_numpy(lengths.array) if isinstance(lengths, Tensor) else np.asarray(lengths)
     if arr.ndim != 1:
         raise ShapeError(f"{name}: 'lengths' must be 1-d, got shape {arr.shape}")
-    if arr.dtype.kind not in "iub" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
         raise TypeError(f"{name}: 'lengths' must hold whole numbers, got {arr.tolist()}")
     return arr.astype(np.int64)
 
