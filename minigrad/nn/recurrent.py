@@ -7,6 +7,8 @@ There is no Function here: every layer is composed from ops that already have a 
 (`F.linear`, `sigmoid`, `tanh`, slicing, `stack`, `cat`), so autograd derives every gradient
 through time, double backward included. The gate equations are written out once, in the
 "one time step" section below; the layers only loop them over time, directions and layers.
+A PackedSequence (nn.utils.rnn) runs as its padded batch, each sequence's state carried unchanged
+past its end by `where` (`RNNBase._run_packed`), so no step reads the padding.
 
 Sections: one time step (the equations) / checks / the cells / the multi-layer layers.
 """
