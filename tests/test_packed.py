@@ -266,6 +266,7 @@ ERRORS = {  # name: the call, in minigrad and in torch (`m` is the module holdin
     "negative length": lambda m, t: m.pack_padded_sequence(t.zeros(3, 2, 1), [3, -1]),
     "lengths count": lambda m, t: m.pack_padded_sequence(t.zeros(3, 2, 1), [3, 2, 1]),
     "empty list": lambda m, t: m.pad_sequence([]),
+    "empty batch": lambda m, t: m.pack_padded_sequence(t.zeros(3, 0, 1), []),
     "padding side": lambda m, t: m.pad_sequence([t.zeros(2, 3)], padding_side="middle"),
     "total_length": lambda m, t: m.pad_packed_sequence(m.pack_padded_sequence(t.zeros(3, 2, 1), [3, 2]), total_length=2),
 }

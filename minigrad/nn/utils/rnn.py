@@ -214,6 +214,8 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False, enfo
     if input.ndim < 2:
         raise ShapeError(f"pack_padded_sequence: input must be at least 2-D (steps and batch), got shape {input.shape}")
     L, N = (input.shape[1], input.shape[0]) if batch_first else (input.shape[0], input.shape[1])
+    if N == 0:
+        raise RuntimeError(f"Cannot pack empty tensors. The input of shape {input.shape} holds no sequence.")
     if len(lengths) != N:
         raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got {len(lengths)} "
                            f"(batch_size={N})")
