@@ -14,8 +14,15 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.dtypes import DtypeError, ShapeError
 from minigrad.nn.utils import rnn
-from minigrad.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence,
-                                   pad_sequence, unpack_sequence, unpad_sequence)
+from minigrad.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 from minigrad.testing import gradcheck
 
 f64 = minigrad.float64

@@ -31,8 +31,16 @@ from ...dtypes import DtypeError, ShapeError
 from ...ops import cat, stack
 from ...tensor import Tensor
 
-__all__ = ["PackedSequence", "pad_sequence", "unpad_sequence", "pack_padded_sequence", "pad_packed_sequence",
-           "pack_sequence", "unpack_sequence", "invert_permutation"]
+__all__ = [
+    "PackedSequence",
+    "invert_permutation",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
+]
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
