@@ -387,8 +387,9 @@ class RNNBase(Module):
         if input.sorted_indices is not None:
             hx = tuple(s.index_select(1, input.sorted_indices) for s in hx)
         x = rnn_utils._padded_from_packed(data, batch_sizes, 0.0, len(batch_sizes))  # (L, N, input_size)
-        running = np.arange(N)[None, :, None] < batch_sizes[:, None, None]  # (L, N, 1): step t is real
-        x, h_n = self._layers(x, hx, running=backend.to_device(running, data.device))
+        real = backend.to_device(np.arange(N)[None, :, None] < batch_sizes[:, None, None], data.device)
+        running = [None if n == N else real[t] for t, n in enumerate(batch_sizes)]  # None: all N still run
+        x, h_n = self._layers(x, hx, running)
         if input.unsorted_indices is not None:
             h_n = tuple(s.index_select(1, input.unsorted_indices) for s in h_n)
         output = rnn_utils._packed_from_padded(x, batch_sizes)
@@ -405,8 +406,9 @@ class RNNBase(Module):
 
     def _layers(self, x: Tensor, hx: tuple, running) -> tuple:
         """x (L, N, input_size), hx a tuple of (num_layers * D, N, H) -> the last layer's output
-        (L, N, D * H) and the final states. `running` (L, N, 1) bool, or None when every step is
-        real, says where a step updates the state; elsewhere the state is carried unchanged."""
+        (L, N, D * H) and the final states. `running[t]`, an (N, 1) bool array (None when all N
+        sequences run at step t; `running` None when all run at every step), says which sequences
+        step t updates; the others carry their state unchanged."""
         L, D = x.shape[0], self.num_directions
         finals = []  # the last state of each layer and direction, in torch's order
         for layer in range(self.num_layers):
@@ -418,7 +420,7 @@ class RNNBase(Module):
                 hs = [None] * L
                 for t in (reversed(range(L)) if d == 1 else range(L)):  # the reverse direction reads back to front
                     new = self._step(gi[t], state, w_hh, b_hh)
-                    if running is not None:  # past its end, a sequence keeps its state
+                    if running is not None and running[t] is not None:  # past its end, a sequence keeps its state
                         new = tuple(where(running[t], n, s) for n, s in zip(new, state))
                     state = new
                     hs[t] = state[0]
