@@ -322,10 +322,6 @@ def test_flatten_parameters_is_accepted():
     assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, lstm.parameters()))
 
 
-def test_packed_sequences_are_absent_not_stubbed():
-    assert not hasattr(nn.utils, "rnn")
-
-
 # ***** errors at the API boundary *****
 
 

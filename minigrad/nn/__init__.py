@@ -33,7 +33,8 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
     module.py         Module, Parameter, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
     utils.py          clip_grad_norm_, clip_grad_value_
     init.py           weight initialisation (`nn.init`)
-    utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`)
+    utils/            fuse_conv_bn_eval, fuse_linear_bn_eval, fold_bn, recalibrate_bn (`nn.utils`),
+                      pad_sequence, pack_padded_sequence, PackedSequence... (`nn.utils.rnn`)
 
 Naming rule: a differentiable op (a `Function` subclass) is named after its op with the suffix
 `Function`: `LinearFunction`, `Conv2dFunction`, `MaxPool2dFunction`, `BatchNormFunction` (and

@@ -7,6 +7,8 @@ There is no Function here: every layer is composed from ops that already have a 
 (`F.linear`, `sigmoid`, `tanh`, slicing, `stack`, `cat`), so autograd derives every gradient
 through time, double backward included. The gate equations are written out once, in the
 "one time step" section below; the layers only loop them over time, directions and layers.
+A PackedSequence (nn.utils.rnn) runs as its padded batch, each sequence's state carried unchanged
+past its end by `where` (`RNNBase._run_packed`), so no step reads the padding.
 
 Sections: one time step (the equations) / checks / the cells / the multi-layer layers.
 """
@@ -17,14 +19,19 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
+from .. import backend
 from ..creation import zeros
 from ..dtypes import DtypeError, ShapeError, float_or_default
-from ..ops import cat, relu, stack, tanh
+from ..ops import cat, relu, stack, tanh, where
 from ..tensor import Tensor
 from . import init
 from .dropout import dropout as _dropout
 from .linear import linear
 from .module import Module, Parameter
+from .utils import rnn as rnn_utils
+from .utils.rnn import PackedSequence
 
 # ***** one time step: the gate equations *****
 #
@@ -345,26 +352,64 @@ class RNNBase(Module):
         return [[p for p in self._weights(layer, d) if p is not None]
                 for layer in range(self.num_layers) for d in range(self.num_directions)]
 
-    def _run(self, input: Tensor, hx: tuple | None) -> tuple:
+    def _run(self, input, hx: tuple | None) -> tuple:
         """The loop: (output, final state as a tuple of (num_layers * num_directions, N, H) tensors)."""
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         _check_input(name, input, self.input_size, self.weight_ih_l0, dims=(2, 3))
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)  # from here on (L, N, input_size)
         if self.batch_first and batched:
             x = x.transpose(0, 1)
-        L, N = x.shape[0], x.shape[1]
-        if L == 0:
+        if x.shape[0] == 0:
             raise ShapeError(f"{name}: input of shape {input.shape} has a sequence length of 0")
+        hx = self._initial_state(input, hx, x.shape[1], batched)
+        if not batched:
+            hx = tuple(s.unsqueeze(1) for s in hx)
+        x, h_n = self._layers(x, hx, running=None)
+        if not batched:
+            return x.squeeze(1), tuple(s.squeeze(1) for s in h_n)
+        return (x.transpose(0, 1) if self.batch_first else x), h_n
+
+    def _run_packed(self, input: PackedSequence, hx: tuple | None) -> tuple:
+        """The same loop over the padded batch, in the packed (sorted) order: at a step past a
+        sequence's end its state is kept (`where`), so h_n holds each sequence's own last step,
+        the reverse direction starts at each sequence's own end, and the gradients stay exact."""
+        name = type(self).__name__
+        data, batch_sizes = input.data, backend.to_numpy(input.batch_sizes.array).astype(np.int64)
+        if not isinstance(data, Tensor) or data.ndim != 2:
+            raise ShapeError(f"{name}: a PackedSequence's data must be 2-D (the steps of all sequences, "
+                             f"input_size), got {getattr(data, 'shape', type(data).__name__)}")
+        _check_input(name, data, self.input_size, self.weight_ih_l0, dims=(1, 2))
+        N = int(batch_sizes[0])
+        hx = self._initial_state(data, hx, N, batched=True)  # hx comes in the original batch order
+        if input.sorted_indices is not None:
+            hx = tuple(s.index_select(1, input.sorted_indices) for s in hx)
+        x = rnn_utils._padded_from_packed(data, batch_sizes, 0.0, len(batch_sizes))  # (L, N, input_size)
+        real = backend.to_device(np.arange(N)[None, :, None] < batch_sizes[:, None, None], data.device)
+        running = [None if n == N else real[t] for t, n in enumerate(batch_sizes)]  # None: all N still run
+        x, h_n = self._layers(x, hx, running)
+        if input.unsorted_indices is not None:
+            h_n = tuple(s.index_select(1, input.unsorted_indices) for s in h_n)
+        output = rnn_utils._packed_from_padded(x, batch_sizes)
+        return PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices), h_n
+
+    def _initial_state(self, input: Tensor, hx: tuple | None, N: int, batched: bool) -> tuple:
         D = self.num_directions
         expected = (self.num_layers * D, N, self.hidden_size) if batched else (self.num_layers * D, self.hidden_size)
         if hx is None:
-            hx = tuple(zeros(*expected, dtype=x.dtype, device=x.device) for _ in range(self.n_state))
+            return tuple(zeros(*expected, dtype=input.dtype, device=input.device) for _ in range(self.n_state))
         for s in hx:
-            _check_state(name, input, s, expected, batched)
-        if not batched:
-            hx = tuple(s.unsqueeze(1) for s in hx)
+            _check_state(type(self).__name__, input, s, expected, batched)
+        return hx
 
+    def _layers(self, x: Tensor, hx: tuple, running) -> tuple:
+        """x (L, N, input_size), hx a tuple of (num_layers * D, N, H) -> the last layer's output
+        (L, N, D * H) and the final states. `running[t]`, an (N, 1) bool array (None when all N
+        sequences run at step t; `running` None when all run at every step), says which sequences
+        step t updates; the others carry their state unchanged."""
+        L, D = x.shape[0], self.num_directions
         finals = []  # the last state of each layer and direction, in torch's order
         for layer in range(self.num_layers):
             outputs = []
@@ -374,18 +419,17 @@ class RNNBase(Module):
                 state = tuple(s[layer * D + d] for s in hx)
                 hs = [None] * L
                 for t in (reversed(range(L)) if d == 1 else range(L)):  # the reverse direction reads back to front
-                    state = self._step(gi[t], state, w_hh, b_hh)
+                    new = self._step(gi[t], state, w_hh, b_hh)
+                    if running is not None and running[t] is not None:  # past its end, a sequence keeps its state
+                        new = tuple(where(running[t], n, s) for n, s in zip(new, state))
+                    state = new
                     hs[t] = state[0]
                 outputs.append(stack(hs))
                 finals.append(state)
             x = outputs[0] if D == 1 else cat(outputs, dim=-1)  # (L, N, D * hidden_size)
             if self.dropout and self.training and layer < self.num_layers - 1:  # between layers only
                 x = _dropout(x, self.dropout)
-
-        h_n = tuple(stack([f[k] for f in finals]) for k in range(self.n_state))
-        if not batched:
-            return x.squeeze(1), tuple(s.squeeze(1) for s in h_n)
-        return (x.transpose(0, 1) if self.batch_first else x), h_n
+        return x, tuple(stack([f[k] for f in finals]) for k in range(self.n_state))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -409,7 +453,9 @@ class RNN(RNNBase):
     Same as torch.nn.RNN: arguments (`nonlinearity` is the fourth positional one, as in torch),
     parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and `_reverse` ones
     when bidirectional), U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) initialisation; `dropout`
-    acts on the outputs of every layer but the last, in training only. No PackedSequence.
+    acts on the outputs of every layer but the last, in training only. `input` may be a
+    PackedSequence (nn.utils.rnn): the output is then one too, and h_n holds each sequence's
+    state at its own last step.
 
     Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
         input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
@@ -451,7 +497,9 @@ class LSTM(RNNBase):
     parameters weight_ih_l{k} (4 hidden, in), weight_hh_l{k} (4 hidden, hidden), bias_ih_l{k},
     bias_hh_l{k} (and `_reverse` ones), gates stacked i, f, g, o, U(-1/sqrt(hidden_size),
     1/sqrt(hidden_size)) initialisation; `dropout` between layers, in training only.
-    `proj_size` other than 0 raises NotImplementedError; no PackedSequence.
+    `proj_size` other than 0 raises NotImplementedError. `input` may be a PackedSequence
+    (nn.utils.rnn): the output is then one too, and h_n holds each sequence's state at its own
+    last step.
 
     Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
         input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
@@ -495,8 +543,9 @@ class GRU(RNNBase):
     """A multi-layer GRU (the equations in `gru_step`). Same as torch.nn.GRU: arguments,
     parameters weight_ih_l{k} (3 hidden, in), weight_hh_l{k} (3 hidden, hidden), bias_ih_l{k},
     bias_hh_l{k} (and `_reverse` ones), gates stacked r, z, n, U(-1/sqrt(hidden_size),
-    1/sqrt(hidden_size)) initialisation; `dropout` between layers, in training only. No
-    PackedSequence.
+    1/sqrt(hidden_size)) initialisation; `dropout` between layers, in training only. `input` may
+    be a PackedSequence (nn.utils.rnn): the output is then one too, and h_n holds each sequence's
+    state at its own last step.
 
     Shape (L the sequence length, N the batch, D = 2 if bidirectional else 1):
         input (L, N, input_size), or (N, L, input_size) with batch_first, or unbatched (L, input_size);
