@@ -69,7 +69,7 @@ LAYERS = [("RNN_tanh", "RNN", {}), ("RNN_relu", "RNN", {"nonlinearity": "relu"})
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("name,cls_name,extra", LAYERS, ids=[n for n, _, _ in LAYERS])
 def test_packed_layer_matches_torch(name, cls_name, extra, layers, bidir, batch_first, enforce_sorted):
-    import torch
+    torch = pytest.importorskip("torch")
     import torch.nn.utils.rnn as trnn
 
     ours, theirs = make_pair(cls_name, dict(extra, num_layers=layers, bidirectional=bidir, batch_first=batch_first))
@@ -115,7 +115,7 @@ def test_packed_layer_matches_torch(name, cls_name, extra, layers, bidir, batch_
 
 @pytest.mark.parametrize("cls_name", ["LSTM", "GRU"])
 def test_packed_without_hx_matches_torch(cls_name):
-    import torch
+    torch = pytest.importorskip("torch")
     import torch.nn.utils.rnn as trnn
 
     ours, theirs = make_pair(cls_name, {"bidirectional": True})
