@@ -215,15 +215,14 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     # the rows of each bag, padded to the longest bag: (B, L, dim); the positions past a bag's
     # end point at element 0 and are masked out below
     rows = embedding(Tensor._from_data(backend.to_device(flat, weight.device)), weight)
-    if rows.shape[0] == 0:  # no element at all: every bag is empty
-        return zeros(pos.shape[0], weight.shape[1], dtype=weight.dtype, device=weight.device)
+    if rows.shape[0] == 0 or pos.shape[1] == 0:  # no element at all: every bag is empty, zeros
+        # (the sum over no rows, so the result stays in weight's graph, as torch's does)
+        return rows.sum(dim=0, keepdim=True).expand(pos.shape[0], weight.shape[1])
     bags = rows[backend.to_device(pos, weight.device)]
     m = backend.to_device(mask, weight.device)[..., None]
     if mode == "max":
         filled = where(m, bags, Tensor._from_data(xp.full((), -xp.inf, weight.dtype)))
-        top = amax(filled, dim=1) if pos.shape[1] else zeros(pos.shape[0], weight.shape[1], dtype=weight.dtype,
-                                                                device=weight.device)
-        return where(m.any(axis=1), top, Tensor._from_data(xp.zeros((), weight.dtype)))
+        return where(m.any(axis=1), amax(filled, dim=1), Tensor._from_data(xp.zeros((), weight.dtype)))
     scale = mask[..., None].astype(weight.dtype)
     if mode == "mean":  # divided by the bag's count of non-padding entries (an empty bag: by 1)
         scale = scale / np.maximum(mask.sum(axis=1), 1)[:, None, None].astype(weight.dtype)
