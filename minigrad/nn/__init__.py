@@ -23,6 +23,7 @@ Laid out by op family; each file holds a family's Function(s), its `F` functions
                       ReplicationPad1d/2d/3d, CircularPad1d/2d/3d
     pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d  F.max_pool2d...
                       AdaptiveAvgPool1d, AdaptiveMaxPool1d, MaxUnpool2d, LPPool1d/2d  F.max_unpool2d, F.lp_pool2d...
+                      MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (composed)  F.max_pool3d, F.avg_pool3d...
     upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  F.interpolate (nearest, bilinear)
                       PixelShuffle, PixelUnshuffle                F.pixel_shuffle, F.pixel_unshuffle
     dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout      F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
@@ -67,7 +68,7 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                       ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
-                      AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d)
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .sparse import Embedding, EmbeddingBag

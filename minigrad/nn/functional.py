@@ -19,9 +19,9 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from .normalization import (batch_norm, batch_norm_simple, batch_renorm, group_norm, group_norm_simple,  # noqa: F401
                             instance_norm, instance_norm_simple, layer_norm, layer_norm_simple, local_response_norm,
                             rms_norm)
-from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
-                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, lp_pool1d, lp_pool2d, max_pool1d, max_pool2d,
-                      max_unpool2d)
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: F401
+                      adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d,
+                      lp_pool2d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d)
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .sparse import embedding, embedding_bag, one_hot  # noqa: F401
 from ..ops.shape import pad  # noqa: F401  (torch's F.pad: constant, reflect, replicate, circular)
