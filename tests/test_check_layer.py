@@ -154,6 +154,9 @@ def _builtin_cases():
         (nn.ReflectionPad3d((2, 1, 1, 0, 1, 1)), (r(1, 2, 2, 3, 3),)),
         (nn.ReplicationPad3d(2), (r(1, 2, 2, 2, 2),)),
         (nn.CircularPad3d((1, 2, 0, 1, 1, 0)), (r(1, 2, 2, 3, 3),)),
+        (nn.MaxPool3d(2, stride=1), (r(1, 2, 3, 3, 3),)),
+        (nn.AvgPool3d(2, padding=1), (r(1, 2, 2, 3, 3),)),
+        (nn.AdaptiveAvgPool3d((1, 2, 2)), (r(1, 2, 2, 3, 3),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

@@ -1,5 +1,5 @@
 """EmbeddingBag and the 3-d layers: BatchNorm3d, InstanceNorm3d, the lazy InstanceNorm1d/2d/3d and
-BatchNorm3d, Dropout3d, and the 3-d padding layers.
+BatchNorm3d, Dropout3d, the 3-d padding layers and MaxPool3d, AvgPool3d, AdaptiveAvgPool3d.
 
 For each: PyTorch parity of the output and of every gradient under a random upstream gradient
 (float64, 1e-10), repr and state_dict as torch's, float32 kept, the strict device, finite
@@ -60,6 +60,24 @@ LAYERS = [
      lambda t: t.nn.InstanceNorm3d(2, affine=True, dtype=t.float64), (2, 3, 2, 2)),
     ("Dropout3d-eval", lambda: nn.Dropout3d(0.3).eval(), lambda t: t.nn.Dropout3d(0.3).eval(), (2, 3, 2, 2, 2)),
     ("Dropout3d-p0", lambda: nn.Dropout3d(0.0, inplace=False), lambda t: t.nn.Dropout3d(0.0), (2, 3, 2, 2, 2)),
+    ("MaxPool3d", lambda: nn.MaxPool3d(2), lambda t: t.nn.MaxPool3d(2), (2, 3, 4, 5, 6)),
+    ("MaxPool3d-opts", lambda: nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=(1, 1, 0), dilation=(1, 1, 2)),
+     lambda t: t.nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=(1, 1, 0), dilation=(1, 1, 2)), (2, 2, 4, 5, 6)),
+    ("MaxPool3d-ceil", lambda: nn.MaxPool3d(3, stride=2, ceil_mode=True),
+     lambda t: t.nn.MaxPool3d(3, stride=2, ceil_mode=True), (2, 2, 5, 6, 7)),
+    ("MaxPool3d-unbatched", lambda: nn.MaxPool3d(2, 1), lambda t: t.nn.MaxPool3d(2, 1), (2, 3, 4, 3)),
+    ("AvgPool3d", lambda: nn.AvgPool3d(2), lambda t: t.nn.AvgPool3d(2), (2, 3, 4, 5, 6)),
+    ("AvgPool3d-opts", lambda: nn.AvgPool3d(3, 2, 1), lambda t: t.nn.AvgPool3d(3, 2, 1), (2, 2, 5, 6, 7)),
+    ("AvgPool3d-divisor", lambda: nn.AvgPool3d((1, 2, 3), divisor_override=4),
+     lambda t: t.nn.AvgPool3d((1, 2, 3), divisor_override=4), (2, 2, 3, 4, 6)),
+    ("AvgPool3d-unbatched", lambda: nn.AvgPool3d(2, count_include_pad=False),
+     lambda t: t.nn.AvgPool3d(2, count_include_pad=False), (2, 4, 4, 6)),
+    ("AdaptiveAvgPool3d", lambda: nn.AdaptiveAvgPool3d((2, 3, 4)), lambda t: t.nn.AdaptiveAvgPool3d((2, 3, 4)),
+     (2, 3, 5, 7, 6)),
+    ("AdaptiveAvgPool3d-none", lambda: nn.AdaptiveAvgPool3d((3, None, 1)),
+     lambda t: t.nn.AdaptiveAvgPool3d((3, None, 1)), (2, 2, 4, 3, 5)),
+    ("AdaptiveAvgPool3d-unbatched", lambda: nn.AdaptiveAvgPool3d(1), lambda t: t.nn.AdaptiveAvgPool3d(1),
+     (3, 4, 3, 2)),
 ]
 LAYER_IDS = [c[0] for c in LAYERS]
 
@@ -108,6 +126,33 @@ def test_3d_norm_gradcheck():
     x, w, b = T(rnd(2, 2, 2, 2, 3, seed=5), True), T(rnd(2, seed=6), True), T(rnd(2, seed=7), True)
     assert gradcheck(lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True), x, w, b)
     assert gradcheck(lambda a, w, b: F.instance_norm(a, weight=w, bias=b), x, w, b)
+
+
+@pytest.mark.parametrize("fn", [lambda a: F.max_pool3d(a, 2, 1, 1), lambda a: F.max_pool3d(a, (2, 1, 2), ceil_mode=True),
+                                lambda a: F.avg_pool3d(a, 2, 1, 1), lambda a: F.avg_pool3d(a, 2, divisor_override=3),
+                                lambda a: F.adaptive_avg_pool3d(a, (2, 2, 3))],
+                         ids=["max", "max-ceil", "avg", "avg-divisor", "adaptive"])
+def test_3d_pooling_gradcheck(fn):
+    x = T(rnd(1, 2, 3, 3, 4, seed=9), True)
+    assert gradcheck(fn, x)
+
+
+def test_3d_pooling_errors():
+    x = minigrad.randn(1, 1, 4, 4, 4)
+    with pytest.raises(ValueError, match="5-d input"):
+        F.max_pool3d(minigrad.randn(1, 4, 4), 2)
+    with pytest.raises(ValueError, match="padding"):
+        F.max_pool3d(x, 2, padding=2)
+    with pytest.raises(ValueError, match="triple"):
+        F.avg_pool3d(x, (2, 2))
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        nn.MaxPool3d(2, return_indices=True)
+    with pytest.raises(NotImplementedError, match="count_include_pad"):
+        F.avg_pool3d(x, 2, padding=1, count_include_pad=False)
+    with pytest.raises(NotImplementedError, match="ceil_mode"):
+        F.avg_pool3d(minigrad.randn(1, 1, 5, 5, 5), 2, ceil_mode=True)
+    with pytest.raises(ValueError, match="output_size"):
+        F.adaptive_avg_pool3d(x, (0, 1, 1))
 
 
 def test_3d_layers_refuse_wrong_ranks():
