@@ -143,6 +143,20 @@ def _builtin_cases():
         (nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 4, activation="gelu"), 2), (r(3, 2, 4),)),
         (nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 4), 1, norm=nn.LayerNorm(4)), (r(2, 2, 4), r(3, 2, 4))),
         (nn.Transformer(4, 2, 1, 1, 4), (r(3, 2, 4), r(2, 2, 4))),
+        # EmbeddingBag and the 3-d layers (tests/test_layers3.py)
+        (nn.EmbeddingBag(6, 3, mode="max", padding_idx=1), (minigrad.tensor([[0, 4, 1], [2, 2, 5]]),)),
+        (nn.EmbeddingBag(6, 3, mode="sum"), (minigrad.tensor([0, 4, 1, 2, 2]), minigrad.tensor([0, 2, 2]))),
+        (nn.BatchNorm3d(2), (r(3, 2, 2, 2, 2),)),
+        (nn.InstanceNorm3d(2, affine=True), (r(2, 2, 2, 3, 2),)),
+        (nn.Dropout3d(0.3), (r(2, 3, 2, 2, 2),)),
+        (nn.ZeroPad3d((1, 0, 2, 1, 0, 1)), (r(1, 2, 2, 3, 3),)),
+        (nn.ConstantPad3d(1, 0.5), (r(1, 2, 2, 2, 2),)),
+        (nn.ReflectionPad3d((2, 1, 1, 0, 1, 1)), (r(1, 2, 2, 3, 3),)),
+        (nn.ReplicationPad3d(2), (r(1, 2, 2, 2, 2),)),
+        (nn.CircularPad3d((1, 2, 0, 1, 1, 0)), (r(1, 2, 2, 3, 3),)),
+        (nn.MaxPool3d(2, stride=1), (r(1, 2, 3, 3, 3),)),
+        (nn.AvgPool3d(2, padding=1), (r(1, 2, 2, 3, 3),)),
+        (nn.AdaptiveAvgPool3d((1, 2, 2)), (r(1, 2, 2, 3, 3),)),
     ]
     for extra in ("GELU", "LayerNorm"):  # added by issue 8's extending guide
         if hasattr(nn, extra):

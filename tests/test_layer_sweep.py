@@ -20,8 +20,8 @@ back unchanged (a layer must not write into the caller's array).
 Layers not swept, and why:
     Module, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, Parameter: containers
     RNNBase, RNNCellBase: abstract bases (RNN/LSTM/GRU and the cells are swept)
-    LazyLinear, LazyConv1d/2d, LazyConvTranspose2d, LazyBatchNorm1d/2d: lazy (they become the eager
-        class, which is swept)
+    LazyLinear, LazyConv1d/2d, LazyConvTranspose2d, LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d:
+        lazy (they become the eager class, which is swept)
     RemovableHandle, BatchRenorm1d/2d: not in torch.nn
 """
 
@@ -39,7 +39,8 @@ import minigrad.nn as mnn  # noqa: E402
 
 SKIPPED = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Parameter",
            "RNNBase", "RNNCellBase", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
-           "LazyBatchNorm1d", "LazyBatchNorm2d"}
+           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"}
 
 _rng = np.random.default_rng(0)
 
@@ -150,15 +151,24 @@ CASES = [
     C("Flatten", 0, -1, make=X(2, 3)), C("Unflatten", 1, (2, 3), make=X(6, 2), unbatched=False),
     C("Embedding", 7, 3, make=lambda n: [_int(7, *_b(n, 5))]),
     C("Embedding", 7, 3, padding_idx=0, make=lambda n: [_int(3, *_b(n, 5))]),
+    # EmbeddingBag: bags as rows of a 2-d input (a 1-d input needs offsets: no unbatched form)
+    C("EmbeddingBag", 7, 3, make=lambda n: [_int(7, *_b(n, 4))], unbatched=False),
+    C("EmbeddingBag", 7, 3, mode="max", padding_idx=2, make=lambda n: [_int(4, *_b(n, 5))], unbatched=False),
+    C("EmbeddingBag", 7, 3, mode="sum", padding_idx=0, make=lambda n: [_int(4, *_b(n, 5)), _r(*_b(n, 5))],
+      unbatched=False),
     # normalization
     C("BatchNorm1d", 3, make=X(3), unbatched=False), C("BatchNorm1d", 3, momentum=0.3, make=X(3, 5), unbatched=False),
     C("BatchNorm1d", 3, affine=False, track_running_stats=False, make=X(3, 5), unbatched=False),
     C("BatchNorm2d", 3, make=X(3, 2, 3), unbatched=False),
     C("BatchNorm2d", 3, momentum=None, eps=1e-3, make=X(3, 2, 2), unbatched=False),
+    C("BatchNorm3d", 2, make=X(2, 2, 3, 2), unbatched=False),
+    C("BatchNorm3d", 2, momentum=None, affine=False, make=X(2, 2, 2, 2), unbatched=False),
     C("GroupNorm", 2, 4, make=X(4, 5), unbatched=False), C("GroupNorm", 1, 2, affine=False, make=X(2, 2, 3), unbatched=False),
     C("InstanceNorm1d", 3, affine=True, make=X(3, 6)),
     C("InstanceNorm1d", 3, track_running_stats=True, make=X(3, 6)),
     C("InstanceNorm2d", 2, affine=True, make=X(2, 3, 3)),
+    C("InstanceNorm3d", 2, affine=True, make=X(2, 2, 3, 2)),
+    C("InstanceNorm3d", 2, track_running_stats=True, make=X(2, 2, 2, 3)),
     C("LayerNorm", 5, make=X(3, 5)), C("LayerNorm", [3, 5], elementwise_affine=False, make=X(3, 5)),
     C("LayerNorm", 5, bias=False, eps=1e-3, make=X(5)),
     C("RMSNorm", 5, make=X(3, 5)), C("RMSNorm", [3, 5], eps=1e-4, make=X(3, 5)),
@@ -189,6 +199,10 @@ CASES = [
     C("AvgPool2d", 2, divisor_override=3, make=X(2, 4, 4)),
     C("AdaptiveAvgPool1d", 3, make=X(2, 7)), C("AdaptiveAvgPool2d", (2, 3), make=X(2, 5, 7)),
     C("AdaptiveAvgPool2d", (None, 2), make=X(2, 3, 5)),
+    C("MaxPool3d", 2, make=X(2, 4, 4, 5)), C("MaxPool3d", (2, 3, 2), stride=(1, 2, 1), padding=1, ceil_mode=True,
+                                            make=X(2, 3, 5, 4)),
+    C("AvgPool3d", 2, make=X(2, 4, 4, 5)), C("AvgPool3d", 3, 2, 1, divisor_override=5, make=X(2, 3, 5, 4)),
+    C("AdaptiveAvgPool3d", (2, 3, 2), make=X(2, 3, 5, 4)), C("AdaptiveAvgPool3d", (None, 1, 2), make=X(2, 3, 2, 5)),
     C("AdaptiveMaxPool1d", 3, make=X(2, 7)), C("AdaptiveMaxPool1d", 2, return_indices=True, make=X(2, 5)),
     C("AdaptiveMaxPool2d", (2, 3), make=X(2, 5, 7)), C("AdaptiveMaxPool2d", 2, return_indices=True, make=X(2, 4, 5)),
     C("LPPool1d", 2.0, 3, make=X(2, 7, low=0.1)), C("LPPool1d", 3.0, 2, stride=1, make=X(2, 5, low=0.1)),
@@ -202,6 +216,9 @@ CASES = [
     C("ReflectionPad2d", (1, 2, 2, 0), make=X(2, 3, 4)),
     C("ReplicationPad1d", (2, 3), make=X(2, 5)), C("ReplicationPad2d", 2, make=X(2, 3, 4)),
     C("CircularPad1d", 2, make=X(2, 5)), C("CircularPad2d", (1, 2, 2, 1), make=X(2, 3, 4)),
+    C("ZeroPad3d", (1, 0, 2, 1, 0, 1), make=X(2, 2, 3, 3)), C("ConstantPad3d", 1, -0.5, make=X(2, 2, 2, 3)),
+    C("ReflectionPad3d", (1, 2, 0, 1, 1, 1), make=X(2, 2, 3, 3)), C("ReplicationPad3d", 2, make=X(2, 2, 2, 3)),
+    C("CircularPad3d", (1, 2, 1, 0, 1, 1), make=X(2, 2, 3, 3)),
     # upsampling
     C("Upsample", scale_factor=2.0, make=X(2, 3, 4)), C("Upsample", size=(5, 7), make=X(2, 3, 4)),
     C("Upsample", scale_factor=2.0, mode="bilinear", make=X(2, 3, 4)),
@@ -214,6 +231,7 @@ CASES = [
     C("Dropout", 0.0, make=X(3, 4)), C("Dropout", 0.5, make=X(3, 4), train=False),
     C("Dropout1d", 0.0, make=X(3, 4)), C("Dropout1d", 0.5, make=X(3, 4), train=False),
     C("Dropout2d", 0.0, make=X(3, 2, 2)), C("Dropout2d", 0.5, make=X(3, 2, 2), train=False),
+    C("Dropout3d", 0.0, make=X(3, 2, 2, 2)), C("Dropout3d", 0.5, make=X(3, 2, 2, 2), train=False),
     C("AlphaDropout", 0.0, make=X(3, 4)), C("AlphaDropout", 0.5, make=X(3, 4), train=False),
     # recurrent
     C("RNN", 3, 4, make=SEQ(5, 3)), C("RNN", 3, 4, 2, nonlinearity="relu", batch_first=True, make=SEQ(5, 3, batch_first=True)),

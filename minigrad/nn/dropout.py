@@ -1,5 +1,5 @@
-"""Dropout: `DropoutFunction`, `F.dropout`, `F.dropout1d`, `F.dropout2d`, `F.alpha_dropout` and
-their layers `nn.Dropout`, `nn.Dropout1d`, `nn.Dropout2d`, `nn.AlphaDropout`. Every mask is drawn
+"""Dropout: `DropoutFunction`, `F.dropout`, `F.dropout1d/2d/3d`, `F.alpha_dropout` and their
+layers `nn.Dropout`, `nn.Dropout1d/2d/3d`, `nn.AlphaDropout`. Every mask is drawn
 on the host from minigrad's generator (`minigrad.manual_seed`), one uniform number per mask entry."""
 
 from __future__ import annotations
@@ -64,6 +64,24 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 4-d input (N, C, H, W) or a 3-d (C, H, W), got shape {x.shape}")
     return _dropout(x, p, training, inplace, x.shape[:-2] + (1, 1))
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels: each (sample, channel) volume of a (N, C, D, H, W) input, or each
+    channel of an unbatched (C, D, H, W) one, with probability p; scale the rest by 1 / (1 - p),
+    in training only. Same as torch.nn.functional.dropout3d.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> _ = minigrad.manual_seed(0)
+    >>> y = F.dropout3d(minigrad.ones(1, 4, 2, 2, 2), p=0.5)
+    >>> sorted(set(y.numpy().ravel().tolist()))  # whole channels are 0 or 2
+    [0.0, 2.0]
+    """
+    if x.ndim not in (4, 5):
+        raise ValueError(f"dropout3d: expected a 5-d input (N, C, D, H, W) or a 4-d (C, D, H, W), "
+                         f"got shape {x.shape}")
+    return _dropout(x, p, training, inplace, x.shape[:-3] + (1, 1, 1))
 
 
 def _dropout(x: Tensor, p, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
@@ -183,6 +201,21 @@ class Dropout1d(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout1d(x, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs: in training, zero each
+    channel with probability p and scale the rest by 1/(1-p); in eval, the identity. Same as
+    torch.nn.Dropout3d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Dropout3d(0.25).eval()(minigrad.ones(1, 2, 2, 2, 2)).shape
+    (1, 2, 2, 2, 2)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout3d(x, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(Dropout):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .linear import Linear
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
 class _LazyModule(Module):
@@ -92,3 +92,47 @@ class LazyBatchNorm2d(_LazyModule):
     """nn.BatchNorm2d with num_features from the first input."""
 
     cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyModule):
+    """nn.BatchNorm3d with num_features from the first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+class _LazyInstanceNorm(_LazyModule):
+    """Shared by LazyInstanceNorm1d/2d/3d. NOTE: torch's lazy InstanceNorm defaults differ from
+    the eager ones (affine=True, track_running_stats=True), kept here. The channels are read
+    from dim 1 of a batched input and dim 0 of an unbatched one (torch reads dim 1 of both and
+    then refuses the unbatched input)."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None,
+                 *, bias=True):
+        # device and dtype only when given: otherwise they follow the first input
+        given = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
+        super().__init__(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats,
+                         bias=bias, **given)
+
+    def _infer(self, x) -> int:  # (N, C, *spatial) or unbatched (C, *spatial)
+        return x.shape[-self.cls_to_become._rank + 1]
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm):
+    """nn.InstanceNorm1d with num_features from the first input (affine and tracked by default,
+    as torch's LazyInstanceNorm1d)."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm):
+    """nn.InstanceNorm2d with num_features from the first input (affine and tracked by default,
+    as torch's LazyInstanceNorm2d)."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm):
+    """nn.InstanceNorm3d with num_features from the first input (affine and tracked by default,
+    as torch's LazyInstanceNorm3d)."""
+
+    cls_to_become = InstanceNorm3d

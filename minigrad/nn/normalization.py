@@ -329,7 +329,7 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    """Shared by BatchNorm1d and BatchNorm2d; the subclasses only check the input's rank."""
+    """Shared by BatchNorm1d/2d/3d; the subclasses only check the input's rank."""
 
     _ranks: tuple = ()
 
@@ -442,6 +442,22 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _ranks = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) input, per channel over (N, D, H, W). Same as
+    torch.nn.BatchNorm3d; see BatchNorm1d.
+
+    Shape: (N, C, D, H, W) -> same shape.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.BatchNorm3d(2)(minigrad.randn(2, 2, 3, 3, 3)).shape
+        (2, 2, 3, 3, 3)
+    """
+
+    _ranks = (5,)
 
 
 # ***** layer norm *****
@@ -764,7 +780,7 @@ def instance_norm_simple(x: Tensor, running_mean: Tensor | None = None, running_
 
 
 class _InstanceNorm(_NormBase):
-    """Shared by InstanceNorm1d and InstanceNorm2d; the subclasses give the batched rank.
+    """Shared by InstanceNorm1d/2d/3d; the subclasses give the batched rank.
     NOTE: with track_running_stats, num_batches_tracked is registered and saved as in PyTorch,
     whose InstanceNorm never counts."""
 
@@ -821,6 +837,21 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _rank = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance Normalization of (N, C, D, H, W) input (or unbatched (C, D, H, W)): each channel
+    of each sample normalised over its D*H*W positions. Same as torch.nn.InstanceNorm3d; see
+    InstanceNorm1d.
+
+    Example:
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> nn.InstanceNorm3d(3)(minigrad.randn(2, 3, 2, 4, 4)).shape
+        (2, 3, 2, 4, 4)
+    """
+
+    _rank = 5
 
 
 # ***** batch renorm *****

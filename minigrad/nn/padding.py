@@ -1,5 +1,5 @@
-"""Padding layers: `nn.ZeroPad2d`, `nn.ConstantPad1d/2d`, `nn.ReflectionPad1d/2d`,
-`nn.ReplicationPad1d/2d` and `nn.CircularPad1d/2d`, each a call of `F.pad` (ops/shape.py) with
+"""Padding layers: `nn.ZeroPad1d/2d/3d`, `nn.ConstantPad1d/2d/3d`, `nn.ReflectionPad1d/2d/3d`,
+`nn.ReplicationPad1d/2d/3d` and `nn.CircularPad1d/2d/3d`, each a call of `F.pad` (ops/shape.py) with
 its mode. Arguments and reprs are PyTorch's."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from .module import Module
 
 class _Pad(Module):
     """Shared by the padding layers: `padding` is an int (every side) or a tuple of 2 * dims
-    widths in F.pad's order (left, right, top, bottom)."""
+    widths in F.pad's order (left, right, top, bottom, front, back)."""
 
     mode, dims = "constant", 2
 
@@ -54,6 +54,18 @@ class ConstantPad2d(ConstantPad1d):
     dims = 2
 
 
+class ConstantPad3d(ConstantPad1d):
+    """Pad the last three dims with a constant. Same as torch.nn.ConstantPad3d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ConstantPad3d((1, 0, 0, 0, 0, 1), 2.0)(minigrad.zeros(1, 1, 1, 1)).shape
+    (1, 2, 1, 2)
+    """
+
+    dims = 3
+
+
 class ZeroPad1d(_Pad):
     """Pad the last dim with zeros. Same as torch.nn.ZeroPad1d."""
 
@@ -72,6 +84,17 @@ class ZeroPad2d(ZeroPad1d):
     """
 
     dims = 2
+
+
+class ZeroPad3d(ZeroPad1d):
+    """Pad the last three dims with zeros. Same as torch.nn.ZeroPad3d.
+
+    >>> from minigrad import nn
+    >>> nn.ZeroPad3d(1)
+    ZeroPad3d((1, 1, 1, 1, 1, 1))
+    """
+
+    dims = 3
 
 
 class ReflectionPad1d(_Pad):
@@ -95,6 +118,13 @@ class ReflectionPad2d(ReflectionPad1d):
     dims = 2
 
 
+class ReflectionPad3d(ReflectionPad1d):
+    """Mirror the last three dims at their edges, of (N, C, D, H, W) or (C, D, H, W) input.
+    Same as torch.nn.ReflectionPad3d."""
+
+    dims = 3
+
+
 class ReplicationPad1d(ReflectionPad1d):
     """Repeat the edge of the last dim. Same as torch.nn.ReplicationPad1d."""
 
@@ -107,6 +137,12 @@ class ReplicationPad2d(ReflectionPad1d):
     mode, dims = "replicate", 2
 
 
+class ReplicationPad3d(ReflectionPad1d):
+    """Repeat the edges of the last three dims. Same as torch.nn.ReplicationPad3d."""
+
+    mode, dims = "replicate", 3
+
+
 class CircularPad1d(ReflectionPad1d):
     """Wrap the last dim around. Same as torch.nn.CircularPad1d."""
 
@@ -117,3 +153,9 @@ class CircularPad2d(ReflectionPad1d):
     """Wrap the last two dims around. Same as torch.nn.CircularPad2d."""
 
     mode, dims = "circular", 2
+
+
+class CircularPad3d(ReflectionPad1d):
+    """Wrap the last three dims around. Same as torch.nn.CircularPad3d."""
+
+    mode, dims = "circular", 3

@@ -6,7 +6,8 @@ All three Functions loop over the kh*kw kernel offsets, each a strided view of t
 with one pixel per output position; backward adds into the same views, so overlapping windows
 accumulate.
 
-Sections: argument helpers | max | average | adaptive average | Modules | 1-d pooling | max unpooling | LP pooling
+Sections: argument helpers | max | average | adaptive average | Modules | 1-d pooling | max unpooling | LP pooling |
+3-d pooling (composed: the 2-d op over (H, W), then over D)
 """
 
 from __future__ import annotations
@@ -747,3 +748,195 @@ class LPPool1d(_LPPool):
     """
 
     _fn = staticmethod(lp_pool1d)
+
+
+# ***** 3-d pooling: composed from the 2-d ops, one pass over (H, W), one over D *****
+# A box's max (or mean) is the max (mean) over D of the maxes (means) over (H, W): the window
+# is a product of one window per dim, so each 3-d op is two calls of its 2-d op, the first on
+# the depth slices (N, C*D, H, W), the second along D (N, C, D, OH*OW) with a (kd, 1) kernel.
+
+
+def _triple(value, name: str, op: str) -> tuple:
+    """3 -> (3, 3, 3); (1, 2, 3) -> (1, 2, 3)."""
+    if isinstance(value, int):
+        value = (value,) * 3
+    try:
+        value = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a triple of ints, got {value!r}") from None
+    if len(value) != 3:
+        raise ValueError(f"{op}: {name} must be an int or a triple of ints, got {value!r}")
+    return value
+
+
+def _pool3d_args(op: str, x, kernel_size, stride, padding, dilation=1) -> tuple:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+    if x.ndim not in (4, 5):
+        raise ValueError(f"{op}: expected a 5-d input (N, C, D, H, W) or a 4-d unbatched (C, D, H, W), "
+                         f"got shape {x.shape}")
+    kernel = _positive(_triple(kernel_size, "kernel_size", op), "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _positive(_triple(stride, "stride", op), "stride", op)
+    dilation = _positive(_triple(dilation, "dilation", op), "dilation", op)
+    pad = _triple(padding, "padding", op)
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))  # the dilated kernel
+    if any(p < 0 or 2 * p > s for p, s in zip(pad, span)):
+        raise ValueError(f"{op}: padding {pad} must be between 0 and half the kernel size {span}")
+    return kernel, stride, pad, dilation
+
+
+def _separable_3d(op2d, x: Tensor, hw_args: tuple, d_args: tuple, **options) -> Tensor:
+    """op2d over (H, W) of each depth slice, then over D; x is (N, C, D, H, W) or (C, D, H, W)."""
+    batched = x.ndim == 5
+    if not batched:
+        x = x.unsqueeze(0)
+    N, C, D, H, W = x.shape
+    y = op2d(x.reshape(N, C * D, H, W), *hw_args, **options)
+    OH, OW = y.shape[-2:]
+    y = op2d(y.reshape(N, C, D, OH * OW), *d_args, **options)
+    y = y.reshape(N, C, y.shape[2], OH, OW)
+    return y if batched else y.squeeze(0)
+
+
+def max_pool3d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    """Max over kernel_size boxes of the last three dims of (N, C, D, H, W) or (C, D, H, W);
+    same arguments as torch.nn.functional.max_pool3d (padding counts as -inf). Composed:
+    max_pool2d over (H, W), then over D. `return_indices=True` raises NotImplementedError.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.max_pool3d(minigrad.arange(8.0).reshape(1, 1, 2, 2, 2), 2).reshape(-1)
+    tensor([7.])
+    """
+    op = "max_pool3d"
+    (kd, kh, kw), (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = _pool3d_args(op, x, kernel_size, stride, padding,
+                                                                           dilation)
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    return _separable_3d(max_pool2d, x, ((kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil_mode),
+                         ((kd, 1), (sd, 1), (pd, 0), (dd, 1), ceil_mode))
+
+
+def avg_pool3d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over kernel_size boxes of the last three dims of (N, C, D, H, W) or (C, D, H, W);
+    same arguments as torch.nn.functional.avg_pool3d, with `F.avg_pool2d`'s limits
+    (ceil_mode and count_include_pad=False only where they change nothing). Composed:
+    avg_pool2d over (H, W), then over D.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.avg_pool3d(minigrad.arange(8.0).reshape(1, 1, 2, 2, 2), 2).reshape(-1)
+    tensor([3.5])
+    """
+    op = "avg_pool3d"
+    (kd, kh, kw), (sd, sh, sw), (pd, ph, pw), _ = _pool3d_args(op, x, kernel_size, stride, padding)
+    dhw = x.shape[-3:]
+    pads = ((pd, pd), (ph, ph), (pw, pw))
+    if ceil_mode and _ceil_pads(dhw, pads, (kd, kh, kw), (sd, sh, sw), (1, 1, 1)) != pads:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported where it adds windows "
+                                  f"(input {x.shape}, kernel {(kd, kh, kw)}, stride {(sd, sh, sw)}, padding {padding})")
+    if not count_include_pad and (pd, ph, pw) != (0, 0, 0):
+        raise NotImplementedError(f"{op}: count_include_pad=False is not supported with padding {padding}")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or int(divisor_override) <= 0):
+        raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    y = _separable_3d(avg_pool2d, x, ((kh, kw), (sh, sw), (ph, pw)), ((kd, 1), (sd, 1), (pd, 0)))
+    if divisor_override is not None:  # the box sum over the given divisor, not over kd*kh*kw
+        y = y * (kd * kh * kw / int(divisor_override))
+    return y
+
+
+def adaptive_avg_pool3d(x: Tensor, output_size) -> Tensor:
+    """Average over OD x OH x OW nearly equal bins of the last three dims (the bins of
+    torch.nn.functional.adaptive_avg_pool3d; None keeps that size). Composed:
+    adaptive_avg_pool2d over (H, W), then over D.
+
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.adaptive_avg_pool3d(minigrad.ones(2, 3, 4, 5, 7), 1).shape
+    (2, 3, 1, 1, 1)
+    """
+    op = "adaptive_avg_pool3d"
+    _pool3d_args(op, x, 1, 1, 0)  # the rank check
+    if isinstance(output_size, (tuple, list)):  # None keeps that input size, as in PyTorch
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, x.shape[-3:]))
+    od, oh, ow = _positive(_triple(output_size, "output_size", op), "output_size", op)
+    return _separable_3d(adaptive_avg_pool2d, x, ((oh, ow),), ((od, oh * ow),))  # the second pass keeps OH*OW
+
+
+class MaxPool3d(Module):
+    """Max pooling over the last three dims; same arguments and repr as torch.nn.MaxPool3d
+    (`return_indices=True` raises NotImplementedError, see `F.max_pool3d`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MaxPool3d(2)(minigrad.randn(1, 3, 4, 6, 6)).shape
+    (1, 3, 2, 3, 3)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
+        super().__init__()
+        if return_indices:
+            raise NotImplementedError("MaxPool3d: return_indices=True is not supported")
+        self.kernel_size, self.padding, self.dilation, self.ceil_mode = kernel_size, padding, dilation, ceil_mode
+        self.stride = stride if stride is not None else kernel_size
+        self.return_indices = return_indices
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(Module):
+    """Average pooling over the last three dims; same arguments and repr as torch.nn.AvgPool3d
+    (ceil_mode and count_include_pad=False only where they change nothing, see `F.avg_pool3d`).
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AvgPool3d(3, stride=2, padding=1)(minigrad.randn(1, 3, 4, 6, 6)).shape
+    (1, 3, 2, 3, 3)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average pooling of the last three dims to a fixed output size; same as
+    torch.nn.AdaptiveAvgPool3d.
+
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveAvgPool3d((1, 2, 2))(minigrad.randn(2, 3, 4, 5, 5)).shape
+    (2, 3, 1, 2, 2)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_avg_pool3d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
