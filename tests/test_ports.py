@@ -64,7 +64,7 @@ def _assert_same(ours, theirs, tol=1e-8, where="result"):
             _assert_same(a, b, tol, f"{where}[{i}]")
     else:
         assert ours.shape == theirs.shape, f"{where}: {ours.shape} vs {theirs.shape}"
-        if ours.dtype.kind in "USb":
+        if ours.dtype.kind in "iuUSb" or theirs.dtype.kind in "iuUSb":  # tokens, indices, flags: exactly
             np.testing.assert_array_equal(ours, theirs, err_msg=where)
             return
         if ours.dtype == np.float32:  # a float32 result (torch.tensor(list_of_floats)) to its rounding

@@ -32,66 +32,8 @@ except ImportError:
     torch = None
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """torch on one thread: quicker on a small shared machine."""
-    if torch is None:
-        yield
-        return
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def _np(x):
-    """A NumPy copy of a result of either library (tensor, number, list, dict of them)."""
-    if isinstance(x, dict):
-        return {k: _np(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_np(v) for v in x]
-    if hasattr(x, "detach"):
-        x = x.detach()
-    if hasattr(x, "cpu"):
-        x = x.cpu()
-    return np.array(x.numpy() if hasattr(x, "numpy") else x)
-
-
-def _assert_same(ours, theirs, tol=1e-8, where="result"):
-    """Every leaf of two nested results (dicts/lists of tensors or numbers) agrees to `tol`."""
-    if isinstance(ours, dict):
-        assert sorted(ours) == sorted(theirs), where
-        for k in ours:
-            _assert_same(ours[k], theirs[k], tol, f"{where}[{k!r}]")
-    elif isinstance(ours, list):
-        assert len(ours) == len(theirs), where
-        for i, (a, b) in enumerate(zip(ours, theirs)):
-            _assert_same(a, b, tol, f"{where}[{i}]")
-    else:
-        assert ours.shape == theirs.shape, f"{where}: {ours.shape} vs {theirs.shape}"
-        if ours.dtype.kind in "iuUSb" or theirs.dtype.kind in "iuUSb":
-            np.testing.assert_array_equal(ours, theirs, err_msg=where)
-            return
-        np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol, err_msg=where)
-
-
-def _run_both(program, *args, tol=1e-8, **kwargs):
-    """Run `program(lib, ...)` with minigrad, and with torch when installed; compare."""
-    ours = _np(program(minigrad, *args, **kwargs))
-    if torch is not None:
-        theirs = _np(program(torch, *args, **kwargs))
-        _assert_same(ours, theirs, tol)
-    return ours
-
-
-def _state(model):
-    """A state_dict as NumPy arrays: the one set of initial weights both libraries load."""
-    return {k: _np(v).copy() for k, v in model.state_dict().items()}
-
-
-def _load(lib, model, state):
-    model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
-    return model
+# the harness the other port files share: run a program with both libraries and compare
+from test_ports import _assert_same, _load, _np, _one_torch_thread, _run_both, _state  # noqa: F401
 
 
 # The test's own text (the lecture reads tinyshakespeare's input.txt).
