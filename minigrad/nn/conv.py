@@ -58,17 +58,23 @@ from .module import Module, Parameter
 # ***** argument helpers *****
 
 
-def _pair(value, name: str, op: str) -> tuple:
-    """3 -> (3, 3); (3, 5) -> (3, 5)."""
+def _ntuple(value, n: int, name: str, op: str) -> tuple:
+    """An int or n ints as an n-tuple: 3 -> (3, 3) for n = 2; (3, 5) -> (3, 5)."""
+    what = {2: "a pair", 3: "a triple"}[n]
     if isinstance(value, int):
-        value = (value, value)
+        value = (value,) * n
     try:
         value = tuple(int(v) for v in value)
     except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}") from None
-    if len(value) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        raise TypeError(f"{op}: {name} must be an int or {what} of ints, got {value!r}") from None
+    if len(value) != n:
+        raise ValueError(f"{op}: {name} must be an int or {what} of ints, got {value!r}")
     return value
+
+
+def _pair(value, name: str, op: str) -> tuple:
+    """3 -> (3, 3); (3, 5) -> (3, 5)."""
+    return _ntuple(value, 2, name, op)
 
 
 def _positive(pair: tuple, name: str, op: str) -> tuple:

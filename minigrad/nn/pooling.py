@@ -19,7 +19,7 @@ from ..autograd import Function
 from ..creation import zeros
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor
-from .conv import (_as_chwn, _check_input, _chwn, _crop, _offsets, _out_shape, _pad, _pair, _positive,
+from .conv import (_as_chwn, _check_input, _chwn, _crop, _ntuple, _offsets, _out_shape, _pad, _pair, _positive,
                    _single, _unbatched, _window_stack)
 from .module import Module
 
@@ -758,15 +758,7 @@ class LPPool1d(_LPPool):
 
 def _triple(value, name: str, op: str) -> tuple:
     """3 -> (3, 3, 3); (1, 2, 3) -> (1, 2, 3)."""
-    if isinstance(value, int):
-        value = (value,) * 3
-    try:
-        value = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a triple of ints, got {value!r}") from None
-    if len(value) != 3:
-        raise ValueError(f"{op}: {name} must be an int or a triple of ints, got {value!r}")
-    return value
+    return _ntuple(value, 3, name, op)
 
 
 def _pool3d_args(op: str, x, kernel_size, stride, padding, dilation=1) -> tuple:

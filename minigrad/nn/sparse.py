@@ -70,6 +70,17 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._from_data((a[..., None] == xp.arange(num_classes)).astype(dtypes.int64))
 
 
+def _table(layer, _weight, device, dtype) -> None:
+    """An embedding layer's weight (num_embeddings, embedding_dim): `_weight` as given, else
+    PyTorch's init (reset_parameters)."""
+    if _weight is not None:
+        layer.weight = Parameter(_weight)
+        return
+    shape = (layer.num_embeddings, layer.embedding_dim)
+    layer.weight = Parameter(zeros(*shape, dtype=dtypes.float_or_default(dtype), device=device))
+    layer.reset_parameters()
+
+
 class Embedding(Module):
     """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by index; weights
     from N(0, 1) as in torch (the `padding_idx` row zero and not trained).
@@ -94,12 +105,7 @@ class Embedding(Module):
             padding_idx += self.num_embeddings
         self.padding_idx = padding_idx
         self.sparse = bool(sparse)
-        if _weight is not None:
-            self.weight = Parameter(_weight)
-        else:
-            shape = (self.num_embeddings, self.embedding_dim)
-            self.weight = Parameter(zeros(*shape, dtype=dtypes.float_or_default(dtype), device=device))
-            self.reset_parameters()
+        _table(self, _weight, device, dtype)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -263,18 +269,9 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse, self.include_last_offset = mode, bool(sparse), bool(include_last_offset)
         self.padding_idx = padding_idx
-        if _weight is not None:
-            self.weight = Parameter(_weight)
-        else:
-            shape = (self.num_embeddings, self.embedding_dim)
-            self.weight = Parameter(zeros(*shape, dtype=dtypes.float_or_default(dtype), device=device))
-            self.reset_parameters()
+        _table(self, _weight, device, dtype)
 
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx] = 0
+    reset_parameters = Embedding.reset_parameters  # N(0, 1), the padding row 0
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:
